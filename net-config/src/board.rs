@@ -111,10 +111,17 @@ pub fn find(boards_dir: &Path, name: &str) -> Result<Board, Box<Diagnostic>> {
     let known = list(boards_dir);
     if name.is_empty() || name.contains(['/', '\\']) || !known.iter().any(|k| k == name) {
         let mut d = Diagnostic::error(Code::UnknownBoard, None, format!("unknown board `{name}`"))
-            .note(format!("known boards (in {}): {}", boards_dir.display(), known.join(", ")));
+            .note(format!(
+                "known boards (in {}): {}",
+                boards_dir.display(),
+                known.join(", ")
+            ));
         d = match suggest(name, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!("add {}/<name>/defconfig and board.toml to define a board", boards_dir.display())),
+            None => d.help(format!(
+                "add {}/<name>/defconfig and board.toml to define a board",
+                boards_dir.display()
+            )),
         };
         return Err(Box::new(d));
     }
@@ -122,13 +129,26 @@ pub fn find(boards_dir: &Path, name: &str) -> Result<Board, Box<Diagnostic>> {
     let toml_path = dir.join("board.toml");
     let spec = if toml_path.is_file() {
         let text = std::fs::read_to_string(&toml_path).map_err(|e| {
-            Box::new(Diagnostic::error(Code::Io, None, format!("cannot read {}: {e}", toml_path.display())))
+            Box::new(Diagnostic::error(
+                Code::Io,
+                None,
+                format!("cannot read {}: {e}", toml_path.display()),
+            ))
         })?;
         Some(toml::from_str::<BoardSpec>(&text).map_err(|e| {
-            Box::new(Diagnostic::error(Code::Syntax, None, format!("{}: {}", toml_path.display(), e.message())))
+            Box::new(Diagnostic::error(
+                Code::Syntax,
+                None,
+                format!("{}: {}", toml_path.display(), e.message()),
+            ))
         })?)
     } else {
         None
     };
-    Ok(Board { name: name.to_string(), dir, defconfig, spec })
+    Ok(Board {
+        name: name.to_string(),
+        dir,
+        defconfig,
+        spec,
+    })
 }

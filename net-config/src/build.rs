@@ -45,7 +45,12 @@ pub fn request_from_env(root: &Path) -> Request {
             .collect();
     }
     if let Some(defs) = var("NET_CONFIG_DEFINES") {
-        req.defines = defs.split(';').map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect();
+        req.defines = defs
+            .split(';')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(String::from)
+            .collect();
     }
     req
 }

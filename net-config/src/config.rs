@@ -48,7 +48,10 @@ pub struct Loaded {
 impl Request {
     /// A request for the tree whose top file is `kconfig`.
     pub fn new(kconfig: impl Into<PathBuf>) -> Request {
-        Request { kconfig: kconfig.into(), ..Request::default() }
+        Request {
+            kconfig: kconfig.into(),
+            ..Request::default()
+        }
     }
 
     /// Reads the tree and all inputs. Errors in the Kconfig tree itself are fatal; errors
@@ -71,8 +74,12 @@ impl Request {
                 Ok(t) => t,
                 Err(e) => {
                     diags.push(
-                        Diagnostic::error(Code::Io, None, format!("cannot read {}: {e}", path.display()))
-                            .help("check the path"),
+                        Diagnostic::error(
+                            Code::Io,
+                            None,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                        .help("check the path"),
                     );
                     continue;
                 }
@@ -113,14 +120,26 @@ impl Request {
         let mut assignments = Vec::new();
         let mut board = None;
         if let Some(name) = board_name {
-            let dir = self.boards_dir.clone().unwrap_or_else(|| kconfig.srctree.join("boards"));
+            let dir = self
+                .boards_dir
+                .clone()
+                .unwrap_or_else(|| kconfig.srctree.join("boards"));
             match board::find(&dir, &name) {
                 Ok(b) => {
                     if let Some(defconfig) = &b.defconfig {
                         let file: Arc<str> = Arc::from(defconfig.to_string_lossy().as_ref());
                         match std::fs::read_to_string(defconfig) {
-                            Ok(text) => assignments.extend(input::conf::parse(&text, &file, Layer::Board, &mut diags)),
-                            Err(e) => diags.push(Diagnostic::error(Code::Io, None, format!("cannot read {}: {e}", defconfig.display()))),
+                            Ok(text) => assignments.extend(input::conf::parse(
+                                &text,
+                                &file,
+                                Layer::Board,
+                                &mut diags,
+                            )),
+                            Err(e) => diags.push(Diagnostic::error(
+                                Code::Io,
+                                None,
+                                format!("cannot read {}: {e}", defconfig.display()),
+                            )),
                         }
                         files_read.push(defconfig.clone());
                     }
@@ -140,7 +159,14 @@ impl Request {
             }
         }
         assignments.extend(user);
-        Ok(Loaded { kconfig, board, assignments, diagnostics: diags, files_read, lenient: self.lenient })
+        Ok(Loaded {
+            kconfig,
+            board,
+            assignments,
+            diagnostics: diags,
+            files_read,
+            lenient: self.lenient,
+        })
     }
 }
 

@@ -20,7 +20,11 @@ pub struct Loc {
 impl Loc {
     /// A location at the start of `line` in `file`.
     pub fn new(file: &Arc<str>, line: u32) -> Loc {
-        Loc { file: file.clone(), line, col: None }
+        Loc {
+            file: file.clone(),
+            line,
+            col: None,
+        }
     }
 
     /// The same location with a column.
@@ -116,7 +120,10 @@ impl Diagnostic {
 
     /// A new warning.
     pub fn warning(code: Code, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, loc, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, loc, message)
+        }
     }
 
     /// Names the symbol concerned.
@@ -201,7 +208,10 @@ impl Diagnostics {
     /// value they would have given is unknown.
     pub fn downgrade_config_errors(&mut self) {
         for d in &mut self.0 {
-            if !matches!(d.code, Code::Syntax | Code::Io | Code::Unsupported | Code::UnknownBoard) {
+            if !matches!(
+                d.code,
+                Code::Syntax | Code::Io | Code::Unsupported | Code::UnknownBoard
+            ) {
                 d.severity = Severity::Warning;
             }
         }
@@ -226,7 +236,11 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            row[j + 1] = if ca == cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
             prev = cur;
         }
     }
@@ -265,9 +279,16 @@ mod tests {
     #[test]
     fn display_has_location_notes_and_help() {
         let file: Arc<str> = Arc::from("prj.conf");
-        let d = Diagnostic::error(Code::UnknownSymbol, Some(Loc::new(&file, 3)), "unknown symbol")
-            .note("n")
-            .help("h");
-        assert_eq!(d.to_string(), "prj.conf:3: error: unknown symbol\n  note: n\n  help: h");
+        let d = Diagnostic::error(
+            Code::UnknownSymbol,
+            Some(Loc::new(&file, 3)),
+            "unknown symbol",
+        )
+        .note("n")
+        .help("h");
+        assert_eq!(
+            d.to_string(),
+            "prj.conf:3: error: unknown symbol\n  note: n\n  help: h"
+        );
     }
 }

@@ -35,8 +35,15 @@ pub fn parse(text: &str, base: u32) -> Option<i128> {
     };
     // Underscores may separate digits, and may follow a base prefix, but never lead,
     // trail or double up.
-    let digits = if prefixed { digits.strip_prefix('_').unwrap_or(digits) } else { digits };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__")
+    let digits = if prefixed {
+        digits.strip_prefix('_').unwrap_or(digits)
+    } else {
+        digits
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
     {
         return None;
     }
@@ -45,7 +52,11 @@ pub fn parse(text: &str, base: u32) -> Option<i128> {
         return None;
     }
     // Base 0 forbids leading zeros on non-zero decimal numbers ("010" is an error).
-    if base == 0 && radix == 10 && clean.len() > 1 && clean.starts_with('0') && clean.chars().any(|c| c != '0')
+    if base == 0
+        && radix == 10
+        && clean.len() > 1
+        && clean.starts_with('0')
+        && clean.chars().any(|c| c != '0')
     {
         return None;
     }
@@ -55,7 +66,11 @@ pub fn parse(text: &str, base: u32) -> Option<i128> {
 
 /// Formats like Python's `hex()`: lowercase, `0x` prefix, sign in front.
 pub fn to_hex(value: i128) -> String {
-    if value < 0 { format!("-0x{:x}", value.unsigned_abs()) } else { format!("0x{value:x}") }
+    if value < 0 {
+        format!("-0x{:x}", value.unsigned_abs())
+    } else {
+        format!("0x{value:x}")
+    }
 }
 
 #[cfg(test)]

@@ -165,7 +165,9 @@ impl<'k> Resolution<'k> {
 
     /// The value of any expression under this resolution (0, 1 or 2).
     pub fn eval(&self, e: &Expr) -> u8 {
-        eval_with(self.kc, e, &|id| self.tri_value(id), &|id| self.str_value(id).to_string())
+        eval_with(self.kc, e, &|id| self.tri_value(id), &|id| {
+            self.str_value(id).to_string()
+        })
     }
 
     /// An expression with each symbol's current value, as kconfiglib prints unmet
@@ -195,17 +197,30 @@ fn const_str(kc: &Kconfig, id: SymId) -> String {
 }
 
 /// Evaluates an expression given symbol values (shared by the resolver and [`Resolution`]).
-fn eval_with(kc: &Kconfig, e: &Expr, tri: &dyn Fn(SymId) -> u8, text: &dyn Fn(SymId) -> String) -> u8 {
+fn eval_with(
+    kc: &Kconfig,
+    e: &Expr,
+    tri: &dyn Fn(SymId) -> u8,
+    text: &dyn Fn(SymId) -> String,
+) -> u8 {
     match e {
         Expr::Sym(s) => tri(*s),
         Expr::Not(a) => 2 - eval_with(kc, a, tri, text),
         Expr::And(a, b) => {
             let va = eval_with(kc, a, tri, text);
-            if va == 0 { 0 } else { va.min(eval_with(kc, b, tri, text)) }
+            if va == 0 {
+                0
+            } else {
+                va.min(eval_with(kc, b, tri, text))
+            }
         }
         Expr::Or(a, b) => {
             let va = eval_with(kc, a, tri, text);
-            if va == 2 { 2 } else { va.max(eval_with(kc, b, tri, text)) }
+            if va == 2 {
+                2
+            } else {
+                va.max(eval_with(kc, b, tri, text))
+            }
         }
         Expr::Rel(op, a, b) => {
             let (sa, sb) = (kc.sym(*a), kc.sym(*b));
@@ -215,7 +230,11 @@ fn eval_with(kc: &Kconfig, e: &Expr, tri: &dyn Fn(SymId) -> u8, text: &dyn Fn(Sy
             } else {
                 let num = |id: SymId, s: &str| -> Option<i128> {
                     let ty = kc.sym(id).ty;
-                    if ty.is_bool() { Some(tri(id) as i128) } else { pyint::parse(s, ty.base()) }
+                    if ty.is_bool() {
+                        Some(tri(id) as i128)
+                    } else {
+                        pyint::parse(s, ty.base())
+                    }
                 };
                 match (num(*a, &ta), num(*b, &tb)) {
                     (Some(x), Some(y)) => x - y,
@@ -257,12 +276,11 @@ impl<'k> Eval<'k> {
                 let tri: Vec<Option<u8>> = self.tri.clone();
                 let strs = &self.strs;
                 let kc = self.kc;
-                eval_with(
-                    kc,
-                    e,
-                    &|id| tri[id.0 as usize].unwrap_or(0),
-                    &|id| strs[id.0 as usize].clone().unwrap_or_else(|| const_str(kc, id)),
-                )
+                eval_with(kc, e, &|id| tri[id.0 as usize].unwrap_or(0), &|id| {
+                    strs[id.0 as usize]
+                        .clone()
+                        .unwrap_or_else(|| const_str(kc, id))
+                })
             }
         }
     }
@@ -273,9 +291,15 @@ impl<'k> Eval<'k> {
             let s = self.kc.sym(id);
             let loc = s.nodes.first().map(|&n| self.kc.node(n).loc.clone());
             self.diags.push(
-                Diagnostic::error(Code::DependencyLoop, loc, format!("{} depends on its own value (dependency loop)", s.name))
-                    .symbol(&s.name)
-                    .help("break the cycle of depends on / select / default between the symbols involved"),
+                Diagnostic::error(
+                    Code::DependencyLoop,
+                    loc,
+                    format!("{} depends on its own value (dependency loop)", s.name),
+                )
+                .symbol(&s.name)
+                .help(
+                    "break the cycle of depends on / select / default between the symbols involved",
+                ),
             );
         }
     }
@@ -427,7 +451,11 @@ impl<'k> Eval<'k> {
                 return Some(*sym);
             }
         }
-        kc.choice(c).syms.iter().copied().find(|&s| self.visibility(s) > 0)
+        kc.choice(c)
+            .syms
+            .iter()
+            .copied()
+            .find(|&s| self.visibility(s) > 0)
     }
 
     fn bool_value(&mut self, id: SymId) -> u8 {
@@ -440,7 +468,10 @@ impl<'k> Eval<'k> {
             if vis == 2 {
                 let picked = self.choice_selection(c) == Some(id);
                 self.origins[i] = if picked {
-                    let user = self.choice_user_sel[c.0 as usize].clone().filter(|(u, _)| *u == id).map(|(_, l)| l);
+                    let user = self.choice_user_sel[c.0 as usize]
+                        .clone()
+                        .filter(|(u, _)| *u == id)
+                        .map(|(_, l)| l);
                     Origin::ChoiceSelection(user)
                 } else {
                     Origin::ChoiceOther
@@ -527,7 +558,11 @@ impl<'k> Eval<'k> {
             Diagnostic::warning(
                 Code::SelectUnmet,
                 loc,
-                format!("{} is selected by {} although its dependencies are unmet", s.name, selectors.join(", ")),
+                format!(
+                    "{} is selected by {} although its dependencies are unmet",
+                    s.name,
+                    selectors.join(", ")
+                ),
             )
             .symbol(&s.name)
             .note(format!("unmet: {deps}")),
@@ -546,7 +581,11 @@ impl<'k> Eval<'k> {
             if s.is_const {
                 kc.sym_str(id)
             } else {
-                format!("{} [={}]", s.name, self.strs[id.0 as usize].clone().unwrap_or_default())
+                format!(
+                    "{} [={}]",
+                    s.name,
+                    self.strs[id.0 as usize].clone().unwrap_or_default()
+                )
             }
         })
     }
@@ -563,11 +602,21 @@ impl<'k> Eval<'k> {
             if self.eval(&r.cond) > 0 {
                 let lo = self.str_value(r.low);
                 let hi = self.str_value(r.high);
-                range = Some((pyint::parse(&lo, base).unwrap_or(0), pyint::parse(&hi, base).unwrap_or(0), r.loc.clone()));
+                range = Some((
+                    pyint::parse(&lo, base).unwrap_or(0),
+                    pyint::parse(&hi, base).unwrap_or(0),
+                    r.loc.clone(),
+                ));
                 break;
             }
         }
-        let fmt = |v: i128| if s.ty == Type::Int { v.to_string() } else { pyint::to_hex(v) };
+        let fmt = |v: i128| {
+            if s.ty == Type::Int {
+                v.to_string()
+            } else {
+                pyint::to_hex(v)
+            }
+        };
         if vis > 0
             && let Some(UserValue::Text(u)) = &self.user[i]
             && !u.is_empty()
@@ -581,11 +630,21 @@ impl<'k> Eval<'k> {
                         Diagnostic::error(
                             Code::OutOfRange,
                             Some(loc),
-                            format!("{} = {} is outside its range [{}, {}]", s.name, u.trim(), fmt(*lo), fmt(*hi)),
+                            format!(
+                                "{} = {} is outside its range [{}, {}]",
+                                s.name,
+                                u.trim(),
+                                fmt(*lo),
+                                fmt(*hi)
+                            ),
                         )
                         .symbol(&s.name)
                         .note(format!("the range is defined at {rloc}"))
-                        .help(format!("use a value from {} to {}", fmt(*lo), fmt(*hi))),
+                        .help(format!(
+                            "use a value from {} to {}",
+                            fmt(*lo),
+                            fmt(*hi)
+                        )),
                     );
                 }
                 _ => {
@@ -626,7 +685,13 @@ impl<'k> Eval<'k> {
                         Diagnostic::warning(
                             Code::Note,
                             loc,
-                            format!("default value {val_num} of {} clamped to {} by its range [{}, {}]", s.name, fmt(c), fmt(lo), fmt(hi)),
+                            format!(
+                                "default value {val_num} of {} clamped to {} by its range [{}, {}]",
+                                s.name,
+                                fmt(c),
+                                fmt(lo),
+                                fmt(hi)
+                            ),
                         )
                         .symbol(&s.name)
                         .note(format!("the range is defined at {rloc}")),
@@ -676,7 +741,10 @@ impl<'k> Eval<'k> {
                 let mut d = Diagnostic::error(
                     Code::UnknownSymbol,
                     Some(a.loc.clone()),
-                    format!("unknown symbol CONFIG_{}: no Kconfig file defines it", a.name),
+                    format!(
+                        "unknown symbol CONFIG_{}: no Kconfig file defines it",
+                        a.name
+                    ),
                 )
                 .symbol(&a.name);
                 d = match crate::diag::suggest(&a.name, kc.defined_names()) {
@@ -727,7 +795,13 @@ impl<'k> Eval<'k> {
     }
 
     fn choice_members(&self, c: ChoiceId) -> String {
-        self.kc.choice(c).syms.iter().map(|&s| self.kc.sym(s).name.as_str()).collect::<Vec<_>>().join(", ")
+        self.kc
+            .choice(c)
+            .syms
+            .iter()
+            .map(|&s| self.kc.sym(s).name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Checks an assignment against the symbol's type and turns it into a user value.
@@ -738,7 +812,11 @@ impl<'k> Eval<'k> {
                 Diagnostic::error(
                     Code::WrongType,
                     Some(a.value_loc.clone().unwrap_or_else(|| a.loc.clone())),
-                    format!("{what} is not a valid value for the {} symbol {}", s.ty.as_str(), s.name),
+                    format!(
+                        "{what} is not a valid value for the {} symbol {}",
+                        s.ty.as_str(),
+                        s.name
+                    ),
                 )
                 .symbol(&s.name)
                 .help(help),
@@ -750,7 +828,9 @@ impl<'k> Eval<'k> {
             Type::Int => "use a decimal integer, e.g. 8".to_string(),
             Type::Hex => "use a hexadecimal number, e.g. 0x1f".to_string(),
             Type::String => "use a quoted string, e.g. \"text\"".to_string(),
-            Type::Unknown => "the symbol has no type in Kconfig, so it cannot be assigned".to_string(),
+            Type::Unknown => {
+                "the symbol has no type in Kconfig, so it cannot be assigned".to_string()
+            }
         };
         match (&a.value, s.ty) {
             (RawValue::Unset, t) if t.is_bool() => Ok(UserValue::Tri(0)),
@@ -835,7 +915,10 @@ impl<'k> Eval<'k> {
                     Diagnostic::error(
                         Code::ForcedBySelect,
                         Some(a.loc.clone()),
-                        format!("{} is set to n here, but it stays y because other options select it", s.name),
+                        format!(
+                            "{} is set to n here, but it stays y because other options select it",
+                            s.name
+                        ),
                     )
                     .symbol(&s.name)
                     .note(format!("selected by: {}", by.join("; ")))
@@ -850,11 +933,20 @@ impl<'k> Eval<'k> {
                 let mut d = Diagnostic::error(
                     Code::UnmetDependency,
                     Some(a.loc.clone()),
-                    format!("{} = {} has no effect: its dependencies are unmet, so it stays {}", s.name, display_value(&wanted), display_value(&got)),
+                    format!(
+                        "{} = {} has no effect: its dependencies are unmet, so it stays {}",
+                        s.name,
+                        display_value(&wanted),
+                        display_value(&got)
+                    ),
                 )
                 .symbol(&s.name)
                 .note(format!("depends on: {text}"))
-                .note(format!("{} is defined at {}", s.name, kc.node(s.nodes[0]).loc));
+                .note(format!(
+                    "{} is defined at {}",
+                    s.name,
+                    kc.node(s.nodes[0]).loc
+                ));
                 if !missing.is_empty() {
                     d = d.help(format!("also set {}", missing.join(", ")));
                 } else {
@@ -872,12 +964,18 @@ impl<'k> Eval<'k> {
                         sel.map(|x| kc.sym(x).name.clone()).unwrap_or_default()
                     )
                 } else {
-                    format!("{} is set to y, but its choice selected another member", s.name)
+                    format!(
+                        "{} is set to y, but its choice selected another member",
+                        s.name
+                    )
                 };
                 self.diags.push(
                     Diagnostic::error(Code::ChoiceConflict, Some(a.loc.clone()), msg)
                         .symbol(&s.name)
-                        .help(format!("set the member you want to y instead; members: {}", self.choice_members(c))),
+                        .help(format!(
+                            "set the member you want to y instead; members: {}",
+                            self.choice_members(c)
+                        )),
                 );
             }
             // Other mismatches (out of range) were reported while evaluating.
@@ -932,5 +1030,9 @@ impl<'k> Eval<'k> {
 }
 
 fn display_value(v: &str) -> String {
-    if v.is_empty() { "(empty)".to_string() } else { v.to_string() }
+    if v.is_empty() {
+        "(empty)".to_string()
+    } else {
+        v.to_string()
+    }
 }

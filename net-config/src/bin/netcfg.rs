@@ -75,7 +75,9 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
             s if s.starts_with("-D") && s.len() > 2 => a.req.defines.push(s[2..].to_string()),
             s if s.starts_with("--board=") => a.req.board = Some(s["--board=".len()..].to_string()),
             s if s.starts_with("--format=") => a.format = s["--format=".len()..].to_string(),
-            s if s.starts_with("--kconfig=") => kconfig = Some(PathBuf::from(&s["--kconfig=".len()..])),
+            s if s.starts_with("--kconfig=") => {
+                kconfig = Some(PathBuf::from(&s["--kconfig=".len()..]))
+            }
             s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
             _ => a.positional.push(arg),
         }
@@ -88,7 +90,12 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
     };
     if !a.no_board && a.req.board.is_none() {
         let boards_dir = a.req.boards_dir.clone().unwrap_or_else(|| {
-            a.req.kconfig.parent().map(Path::to_path_buf).unwrap_or_default().join("boards")
+            a.req
+                .kconfig
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+                .join("boards")
         });
         if board::list(&boards_dir).iter().any(|b| b == DEFAULT_BOARD) {
             a.req.default_board = Some(DEFAULT_BOARD.to_string());
@@ -113,7 +120,11 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() || matches!(argv[0].as_str(), "-h" | "--help" | "help") {
         print!("{USAGE}");
-        return if argv.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        return if argv.is_empty() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
     }
     let args = match parse_args(argv) {
         Ok(a) => a,
@@ -165,7 +176,10 @@ fn check(mut args: Args) -> ExitCode {
     if code == 0 {
         let kc = res.kconfig();
         let enabled = kc.defined_syms().filter(|&id| res.is_enabled(id)).count();
-        let board = loaded.board.as_ref().map_or("no board".to_string(), |b| format!("board {}", b.name));
+        let board = loaded
+            .board
+            .as_ref()
+            .map_or("no board".to_string(), |b| format!("board {}", b.name));
         println!(
             "ok: {} ({}): {} symbols, {} enabled",
             args.positional.join(" "),
@@ -197,13 +211,23 @@ fn show(mut args: Args) -> ExitCode {
                 && let Some(map) = v["symbols"].as_object_mut()
             {
                 map.retain(|name, _| {
-                    let id = res.kconfig().defined(name).expect("listed symbols are defined");
+                    let id = res
+                        .kconfig()
+                        .defined(name)
+                        .expect("listed symbols are defined");
                     base.str_value(id) != res.str_value(id)
                 });
             }
-            format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON values serialize"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("JSON values serialize")
+            )
         }
-        other => return usage_error(&format!("unknown format `{other}` (text, conf, json, values)")),
+        other => {
+            return usage_error(&format!(
+                "unknown format `{other}` (text, conf, json, values)"
+            ));
+        }
     };
     print!("{text}");
     ExitCode::from(code)
@@ -215,7 +239,11 @@ fn diff(args: Args) -> ExitCode {
     }
     let side = |spec: &str| {
         let mut req = args.req.clone();
-        req.files = spec.split(',').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+        req.files = spec
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect();
         req.load()
     };
     let (la, lb) = match (side(&args.positional[0]), side(&args.positional[1])) {
@@ -228,8 +256,17 @@ fn diff(args: Args) -> ExitCode {
     if groups.is_empty() {
         println!("no differences");
     }
-    let width = groups.values().flatten().map(|(n, _, _)| n.len()).max().unwrap_or(0) + 7;
-    println!("{:width$}  {}  ->  {}", "", args.positional[0], args.positional[1]);
+    let width = groups
+        .values()
+        .flatten()
+        .map(|(n, _, _)| n.len())
+        .max()
+        .unwrap_or(0)
+        + 7;
+    println!(
+        "{:width$}  {}  ->  {}",
+        "", args.positional[0], args.positional[1]
+    );
     for (menu, rows) in groups {
         println!("{menu}");
         for (name, a, b) in rows {
@@ -264,12 +301,19 @@ fn explain(mut args: Args) -> ExitCode {
 
 fn boards(args: Args) -> ExitCode {
     let dir = args.req.boards_dir.clone().unwrap_or_else(|| {
-        args.req.kconfig.parent().map(Path::to_path_buf).unwrap_or_default().join("boards")
+        args.req
+            .kconfig
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("boards")
     });
     for name in board::list(&dir) {
         match board::find(&dir, &name) {
             Ok(b) => {
-                let desc = b.spec.as_ref().map_or(String::new(), |s| format!("{} ({})", s.description, s.target));
+                let desc = b.spec.as_ref().map_or(String::new(), |s| {
+                    format!("{} ({})", s.description, s.target)
+                });
                 println!("{name:20} {desc}");
             }
             Err(d) => eprintln!("{d}"),
@@ -282,10 +326,17 @@ fn menuconfig(args: Args) -> ExitCode {
     let Some(file) = args.positional.first() else {
         return usage_error("menuconfig needs the FILE to edit");
     };
-    let kconfig = args.req.kconfig.canonicalize().unwrap_or(args.req.kconfig.clone());
+    let kconfig = args
+        .req
+        .kconfig
+        .canonicalize()
+        .unwrap_or(args.req.kconfig.clone());
     let srctree = kconfig.parent().map(Path::to_path_buf).unwrap_or_default();
     let status = std::process::Command::new("python3")
-        .args(["-c", "import sys, menuconfig; sys.argv[1:] = [sys.argv[1]]; menuconfig._main()"])
+        .args([
+            "-c",
+            "import sys, menuconfig; sys.argv[1:] = [sys.argv[1]]; menuconfig._main()",
+        ])
         .arg(&kconfig)
         .env("KCONFIG_CONFIG", file)
         .env("srctree", &srctree)
@@ -294,7 +345,9 @@ fn menuconfig(args: Args) -> ExitCode {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("netcfg: cannot start python3 for menuconfig: {e}\n  help: python3 -m pip install kconfiglib==14.1.0");
+            eprintln!(
+                "netcfg: cannot start python3 for menuconfig: {e}\n  help: python3 -m pip install kconfiglib==14.1.0"
+            );
             ExitCode::from(2)
         }
     }

@@ -7,7 +7,12 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Loc};
 
 /// Reads a fragment. Lines that are neither assignments, `is not set` lines, comments nor
 /// blank are syntax errors (kconfiglib ignores them with a warning).
-pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics) -> Vec<Assignment> {
+pub fn parse(
+    text: &str,
+    file: &Arc<str>,
+    layer: Layer,
+    diags: &mut Diagnostics,
+) -> Vec<Assignment> {
     let mut out = Vec::new();
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx as u32 + 1;
@@ -16,16 +21,26 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
         if let Some(rest) = line.strip_prefix("CONFIG_") {
             let Some(eq) = rest.find('=') else {
                 diags.push(
-                    Diagnostic::error(Code::Syntax, Some(loc), format!("expected `=` after CONFIG_{rest}"))
-                        .help("write CONFIG_NAME=value"),
+                    Diagnostic::error(
+                        Code::Syntax,
+                        Some(loc),
+                        format!("expected `=` after CONFIG_{rest}"),
+                    )
+                    .help("write CONFIG_NAME=value"),
                 );
                 continue;
             };
             let name = &rest[..eq];
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 diags.push(
-                    Diagnostic::error(Code::Syntax, Some(loc.with_col(8)), format!("`{name}` is not a valid symbol name"))
-                        .help("symbol names are letters, digits and underscores, as in CONFIG_NET_IPV6=y"),
+                    Diagnostic::error(
+                        Code::Syntax,
+                        Some(loc.with_col(8)),
+                        format!("`{name}` is not a valid symbol name"),
+                    )
+                    .help(
+                        "symbol names are letters, digits and underscores, as in CONFIG_NET_IPV6=y",
+                    ),
                 );
                 continue;
             }
@@ -40,10 +55,18 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
             });
             continue;
         }
-        if let Some(name) = line.strip_prefix("# CONFIG_").and_then(|r| r.strip_suffix(" is not set"))
+        if let Some(name) = line
+            .strip_prefix("# CONFIG_")
+            .and_then(|r| r.strip_suffix(" is not set"))
             && !name.contains(' ')
         {
-            out.push(Assignment { name: name.to_string(), value: RawValue::Unset, loc, value_loc: None, layer });
+            out.push(Assignment {
+                name: name.to_string(),
+                value: RawValue::Unset,
+                loc,
+                value_loc: None,
+                layer,
+            });
             continue;
         }
         let trimmed = line.trim_start();
@@ -59,8 +82,12 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
             "write CONFIG_NAME=value, `# CONFIG_NAME is not set`, or a # comment".to_string()
         };
         diags.push(
-            Diagnostic::error(Code::Syntax, Some(loc.with_col(col)), format!("cannot read this line: `{trimmed}`"))
-                .help(help),
+            Diagnostic::error(
+                Code::Syntax,
+                Some(loc.with_col(col)),
+                format!("cannot read this line: `{trimmed}`"),
+            )
+            .help(help),
         );
     }
     out
@@ -99,7 +126,9 @@ mod tests {
 
     #[test]
     fn reads_all_forms() {
-        let (a, d) = read("# comment\nCONFIG_A=y\n\nCONFIG_B=0x10\nCONFIG_C=\"s\"\n# CONFIG_D is not set\n#CONFIG_E=y\n");
+        let (a, d) = read(
+            "# comment\nCONFIG_A=y\n\nCONFIG_B=0x10\nCONFIG_C=\"s\"\n# CONFIG_D is not set\n#CONFIG_E=y\n",
+        );
         assert!(d.0.is_empty(), "{d}");
         assert_eq!(a.len(), 4);
         assert_eq!(a[0].name, "A");

@@ -46,7 +46,12 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
         Ok(t) => t,
         Err(e) => {
             let loc = e.span().map(|s| index.loc(file, text, s.start));
-            let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+            let msg = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string();
             diags.push(
                 Diagnostic::error(Code::Syntax, loc, format!("invalid TOML: {msg}"))
                     .help("see configs/*.toml for the expected form"),
@@ -54,7 +59,12 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
             return out;
         }
     };
-    let ctx = Ctx { text, file, index: &index, layer };
+    let ctx = Ctx {
+        text,
+        file,
+        index: &index,
+        layer,
+    };
     let mut entries: Vec<(usize, Assignment)> = Vec::new();
     for (key, value) in table.get_ref() {
         let name = key.get_ref().as_ref();
@@ -71,7 +81,13 @@ pub fn parse(text: &str, file: &Arc<str>, layer: Layer, diags: &mut Diagnostics)
                 }
             }
             (_, DeValue::Table(t)) => ctx.walk(&name.to_ascii_uppercase(), t, &mut entries, diags),
-            _ => ctx.leaf(&name.to_ascii_uppercase(), key.span().start, value, &mut entries, diags),
+            _ => ctx.leaf(
+                &name.to_ascii_uppercase(),
+                key.span().start,
+                value,
+                &mut entries,
+                diags,
+            ),
         }
     }
     entries.sort_by_key(|(offset, _)| *offset);
@@ -87,7 +103,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn walk(&self, prefix: &str, table: &DeTable<'_>, out: &mut Vec<(usize, Assignment)>, diags: &mut Diagnostics) {
+    fn walk(
+        &self,
+        prefix: &str,
+        table: &DeTable<'_>,
+        out: &mut Vec<(usize, Assignment)>,
+        diags: &mut Diagnostics,
+    ) {
         for (k, v) in table {
             let name = format!("{prefix}_{}", k.get_ref().to_ascii_uppercase());
             match v.get_ref() {
@@ -115,8 +137,12 @@ impl Ctx<'_> {
                 Ok(n) => RawValue::Int(n),
                 Err(_) => {
                     diags.push(
-                        Diagnostic::error(Code::WrongType, Some(value_loc), format!("the integer for {name} does not fit in 64 bits"))
-                            .symbol(&name),
+                        Diagnostic::error(
+                            Code::WrongType,
+                            Some(value_loc),
+                            format!("the integer for {name} does not fit in 64 bits"),
+                        )
+                        .symbol(&name),
                     );
                     return;
                 }
@@ -129,14 +155,27 @@ impl Ctx<'_> {
                     _ => "an array",
                 };
                 diags.push(
-                    Diagnostic::error(Code::WrongType, Some(value_loc), format!("{name} is given {kind}, which no Kconfig type takes"))
-                        .symbol(&name)
-                        .help("use true/false, an integer, or a string"),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        Some(value_loc),
+                        format!("{name} is given {kind}, which no Kconfig type takes"),
+                    )
+                    .symbol(&name)
+                    .help("use true/false, an integer, or a string"),
                 );
                 return;
             }
         };
-        out.push((key_offset, Assignment { name, value: raw, loc, value_loc: Some(value_loc), layer: self.layer }));
+        out.push((
+            key_offset,
+            Assignment {
+                name,
+                value: raw,
+                loc,
+                value_loc: Some(value_loc),
+                layer: self.layer,
+            },
+        ));
     }
 }
 
@@ -156,7 +195,9 @@ mod tests {
 
     #[test]
     fn table_paths_name_symbols() {
-        let (c, d) = read("board = \"native_sim\"\n[net]\nipv6 = true\n[net.tc]\ntx_count = 2\n[kconfig]\nNET_UDP = false\n");
+        let (c, d) = read(
+            "board = \"native_sim\"\n[net]\nipv6 = true\n[net.tc]\ntx_count = 2\n[kconfig]\nNET_UDP = false\n",
+        );
         assert!(d.0.is_empty(), "{d}");
         assert_eq!(c.board.as_ref().unwrap().0, "native_sim");
         let names: Vec<_> = c.assignments.iter().map(|a| a.name.as_str()).collect();

@@ -177,7 +177,10 @@ mod tests {
     fn conjuncts_flatten_nested_ands() {
         let e = Expr::and(
             Expr::Sym(SymId(10)),
-            Expr::and(Expr::Sym(SymId(11)), Expr::or(Expr::Sym(SymId(12)), Expr::Sym(SymId(13)))),
+            Expr::and(
+                Expr::Sym(SymId(11)),
+                Expr::or(Expr::Sym(SymId(12)), Expr::Sym(SymId(13))),
+            ),
         );
         assert_eq!(e.conjuncts().len(), 3);
         let s = e.format(&|id| format!("S{}", id.0));

@@ -86,7 +86,10 @@ fn propagate_deps(kc: &mut Kconfig, node: NodeId, visible_if: &Expr) {
         child.dep = dep.clone();
         if matches!(child.item, Item::Symbol(_) | Item::Choice(_)) {
             if let Some((text, cond)) = child.prompt.take() {
-                child.prompt = Some((text, Expr::and(cond, Expr::and(visible_if.clone(), dep.clone()))));
+                child.prompt = Some((
+                    text,
+                    Expr::and(cond, Expr::and(visible_if.clone(), dep.clone())),
+                ));
             }
             for d in &mut child.defaults {
                 d.cond = Expr::and(std::mem::replace(&mut d.cond, Expr::Y), dep.clone());
@@ -103,11 +106,16 @@ fn propagate_deps(kc: &mut Kconfig, node: NodeId, visible_if: &Expr) {
 }
 
 fn add_props_to_sym(kc: &mut Kconfig, node: NodeId) {
-    let Item::Symbol(sym) = n(kc, node).item else { return };
+    let Item::Symbol(sym) = n(kc, node).item else {
+        return;
+    };
     let nd = n(kc, node).clone();
     {
         let s = &mut kc.syms[sym.0 as usize];
-        s.direct_dep = Expr::or(std::mem::replace(&mut s.direct_dep, Expr::N), nd.dep.clone());
+        s.direct_dep = Expr::or(
+            std::mem::replace(&mut s.direct_dep, Expr::N),
+            nd.dep.clone(),
+        );
         s.defaults.extend(nd.defaults.iter().cloned());
         s.ranges.extend(nd.ranges.iter().cloned());
         s.selects.extend(nd.selects.iter().cloned());
@@ -117,20 +125,30 @@ fn add_props_to_sym(kc: &mut Kconfig, node: NodeId) {
         let t = &mut kc.syms[sel.target.0 as usize];
         let term = Expr::and(Expr::Sym(sym), sel.cond.clone());
         t.rev_dep = Expr::or(std::mem::replace(&mut t.rev_dep, Expr::N), term);
-        t.selected_by.push(ReverseProp { by: sym, cond: sel.cond.clone(), loc: sel.loc.clone() });
+        t.selected_by.push(ReverseProp {
+            by: sym,
+            cond: sel.cond.clone(),
+            loc: sel.loc.clone(),
+        });
     }
     for imp in &nd.implies {
         let t = &mut kc.syms[imp.target.0 as usize];
         let term = Expr::and(Expr::Sym(sym), imp.cond.clone());
         t.weak_rev_dep = Expr::or(std::mem::replace(&mut t.weak_rev_dep, Expr::N), term);
-        t.implied_by.push(ReverseProp { by: sym, cond: imp.cond.clone(), loc: imp.loc.clone() });
+        t.implied_by.push(ReverseProp {
+            by: sym,
+            cond: imp.cond.clone(),
+            loc: imp.loc.clone(),
+        });
     }
 }
 
 /// True when `node2` depends on the symbol of `node1` in the way that puts it in
 /// `node1`'s implicit submenu: the symbol itself, or `SYM != n`, as an `&&` operand.
 fn auto_menu_dep(kc: &Kconfig, node1: NodeId, node2: NodeId) -> bool {
-    let Item::Symbol(sym) = n(kc, node1).item else { return false };
+    let Item::Symbol(sym) = n(kc, node1).item else {
+        return false;
+    };
     let n2 = n(kc, node2);
     let e = match &n2.prompt {
         Some((_, cond)) => cond,
@@ -143,7 +161,9 @@ fn has_auto_menu_dep(e: &Expr, sym: SymId) -> bool {
     match e {
         Expr::Sym(s) => *s == sym,
         Expr::And(a, b) => has_auto_menu_dep(a, sym) || has_auto_menu_dep(b, sym),
-        Expr::Rel(super::RelOp::Ne, a, b) => (*a == sym && *b == SymId::N) || (*a == SymId::N && *b == sym),
+        Expr::Rel(super::RelOp::Ne, a, b) => {
+            (*a == sym && *b == SymId::N) || (*a == SymId::N && *b == sym)
+        }
         _ => false,
     }
 }
@@ -154,7 +174,8 @@ fn flatten(kc: &mut Kconfig, first: NodeId) {
     let mut cur = Some(first);
     while let Some(node) = cur {
         let nd = n(kc, node);
-        if let (Some(list), None, false) = (nd.list, &nd.prompt, matches!(nd.item, Item::Choice(_))) {
+        if let (Some(list), None, false) = (nd.list, &nd.prompt, matches!(nd.item, Item::Choice(_)))
+        {
             let parent = nd.parent;
             let mut last = list;
             loop {
@@ -196,7 +217,9 @@ fn remove_ifs(kc: &mut Kconfig, node: NodeId) {
 }
 
 fn finalize_choice(kc: &mut Kconfig, node: NodeId) {
-    let Item::Choice(c) = n(kc, node).item else { return };
+    let Item::Choice(c) = n(kc, node).item else {
+        return;
+    };
     let mut cur = n(kc, node).list;
     while let Some(child) = cur {
         if let Item::Symbol(s) = n(kc, child).item {
@@ -233,9 +256,13 @@ fn check(kc: &Kconfig, diags: &mut Diagnostics) {
         let loc = kc.node(s.nodes[0]).loc.clone();
         if s.ty == Type::Unknown {
             diags.push(
-                Diagnostic::warning(Code::Note, Some(loc.clone()), format!("config {} is defined without a type", s.name))
-                    .symbol(&s.name)
-                    .help("add `bool`, `int`, `hex`, `string` or `tristate`"),
+                Diagnostic::warning(
+                    Code::Note,
+                    Some(loc.clone()),
+                    format!("config {} is defined without a type", s.name),
+                )
+                .symbol(&s.name)
+                .help("add `bool`, `int`, `hex`, `string` or `tristate`"),
             );
         }
         if !s.ty.is_bool() && s.ty != Type::Unknown {
@@ -245,24 +272,43 @@ fn check(kc: &Kconfig, diags: &mut Diagnostics) {
                         Diagnostic::error(
                             Code::Syntax,
                             Some(d.loc.clone()),
-                            format!("the default of {} symbol {} must be a single value or symbol", s.ty.as_str(), s.name),
+                            format!(
+                                "the default of {} symbol {} must be a single value or symbol",
+                                s.ty.as_str(),
+                                s.name
+                            ),
                         )
                         .symbol(&s.name),
                     );
                 }
             }
             if !s.selects.is_empty() || !s.implies.is_empty() {
-                let l = s.selects.first().or(s.implies.first()).map(|p| p.loc.clone());
+                let l = s
+                    .selects
+                    .first()
+                    .or(s.implies.first())
+                    .map(|p| p.loc.clone());
                 diags.push(
-                    Diagnostic::warning(Code::Note, l, format!("{} is not bool/tristate, so its select/imply have no effect", s.name))
-                        .symbol(&s.name),
+                    Diagnostic::warning(
+                        Code::Note,
+                        l,
+                        format!(
+                            "{} is not bool/tristate, so its select/imply have no effect",
+                            s.name
+                        ),
+                    )
+                    .symbol(&s.name),
                 );
             }
         }
         if s.ty.is_bool() && !s.ranges.is_empty() {
             diags.push(
-                Diagnostic::warning(Code::Note, Some(s.ranges[0].loc.clone()), format!("range on bool symbol {} has no effect", s.name))
-                    .symbol(&s.name),
+                Diagnostic::warning(
+                    Code::Note,
+                    Some(s.ranges[0].loc.clone()),
+                    format!("range on bool symbol {} has no effect", s.name),
+                )
+                .symbol(&s.name),
             );
         }
         for sel in s.selects.iter().chain(&s.implies) {
@@ -272,7 +318,12 @@ fn check(kc: &Kconfig, diags: &mut Diagnostics) {
                     Diagnostic::warning(
                         Code::Note,
                         Some(sel.loc.clone()),
-                        format!("{} selects or implies {}, which is {} and so cannot be selected", s.name, t.name, t.ty.as_str()),
+                        format!(
+                            "{} selects or implies {}, which is {} and so cannot be selected",
+                            s.name,
+                            t.name,
+                            t.ty.as_str()
+                        ),
                     )
                     .symbol(&s.name),
                 );
@@ -281,11 +332,18 @@ fn check(kc: &Kconfig, diags: &mut Diagnostics) {
     }
     for c in &kc.choices {
         for (sym, _, loc) in &c.defaults {
-            if kc.sym(*sym).choice.is_none_or(|ch| kc.choice(ch).nodes != c.nodes) {
+            if kc
+                .sym(*sym)
+                .choice
+                .is_none_or(|ch| kc.choice(ch).nodes != c.nodes)
+            {
                 diags.push(Diagnostic::warning(
                     Code::Note,
                     Some(loc.clone()),
-                    format!("the default {} of a choice is not a member of that choice", kc.sym(*sym).name),
+                    format!(
+                        "the default {} of a choice is not a member of that choice",
+                        kc.sym(*sym).name
+                    ),
                 ));
             }
         }

@@ -305,7 +305,10 @@ pub struct ProcessEnv;
 impl MacroEnv for ProcessEnv {
     fn get(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().or_else(|| {
-            BUILTIN_MACROS.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+            BUILTIN_MACROS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
         })
     }
 }
@@ -317,7 +320,10 @@ pub struct MapEnv(pub HashMap<String, String>);
 impl MacroEnv for MapEnv {
     fn get(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned().or_else(|| {
-            BUILTIN_MACROS.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+            BUILTIN_MACROS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
         })
     }
 }
@@ -338,7 +344,11 @@ impl Kconfig {
             consts: HashMap::new(),
             named_choices: HashMap::new(),
         };
-        for (name, ty) in [("n", Type::Tristate), ("m", Type::Tristate), ("y", Type::Tristate)] {
+        for (name, ty) in [
+            ("n", Type::Tristate),
+            ("m", Type::Tristate),
+            ("y", Type::Tristate),
+        ] {
             let id = SymId(kc.syms.len() as u32);
             let mut s = Symbol::new(name, true);
             s.ty = ty;
@@ -432,12 +442,18 @@ impl Kconfig {
 
     /// True when some definition of the symbol has a prompt (users can set it).
     pub fn has_prompt(&self, id: SymId) -> bool {
-        self.sym(id).nodes.iter().any(|&n| self.node(n).prompt.is_some())
+        self.sym(id)
+            .nodes
+            .iter()
+            .any(|&n| self.node(n).prompt.is_some())
     }
 
     /// Help text of the first definition that has one.
     pub fn help(&self, id: SymId) -> Option<&str> {
-        self.sym(id).nodes.iter().find_map(|&n| self.node(n).help.as_deref())
+        self.sym(id)
+            .nodes
+            .iter()
+            .find_map(|&n| self.node(n).help.as_deref())
     }
 
     /// The menu path of a node: the prompts of the enclosing menus, outermost first.

@@ -4,11 +4,18 @@
 //! lines follow it, and `help` text is taken raw by indentation. Every node keeps its
 //! `file:line` so diagnostics can point at definitions.
 
+// Errors end a line's parse and are rare; passing the diagnostic by value keeps the many
+// `?` sites plain, and the size only matters on that cold path.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{ChoiceId, DefaultProp, Expr, Item, Kconfig, MacroEnv, MenuNode, NodeId, RangeProp, RelOp, SelectProp, SymId, Type};
+use super::{
+    ChoiceId, DefaultProp, Expr, Item, Kconfig, MacroEnv, MenuNode, NodeId, RangeProp, RelOp,
+    SelectProp, SymId, Type,
+};
 use crate::diag::{Code, Diagnostic, Diagnostics, Loc};
 
 /// Keywords of the Kconfig language.
@@ -112,8 +119,15 @@ struct Reader {
 
 impl Reader {
     fn new(file: Arc<str>, text: &str) -> Reader {
-        let lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect();
-        Reader { file, lines, pos: 0 }
+        let lines = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+            .collect();
+        Reader {
+            file,
+            lines,
+            pos: 0,
+        }
     }
 
     /// The next logical line and the number of its first physical line.
@@ -184,7 +198,12 @@ pub(super) fn parse_tree(kc: &mut Kconfig, top: &Path, env: &dyn MacroEnv) -> Di
 }
 
 /// Reads Kconfig text (as if it were the file `name`) into `kc`.
-pub(super) fn parse_text(kc: &mut Kconfig, text: &str, name: &Path, env: &dyn MacroEnv) -> Diagnostics {
+pub(super) fn parse_text(
+    kc: &mut Kconfig,
+    text: &str,
+    name: &Path,
+    env: &dyn MacroEnv,
+) -> Diagnostics {
     let mut p = Parser::new(kc, env);
     let file: Arc<str> = Arc::from(name.to_string_lossy().as_ref());
     let mut r = Reader::new(file, text);
@@ -198,7 +217,14 @@ type ParseResult<T> = Result<T, Diagnostic>;
 impl<'a> Parser<'a> {
     fn new(kc: &'a mut Kconfig, env: &'a dyn MacroEnv) -> Parser<'a> {
         let tails = vec![None; kc.nodes.len()];
-        Parser { kc, env, vars: HashMap::new(), diags: Diagnostics::default(), tails, open_files: Vec::new() }
+        Parser {
+            kc,
+            env,
+            vars: HashMap::new(),
+            diags: Diagnostics::default(),
+            tails,
+            open_files: Vec::new(),
+        }
     }
 
     fn err(&self, r: &Reader, line: u32, msg: impl Into<String>) -> Diagnostic {
@@ -208,15 +234,23 @@ impl<'a> Parser<'a> {
     fn parse_file(&mut self, path: &Path, parent: NodeId, from: Option<Loc>) {
         if self.open_files.iter().any(|p| p == path) {
             self.diags.push(
-                Diagnostic::error(Code::Syntax, from, format!("{} sources itself (recursive source)", path.display()))
-                    .help("remove the `source` line that closes the loop"),
+                Diagnostic::error(
+                    Code::Syntax,
+                    from,
+                    format!("{} sources itself (recursive source)", path.display()),
+                )
+                .help("remove the `source` line that closes the loop"),
             );
             return;
         }
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                self.diags.push(Diagnostic::error(Code::Io, from, format!("cannot read {}: {e}", path.display())));
+                self.diags.push(Diagnostic::error(
+                    Code::Io,
+                    from,
+                    format!("cannot read {}: {e}", path.display()),
+                ));
                 return;
             }
         };
@@ -244,7 +278,13 @@ impl<'a> Parser<'a> {
 
     /// Parses entries until `end` (or the end of the file when `end` is `None`).
     /// Returns false when the block was cut short by the end of the file.
-    fn parse_block(&mut self, r: &mut Reader, dir: &Path, parent: NodeId, end: Option<(Kw, u32)>) -> bool {
+    fn parse_block(
+        &mut self,
+        r: &mut Reader,
+        dir: &Path,
+        parent: NodeId,
+        end: Option<(Kw, u32)>,
+    ) -> bool {
         while let Some((line_no, raw)) = r.next_line() {
             if let Err(d) = self.parse_entry(r, dir, parent, end, line_no, &raw) {
                 match d {
@@ -291,20 +331,39 @@ impl<'a> Parser<'a> {
         }
         let line = self.expand(r, line_no, raw)?;
         let toks = tokenize(&line).map_err(|(col, msg)| self.err(r, line_no, msg).with_col(col))?;
-        let Some(first) = toks.first().cloned() else { return Ok(()) };
+        let Some(first) = toks.first().cloned() else {
+            return Ok(());
+        };
         let loc = r.loc(line_no);
         let Tok::Kw(kw) = first else {
-            return Err(self.err(r, line_no, format!("unknown token `{}` at the start of a line", tok_str(&first))).into());
+            return Err(self
+                .err(
+                    r,
+                    line_no,
+                    format!("unknown token `{}` at the start of a line", tok_str(&first)),
+                )
+                .into());
         };
         let kw = &kw;
-        let mut ts = Toks { toks: &toks, pos: 1 };
+        let mut ts = Toks {
+            toks: &toks,
+            pos: 1,
+        };
         match *kw {
             Kw::Config | Kw::Menuconfig => {
-                let name = ts.word().ok_or_else(|| self.err(r, line_no, "expected a symbol name after `config`"))?;
+                let name = ts
+                    .word()
+                    .ok_or_else(|| self.err(r, line_no, "expected a symbol name after `config`"))?;
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 let sym = self.kc.intern(&name);
                 if self.kc.sym(sym).is_const {
-                    return Err(self.err(r, line_no, format!("`{name}` is a constant and cannot be defined")).into());
+                    return Err(self
+                        .err(
+                            r,
+                            line_no,
+                            format!("`{name}` is a constant and cannot be defined"),
+                        )
+                        .into());
                 }
                 let mut node = MenuNode::new(Item::Symbol(sym), loc);
                 node.is_menuconfig = *kw == Kw::Menuconfig;
@@ -340,7 +399,9 @@ impl<'a> Parser<'a> {
                 self.parse_block(r, dir, id, Some((Kw::Endchoice, line_no)));
             }
             Kw::Menu => {
-                let title = ts.string().ok_or_else(|| self.err(r, line_no, "expected a quoted title after `menu`"))?;
+                let title = ts
+                    .string()
+                    .ok_or_else(|| self.err(r, line_no, "expected a quoted title after `menu`"))?;
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 let mut node = MenuNode::new(Item::Menu, loc);
                 node.prompt = Some((title, Expr::Y));
@@ -357,7 +418,9 @@ impl<'a> Parser<'a> {
                 self.parse_block(r, dir, id, Some((Kw::Endif, line_no)));
             }
             Kw::Comment => {
-                let text = ts.string().ok_or_else(|| self.err(r, line_no, "expected a quoted text after `comment`"))?;
+                let text = ts.string().ok_or_else(|| {
+                    self.err(r, line_no, "expected a quoted text after `comment`")
+                })?;
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 let mut node = MenuNode::new(Item::Comment, loc);
                 node.prompt = Some((text, Expr::Y));
@@ -365,17 +428,29 @@ impl<'a> Parser<'a> {
                 self.parse_props(r, id)?;
             }
             Kw::Mainmenu => {
-                let text = ts.string().ok_or_else(|| self.err(r, line_no, "expected a quoted title after `mainmenu`"))?;
+                let text = ts.string().ok_or_else(|| {
+                    self.err(r, line_no, "expected a quoted title after `mainmenu`")
+                })?;
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 self.kc.mainmenu = Some(text);
             }
             Kw::Source | Kw::Rsource | Kw::Osource | Kw::Orsource => {
-                let path = ts.string().ok_or_else(|| self.err(r, line_no, "expected a quoted path after `source`"))?;
+                let path = ts
+                    .string()
+                    .ok_or_else(|| self.err(r, line_no, "expected a quoted path after `source`"))?;
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 let relative_to_file = matches!(kw, Kw::Rsource | Kw::Orsource);
                 let optional = matches!(kw, Kw::Osource | Kw::Orsource);
-                let base = if relative_to_file { dir.to_path_buf() } else { self.kc.srctree.clone() };
-                let full = if Path::new(&path).is_absolute() { PathBuf::from(&path) } else { base.join(&path) };
+                let base = if relative_to_file {
+                    dir.to_path_buf()
+                } else {
+                    self.kc.srctree.clone()
+                };
+                let full = if Path::new(&path).is_absolute() {
+                    PathBuf::from(&path)
+                } else {
+                    base.join(&path)
+                };
                 let files = expand_glob(&full);
                 if files.is_empty() {
                     if !optional {
@@ -399,12 +474,23 @@ impl<'a> Parser<'a> {
                     return Err(EntryEnd::Block);
                 }
                 return Err(self
-                    .err(r, line_no, format!("`{}` without a matching opening entry", tok_str(&first)))
+                    .err(
+                        r,
+                        line_no,
+                        format!("`{}` without a matching opening entry", tok_str(&first)),
+                    )
                     .into());
             }
             other => {
                 return Err(self
-                    .err(r, line_no, format!("`{}` is a property, but no `config`, `choice` or `menu` is open here", kw_str(other)))
+                    .err(
+                        r,
+                        line_no,
+                        format!(
+                            "`{}` is a property, but no `config`, `choice` or `menu` is open here",
+                            kw_str(other)
+                        ),
+                    )
                     .help("properties go on the lines right after the entry they belong to")
                     .into());
             }
@@ -413,7 +499,11 @@ impl<'a> Parser<'a> {
     }
 
     fn trailing(&self, r: &Reader, line: u32, tok: &Tok) -> Diagnostic {
-        self.err(r, line, format!("unexpected `{}` at the end of the line", tok_str(tok)))
+        self.err(
+            r,
+            line,
+            format!("unexpected `{}` at the end of the line", tok_str(tok)),
+        )
     }
 
     /// Handles `NAME := value`, `NAME = value` and `NAME += value`. Returns false when the
@@ -441,19 +531,45 @@ impl<'a> Parser<'a> {
         match op {
             ":=" => {
                 let v = self.expand(r, line_no, value)?;
-                self.vars.insert(name.to_string(), Var { value: v, recursive: false });
+                self.vars.insert(
+                    name.to_string(),
+                    Var {
+                        value: v,
+                        recursive: false,
+                    },
+                );
             }
             "=" => {
-                self.vars.insert(name.to_string(), Var { value: value.to_string(), recursive: true });
+                self.vars.insert(
+                    name.to_string(),
+                    Var {
+                        value: value.to_string(),
+                        recursive: true,
+                    },
+                );
             }
             _ => {
                 let (old, recursive) = match self.vars.get(name) {
                     Some(v) => (v.value.clone(), v.recursive),
                     None => (String::new(), true),
                 };
-                let add = if recursive { value.to_string() } else { self.expand(r, line_no, value)? };
-                let joined = if old.is_empty() { add } else { format!("{old} {add}") };
-                self.vars.insert(name.to_string(), Var { value: joined, recursive });
+                let add = if recursive {
+                    value.to_string()
+                } else {
+                    self.expand(r, line_no, value)?
+                };
+                let joined = if old.is_empty() {
+                    add
+                } else {
+                    format!("{old} {add}")
+                };
+                self.vars.insert(
+                    name.to_string(),
+                    Var {
+                        value: joined,
+                        recursive,
+                    },
+                );
             }
         }
         Ok(true)
@@ -464,9 +580,20 @@ impl<'a> Parser<'a> {
         self.expand_depth(r, line_no, s, &[], 0)
     }
 
-    fn expand_depth(&mut self, r: &Reader, line_no: u32, s: &str, args: &[String], depth: u32) -> ParseResult<String> {
+    fn expand_depth(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        s: &str,
+        args: &[String],
+        depth: u32,
+    ) -> ParseResult<String> {
         if depth > 64 {
-            return Err(self.err(r, line_no, "macro expansion nests too deeply (a variable refers to itself?)"));
+            return Err(self.err(
+                r,
+                line_no,
+                "macro expansion nests too deeply (a variable refers to itself?)",
+            ));
         }
         if !s.contains("$(") {
             return Ok(s.to_string());
@@ -495,7 +622,9 @@ impl<'a> Parser<'a> {
                 i += 1;
             }
             if i >= bytes.len() {
-                return Err(self.err(r, line_no, "unterminated `$(` macro").help("add the closing `)`"));
+                return Err(self
+                    .err(r, line_no, "unterminated `$(` macro")
+                    .help("add the closing `)`"));
             }
             let mut parts = Vec::new();
             let mut from = body_start;
@@ -516,11 +645,22 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    fn call_macro(&mut self, r: &Reader, line_no: u32, call: &[String], args: &[String], depth: u32) -> ParseResult<String> {
+    fn call_macro(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        call: &[String],
+        args: &[String],
+        depth: u32,
+    ) -> ParseResult<String> {
         let name = call[0].trim();
         let params = &call[1..];
         if let Ok(n) = name.parse::<usize>() {
-            return Ok(if n == 0 { String::new() } else { args.get(n - 1).cloned().unwrap_or_default() });
+            return Ok(if n == 0 {
+                String::new()
+            } else {
+                args.get(n - 1).cloned().unwrap_or_default()
+            });
         }
         if let Some(var) = self.vars.get(name).cloned() {
             return if var.recursive {
@@ -535,7 +675,11 @@ impl<'a> Parser<'a> {
             "info" => return Ok(String::new()),
             "warning-if" | "error-if" => {
                 if params.len() != 2 {
-                    return Err(self.err(r, line_no, format!("`{name}` takes a condition and a message")));
+                    return Err(self.err(
+                        r,
+                        line_no,
+                        format!("`{name}` takes a condition and a message"),
+                    ));
                 }
                 if params[0] == "y" {
                     let d = if name == "error-if" {
@@ -564,12 +708,17 @@ impl<'a> Parser<'a> {
     fn parse_props(&mut self, r: &mut Reader, node: NodeId) -> Result<(), EntryEnd> {
         loop {
             let save = r.pos;
-            let Some((line_no, raw)) = r.next_line() else { return Ok(()) };
+            let Some((line_no, raw)) = r.next_line() else {
+                return Ok(());
+            };
             let trimmed = raw.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            let word = trimmed.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+            let word = trimmed
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or("");
             let is_prop = matches!(
                 keyword(word),
                 Some(
@@ -596,12 +745,17 @@ impl<'a> Parser<'a> {
             }
             if keyword(word) == Some(Kw::Help) {
                 if trimmed != word {
-                    self.diags.push(self.err(r, line_no, "unexpected text after `help`"));
+                    self.diags
+                        .push(self.err(r, line_no, "unexpected text after `help`"));
                 }
                 let help = read_help(r);
                 let n = &mut self.kc.nodes[node.0 as usize];
                 if n.help.is_some() {
-                    let d = Diagnostic::warning(Code::Note, Some(r.loc(line_no)), "second help text for the same entry replaces the first");
+                    let d = Diagnostic::warning(
+                        Code::Note,
+                        Some(r.loc(line_no)),
+                        "second help text for the same entry replaces the first",
+                    );
                     self.diags.push(d);
                 }
                 self.kc.nodes[node.0 as usize].help = Some(help);
@@ -613,12 +767,23 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn parse_prop(&mut self, r: &mut Reader, node: NodeId, line_no: u32, raw: &str) -> ParseResult<()> {
+    fn parse_prop(
+        &mut self,
+        r: &mut Reader,
+        node: NodeId,
+        line_no: u32,
+        raw: &str,
+    ) -> ParseResult<()> {
         let line = self.expand(r, line_no, raw)?;
         let toks = tokenize(&line).map_err(|(col, msg)| self.err(r, line_no, msg).with_col(col))?;
         let loc = r.loc(line_no);
-        let mut ts = Toks { toks: &toks, pos: 1 };
-        let Some(Tok::Kw(kw)) = toks.first().cloned() else { unreachable_prop() };
+        let mut ts = Toks {
+            toks: &toks,
+            pos: 1,
+        };
+        let Some(Tok::Kw(kw)) = toks.first().cloned() else {
+            unreachable_prop()
+        };
         let kw = &kw;
         let item = self.kc.nodes[node.0 as usize].item;
         let is_sym = matches!(item, Item::Symbol(_));
@@ -644,7 +809,9 @@ impl<'a> Parser<'a> {
                 if matches!(kw, Kw::DefType(_)) {
                     let value = self.parse_expr(r, line_no, &mut ts, false)?;
                     let cond = self.parse_cond(r, line_no, &mut ts)?;
-                    self.kc.nodes[node.0 as usize].defaults.push(DefaultProp { value, cond, loc });
+                    self.kc.nodes[node.0 as usize]
+                        .defaults
+                        .push(DefaultProp { value, cond, loc });
                 } else if let Some(text) = ts.string() {
                     let cond = self.parse_cond(r, line_no, &mut ts)?;
                     self.set_prompt(r, line_no, node, text, cond);
@@ -656,7 +823,9 @@ impl<'a> Parser<'a> {
                 if !is_sym && !is_choice {
                     return Err(misplaced(self, "prompt"));
                 }
-                let text = ts.string().ok_or_else(|| self.err(r, line_no, "expected a quoted prompt"))?;
+                let text = ts
+                    .string()
+                    .ok_or_else(|| self.err(r, line_no, "expected a quoted prompt"))?;
                 let cond = self.parse_cond(r, line_no, &mut ts)?;
                 self.set_prompt(r, line_no, node, text, cond);
             }
@@ -666,7 +835,9 @@ impl<'a> Parser<'a> {
                 }
                 let value = self.parse_expr(r, line_no, &mut ts, false)?;
                 let cond = self.parse_cond(r, line_no, &mut ts)?;
-                self.kc.nodes[node.0 as usize].defaults.push(DefaultProp { value, cond, loc });
+                self.kc.nodes[node.0 as usize]
+                    .defaults
+                    .push(DefaultProp { value, cond, loc });
             }
             Kw::Depends => {
                 if ts.next() != Some(&Tok::Kw(Kw::On)) {
@@ -682,13 +853,25 @@ impl<'a> Parser<'a> {
                     return Err(misplaced(self, kw_str(*kw)));
                 }
                 let target = match ts.next() {
-                    Some(Tok::Word(w)) if !matches!(w.as_str(), "y" | "m" | "n") => self.kc.intern(w),
-                    _ => return Err(self.err(r, line_no, format!("expected a symbol name after `{}`", kw_str(*kw)))),
+                    Some(Tok::Word(w)) if !matches!(w.as_str(), "y" | "m" | "n") => {
+                        self.kc.intern(w)
+                    }
+                    _ => {
+                        return Err(self.err(
+                            r,
+                            line_no,
+                            format!("expected a symbol name after `{}`", kw_str(*kw)),
+                        ));
+                    }
                 };
                 let cond = self.parse_cond(r, line_no, &mut ts)?;
                 let prop = SelectProp { target, cond, loc };
                 let n = &mut self.kc.nodes[node.0 as usize];
-                if *kw == Kw::Select { n.selects.push(prop) } else { n.implies.push(prop) }
+                if *kw == Kw::Select {
+                    n.selects.push(prop)
+                } else {
+                    n.implies.push(prop)
+                }
             }
             Kw::Range => {
                 if !is_sym {
@@ -697,7 +880,12 @@ impl<'a> Parser<'a> {
                 let low = self.expect_sym(r, line_no, &mut ts)?;
                 let high = self.expect_sym(r, line_no, &mut ts)?;
                 let cond = self.parse_cond(r, line_no, &mut ts)?;
-                self.kc.nodes[node.0 as usize].ranges.push(RangeProp { low, high, cond, loc });
+                self.kc.nodes[node.0 as usize].ranges.push(RangeProp {
+                    low,
+                    high,
+                    cond,
+                    loc,
+                });
             }
             Kw::Visible => {
                 if item != Item::Menu {
@@ -712,14 +900,24 @@ impl<'a> Parser<'a> {
                 n.visibility = Expr::and(std::mem::replace(&mut n.visibility, Expr::Y), e);
             }
             Kw::Optional => {
-                let Item::Choice(c) = item else { return Err(misplaced(self, "optional")) };
+                let Item::Choice(c) = item else {
+                    return Err(misplaced(self, "optional"));
+                };
                 self.kc.choices[c.0 as usize].optional = true;
             }
             Kw::AllnoconfigY => {}
             Kw::Option => match ts.next() {
                 Some(Tok::Word(w)) if w == "allnoconfig_y" || w == "defconfig_list" => {}
-                Some(Tok::Word(w)) if w == "modules" => return Err(unsupported(r, line_no, "option modules (loadable modules)")),
-                Some(Tok::Word(w)) if w.starts_with("env") => return Err(unsupported(r, line_no, "option env (use $(VAR) macros instead)")),
+                Some(Tok::Word(w)) if w == "modules" => {
+                    return Err(unsupported(r, line_no, "option modules (loadable modules)"));
+                }
+                Some(Tok::Word(w)) if w.starts_with("env") => {
+                    return Err(unsupported(
+                        r,
+                        line_no,
+                        "option env (use $(VAR) macros instead)",
+                    ));
+                }
                 _ => return Err(self.err(r, line_no, "unknown `option`")),
             },
             Kw::Modules => return Err(unsupported(r, line_no, "modules (loadable modules)")),
@@ -748,7 +946,11 @@ impl<'a> Parser<'a> {
     fn set_prompt(&mut self, r: &Reader, line_no: u32, node: NodeId, text: String, cond: Expr) {
         let n = &mut self.kc.nodes[node.0 as usize];
         if n.prompt.is_some() {
-            let d = Diagnostic::warning(Code::Note, Some(r.loc(line_no)), "second prompt for the same definition replaces the first");
+            let d = Diagnostic::warning(
+                Code::Note,
+                Some(r.loc(line_no)),
+                "second prompt for the same definition replaces the first",
+            );
             self.diags.push(d);
         }
         self.kc.nodes[node.0 as usize].prompt = Some((text, cond));
@@ -784,7 +986,13 @@ impl<'a> Parser<'a> {
 
     /// `expr := and ('||' expr)?`, right-associative as in kconfiglib. With `transform_m`,
     /// a bare `m` in a condition means `m && MODULES`, which is `n` here (no modules).
-    fn parse_expr(&mut self, r: &Reader, line_no: u32, ts: &mut Toks, transform_m: bool) -> ParseResult<Expr> {
+    fn parse_expr(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
         let left = self.parse_and(r, line_no, ts, transform_m)?;
         if ts.peek() == Some(&Tok::Or) {
             ts.pos += 1;
@@ -794,7 +1002,13 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    fn parse_and(&mut self, r: &Reader, line_no: u32, ts: &mut Toks, transform_m: bool) -> ParseResult<Expr> {
+    fn parse_and(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
         let left = self.parse_factor(r, line_no, ts, transform_m)?;
         if ts.peek() == Some(&Tok::And) {
             ts.pos += 1;
@@ -804,7 +1018,13 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    fn parse_factor(&mut self, r: &Reader, line_no: u32, ts: &mut Toks, transform_m: bool) -> ParseResult<Expr> {
+    fn parse_factor(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
         let tok = ts.next().cloned();
         let sym = match tok {
             Some(Tok::Word(w)) => self.word_sym(&w),
@@ -814,7 +1034,14 @@ impl<'a> Parser<'a> {
                 "n" => SymId::N,
                 _ => self.kc.intern_const(&s),
             },
-            Some(Tok::Not) => return Ok(Expr::Not(Box::new(self.parse_factor(r, line_no, ts, transform_m)?))),
+            Some(Tok::Not) => {
+                return Ok(Expr::Not(Box::new(self.parse_factor(
+                    r,
+                    line_no,
+                    ts,
+                    transform_m,
+                )?)));
+            }
             Some(Tok::LParen) => {
                 let e = self.parse_expr(r, line_no, ts, transform_m)?;
                 if ts.next() != Some(&Tok::RParen) {
@@ -822,7 +1049,13 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(e);
             }
-            Some(t) => return Err(self.err(r, line_no, format!("malformed expression: unexpected `{}`", tok_str(&t)))),
+            Some(t) => {
+                return Err(self.err(
+                    r,
+                    line_no,
+                    format!("malformed expression: unexpected `{}`", tok_str(&t)),
+                ));
+            }
             None => return Err(self.err(r, line_no, "malformed expression: it ends too early")),
         };
         if let Some(Tok::Rel(op)) = ts.peek().cloned() {
@@ -842,8 +1075,12 @@ fn unreachable_prop() -> ! {
 }
 
 fn unsupported(r: &Reader, line_no: u32, what: &str) -> Diagnostic {
-    Diagnostic::error(Code::Unsupported, Some(r.loc(line_no)), format!("`{what}` is not supported"))
-        .help("this reader resolves values without loadable modules or legacy options; remove the line")
+    Diagnostic::error(
+        Code::Unsupported,
+        Some(r.loc(line_no)),
+        format!("`{what}` is not supported"),
+    )
+    .help("this reader resolves values without loadable modules or legacy options; remove the line")
 }
 
 enum EntryEnd {
@@ -973,7 +1210,10 @@ fn tokenize(line: &str) -> Result<Vec<Tok>, (u32, String)> {
         let col = i as u32 + 1;
         if c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '/' | '.' | '-') {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '_' | '$' | '/' | '.' | '-')) {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || matches!(chars[i], '_' | '$' | '/' | '.' | '-'))
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
@@ -1045,7 +1285,9 @@ fn read_help(r: &mut Reader) -> String {
         }
         r.pos += 1;
     }
-    let Some(first) = first else { return String::new() };
+    let Some(first) = first else {
+        return String::new();
+    };
     let indent = indentation(&r.lines[first]);
     if indent == 0 {
         return String::new();
@@ -1067,7 +1309,11 @@ fn read_help(r: &mut Reader) -> String {
 fn expand_glob(path: &Path) -> Vec<PathBuf> {
     let s = path.to_string_lossy();
     if !s.contains(['*', '?', '[']) {
-        return if path.is_file() { vec![path.to_path_buf()] } else { Vec::new() };
+        return if path.is_file() {
+            vec![path.to_path_buf()]
+        } else {
+            Vec::new()
+        };
     }
     let mut results = vec![PathBuf::new()];
     for comp in path.components() {
@@ -1075,7 +1321,11 @@ fn expand_glob(path: &Path) -> Vec<PathBuf> {
         let mut next = Vec::new();
         for base in &results {
             if part.contains(['*', '?', '[']) {
-                let dir = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base.clone() };
+                let dir = if base.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    base.clone()
+                };
                 if let Ok(entries) = std::fs::read_dir(&dir) {
                     for e in entries.flatten() {
                         let name = e.file_name().to_string_lossy().to_string();
@@ -1102,7 +1352,9 @@ fn glob_match(pattern: &str, name: &str) -> bool {
             Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
             Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
             Some('[') => {
-                let Some(close) = p.iter().position(|&c| c == ']') else { return false };
+                let Some(close) = p.iter().position(|&c| c == ']') else {
+                    return false;
+                };
                 let set = &p[1..close];
                 let (negate, set) = match set.first() {
                     Some('!') => (true, &set[1..]),
@@ -1137,10 +1389,10 @@ mod tests {
     #[test]
     fn tokens_of_a_depends_line() {
         let t = tokenize("depends on A && !(B || C) && D >= 2 # comment").unwrap();
-        assert_eq!(t.len(), 15);
+        assert_eq!(t.len(), 14);
         assert_eq!(t[0], Tok::Kw(Kw::Depends));
         assert_eq!(t[1], Tok::Kw(Kw::On));
-        assert_eq!(t[13], Tok::Rel(RelOp::Ge));
+        assert_eq!(t[12], Tok::Rel(RelOp::Ge));
     }
 
     #[test]
@@ -1156,7 +1408,10 @@ mod tests {
 
     #[test]
     fn help_stops_at_lesser_indent() {
-        let mut r = Reader::new(Arc::from("k"), "\t  first\n\n\t  second\n\t\tdeeper\nconfig B\n");
+        let mut r = Reader::new(
+            Arc::from("k"),
+            "\t  first\n\n\t  second\n\t\tdeeper\nconfig B\n",
+        );
         assert_eq!(read_help(&mut r), "first\n\nsecond\n      deeper");
         assert_eq!(r.lines[r.pos], "config B");
     }
