@@ -956,6 +956,14 @@ impl<'k> Eval<'k> {
                 continue;
             }
             if let Some(c) = s.choice {
+                // A later assignment to another member is an ordinary override.
+                if wanted == "y"
+                    && self.choice_user_sel[c.0 as usize]
+                        .as_ref()
+                        .is_some_and(|(u, _)| *u != id)
+                {
+                    continue;
+                }
                 let sel = self.choice_sel[c.0 as usize].flatten();
                 let msg = if wanted == "n" {
                     format!(
