@@ -174,7 +174,7 @@ impl Loaded {
     /// Resolves every symbol. The result's diagnostics include the input problems found
     /// while loading.
     pub fn resolve(&self) -> Resolution<'_> {
-        let mut res = resolve::resolve(&self.kconfig, &self.assignments);
+        let mut res = resolve::resolve_with(&self.kconfig, &self.assignments, self.lenient);
         let mut all = self.kconfig.warnings.clone();
         all.0.extend(self.diagnostics.0.iter().cloned());
         all.0.append(&mut res.diagnostics.0);

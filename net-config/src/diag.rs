@@ -55,8 +55,11 @@ pub enum Severity {
 /// What kind of problem a diagnostic reports. Tests and tools match on this rather than on text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
-    /// A Kconfig or user-file line that cannot be read.
+    /// A Kconfig or TOML text that cannot be read.
     Syntax,
+    /// A `.conf` line that is neither an assignment, `is not set`, a comment nor blank
+    /// (kconfiglib skips such lines with a warning).
+    BadLine,
     /// A Kconfig construct this reader does not implement.
     Unsupported,
     /// A file that cannot be opened.

@@ -75,6 +75,7 @@ struct Eval<'k> {
     choice_busy: Vec<bool>,
     diags: Diagnostics,
     reported_loop: bool,
+    lenient: bool,
 }
 
 /// Resolves `kc` with the user assignments applied in order (later ones win).
@@ -83,6 +84,16 @@ struct Eval<'k> {
 /// result through [`Diagnostics::downgrade_config_errors`] for kconfiglib's leniency. In
 /// both modes a rejected assignment has no effect, exactly as in kconfiglib.
 pub fn resolve<'k>(kc: &'k Kconfig, assignments: &[Assignment]) -> Resolution<'k> {
+    resolve_with(kc, assignments, false)
+}
+
+/// [`resolve`], optionally reading bool values as kconfiglib does (by their first
+/// character, so `yes` is `y`) for exact compatibility in lenient mode.
+pub fn resolve_with<'k>(
+    kc: &'k Kconfig,
+    assignments: &[Assignment],
+    lenient: bool,
+) -> Resolution<'k> {
     let n = kc.syms.len();
     let nc = kc.choices.len();
     let mut ev = Eval {
@@ -102,11 +113,15 @@ pub fn resolve<'k>(kc: &'k Kconfig, assignments: &[Assignment]) -> Resolution<'k
         choice_busy: vec![false; nc],
         diags: Diagnostics::default(),
         reported_loop: false,
+        lenient,
     };
     let accepted = ev.load(assignments);
-    for id in kc.defined_syms() {
+    for i in 0..n {
+        let id = SymId(i as u32);
         ev.str_value(id);
-        ev.visibility(id);
+        if kc.sym(id).is_defined() {
+            ev.visibility(id);
+        }
     }
     ev.check_assignments(&accepted);
     Resolution {
@@ -192,6 +207,15 @@ impl<'k> Resolution<'k> {
     }
 }
 
+/// The value of a constant: `y` 2, `m` 1, everything else (`n`, strings, numbers) 0.
+fn const_tri(id: SymId) -> u8 {
+    match id {
+        SymId::Y => 2,
+        SymId::M => 1,
+        _ => 0,
+    }
+}
+
 fn const_str(kc: &Kconfig, id: SymId) -> String {
     kc.sym(id).name.clone()
 }
@@ -204,6 +228,7 @@ fn eval_with(
     text: &dyn Fn(SymId) -> String,
 ) -> u8 {
     match e {
+        Expr::Sym(s) if kc.sym(*s).is_const => const_tri(*s),
         Expr::Sym(s) => tri(*s),
         Expr::Not(a) => 2 - eval_with(kc, a, tri, text),
         Expr::And(a, b) => {
@@ -224,6 +249,21 @@ fn eval_with(
         }
         Expr::Rel(op, a, b) => {
             let (sa, sb) = (kc.sym(*a), kc.sym(*b));
+            // Constants carry their own values; only variables come from the callers.
+            let tri = |id: SymId| {
+                if kc.sym(id).is_const {
+                    const_tri(id)
+                } else {
+                    tri(id)
+                }
+            };
+            let text = |id: SymId| {
+                if kc.sym(id).is_const {
+                    kc.sym(id).name.clone()
+                } else {
+                    text(id)
+                }
+            };
             let (ta, tb) = (text(*a), text(*b));
             let cmp = if sa.ty == Type::String && sb.ty == Type::String {
                 ta.cmp(&tb) as i128
@@ -839,7 +879,12 @@ impl<'k> Eval<'k> {
             (RawValue::Text(t), ty) if ty.is_bool() => {
                 // kconfiglib looks at the first character only; so do we, for compatibility,
                 // but anything beyond a bare y/m/n is reported.
-                match (t.as_str(), ty) {
+                let t = if self.lenient {
+                    t.get(..1).unwrap_or("")
+                } else {
+                    t.as_str()
+                };
+                match (t, ty) {
                     ("y", _) => Ok(UserValue::Tri(2)),
                     ("n", _) => Ok(UserValue::Tri(0)),
                     ("m", Type::Tristate) => Ok(UserValue::Tri(1)),
@@ -847,7 +892,8 @@ impl<'k> Eval<'k> {
                 }
             }
             (RawValue::Text(t), Type::Int | Type::Hex) => {
-                if pyint::parse(t, s.ty.base()).is_some() {
+                // kconfiglib also refuses negative hex values.
+                if pyint::parse(t, s.ty.base()).is_some_and(|v| s.ty == Type::Int || v >= 0) {
                     Ok(UserValue::Text(t.clone()))
                 } else {
                     Err(wrong(&format!("`{t}`"), expected))
@@ -855,11 +901,12 @@ impl<'k> Eval<'k> {
             }
             (RawValue::Int(n), Type::Int) => Ok(UserValue::Text(n.to_string())),
             (RawValue::Int(n), Type::Hex) => Ok(UserValue::Text(pyint::to_hex(*n as i128))),
-            (RawValue::Text(t), Type::String) => match crate::input::conf::unquote(t) {
-                Some(v) => Ok(UserValue::Text(v)),
+            (RawValue::Text(t), Type::String) => match crate::input::conf::unquote_prefix(t) {
+                // kconfiglib ignores text after the closing quote; strict mode does not.
+                Some((v, rest)) if rest.trim().is_empty() || self.lenient => Ok(UserValue::Text(v)),
                 // `-D NAME=text` on a command line need not be quoted.
                 None if a.layer == Layer::Override => Ok(UserValue::Text(t.clone())),
-                None => Err(wrong(&format!("`{t}`"), expected)),
+                _ => Err(wrong(&format!("`{t}`"), expected)),
             },
             (RawValue::Str(v), Type::String) => Ok(UserValue::Text(v.clone())),
             (RawValue::Str(v), Type::Int | Type::Hex) if pyint::parse(v, s.ty.base()).is_some() => {

@@ -216,7 +216,7 @@ fn syntax_errors_with_column_and_fix() {
         "l.conf",
         "CONFIG_NET_UDP=y\n  NET_IPV6=y\nCONFIG_NET_IPV4\n",
     );
-    let errs: Vec<_> = d.iter().filter(|d| d.code == Code::Syntax).collect();
+    let errs: Vec<_> = d.iter().filter(|d| d.code == Code::BadLine).collect();
     assert_eq!(errs.len(), 2, "{d:#?}");
     assert_eq!(loc(errs[0]), "l.conf:2:3");
     assert_eq!(errs[0].message, "cannot read this line: `NET_IPV6=y`");

@@ -22,7 +22,7 @@ pub fn parse(
             let Some(eq) = rest.find('=') else {
                 diags.push(
                     Diagnostic::error(
-                        Code::Syntax,
+                        Code::BadLine,
                         Some(loc),
                         format!("expected `=` after CONFIG_{rest}"),
                     )
@@ -34,7 +34,7 @@ pub fn parse(
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 diags.push(
                     Diagnostic::error(
-                        Code::Syntax,
+                        Code::BadLine,
                         Some(loc.with_col(8)),
                         format!("`{name}` is not a valid symbol name"),
                     )
@@ -83,7 +83,7 @@ pub fn parse(
         };
         diags.push(
             Diagnostic::error(
-                Code::Syntax,
+                Code::BadLine,
                 Some(loc.with_col(col)),
                 format!("cannot read this line: `{trimmed}`"),
             )
@@ -93,20 +93,26 @@ pub fn parse(
     out
 }
 
-/// The text of a `"quoted"` `.conf` string, with `\"` and `\\` unescaped; `None` when the
-/// value is not exactly one quoted string.
-pub fn unquote(text: &str) -> Option<String> {
+/// The text of a `"quoted"` `.conf` string, with `\"` and `\\` unescaped, and whatever
+/// follows the closing quote; `None` when the value does not start with a complete quoted
+/// string.
+pub fn unquote_prefix(text: &str) -> Option<(String, &str)> {
     let inner = text.strip_prefix('"')?;
     let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = inner.char_indices();
+    while let Some((_, c)) = chars.next() {
         match c {
-            '\\' => out.push(chars.next()?),
-            '"' => return chars.as_str().trim().is_empty().then_some(out),
+            '\\' => out.push(chars.next()?.1),
+            '"' => return Some((out, chars.as_str())),
             c => out.push(c),
         }
     }
     None
+}
+
+/// The text of a value that is exactly one quoted string (trailing blanks allowed).
+pub fn unquote(text: &str) -> Option<String> {
+    unquote_prefix(text).and_then(|(v, rest)| rest.trim().is_empty().then_some(v))
 }
 
 /// Quotes a string value for a `.conf` file.
