@@ -24,8 +24,9 @@ pub struct BoardSpec {
     /// CPU name.
     #[serde(default)]
     pub cpu: String,
-    /// Flash and RAM.
-    pub memory: Memory,
+    /// Flash and RAM (absent for the host board).
+    #[serde(default)]
+    pub memory: Option<Memory>,
     /// Network interfaces, in order.
     #[serde(default)]
     pub interfaces: Vec<Interface>,
@@ -37,10 +38,12 @@ pub struct BoardSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Memory {
-    /// Start of flash.
-    pub flash_origin: u64,
+    /// Start of flash (absent when the board loads firmware into RAM).
+    #[serde(default)]
+    pub flash_origin: Option<u64>,
     /// Bytes of flash.
-    pub flash_size: u64,
+    #[serde(default)]
+    pub flash_size: Option<u64>,
     /// Start of RAM.
     pub ram_origin: u64,
     /// Bytes of RAM.

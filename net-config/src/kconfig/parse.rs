@@ -188,7 +188,15 @@ struct Parser<'a> {
     diags: Diagnostics,
     tails: Vec<Option<NodeId>>,
     open_files: Vec<PathBuf>,
+    /// How many `menu`/`choice`/`if` blocks enclose the current line.
+    block_depth: u32,
 }
+
+/// Deeper nesting than this is refused: real trees nest a handful of levels, and the
+/// parser, the evaluator and `Drop` all recurse over the structure.
+const MAX_BLOCK_DEPTH: u32 = 64;
+/// The most operators and parentheses one expression may nest.
+const MAX_EXPR_DEPTH: u32 = 256;
 
 /// Reads the tree rooted at `top` into `kc`; returns every diagnostic found.
 pub(super) fn parse_tree(kc: &mut Kconfig, top: &Path, env: &dyn MacroEnv) -> Diagnostics {
@@ -224,6 +232,7 @@ impl<'a> Parser<'a> {
             diags: Diagnostics::default(),
             tails,
             open_files: Vec::new(),
+            block_depth: 0,
         }
     }
 
@@ -285,6 +294,34 @@ impl<'a> Parser<'a> {
         parent: NodeId,
         end: Option<(Kw, u32)>,
     ) -> bool {
+        if end.is_some() {
+            self.block_depth += 1;
+        }
+        let complete = self.parse_block_lines(r, dir, parent, end);
+        if end.is_some() {
+            self.block_depth -= 1;
+        }
+        complete
+    }
+
+    fn parse_block_lines(
+        &mut self,
+        r: &mut Reader,
+        dir: &Path,
+        parent: NodeId,
+        end: Option<(Kw, u32)>,
+    ) -> bool {
+        if self.block_depth > MAX_BLOCK_DEPTH {
+            let line = end.map_or(1, |(_, l)| l);
+            self.diags.push(self.err(
+                r,
+                line,
+                format!("blocks nest more than {MAX_BLOCK_DEPTH} deep"),
+            ));
+            // Skip the rest of the file: its structure cannot be trusted any more.
+            r.pos = r.lines.len();
+            return false;
+        }
         while let Some((line_no, raw)) = r.next_line() {
             if let Err(d) = self.parse_entry(r, dir, parent, end, line_no, &raw) {
                 match d {
@@ -346,6 +383,7 @@ impl<'a> Parser<'a> {
         };
         let kw = &kw;
         let mut ts = Toks {
+            depth: 0,
             toks: &toks,
             pos: 1,
         };
@@ -778,6 +816,7 @@ impl<'a> Parser<'a> {
         let toks = tokenize(&line).map_err(|(col, msg)| self.err(r, line_no, msg).with_col(col))?;
         let loc = r.loc(line_no);
         let mut ts = Toks {
+            depth: 0,
             toks: &toks,
             pos: 1,
         };
@@ -993,6 +1032,26 @@ impl<'a> Parser<'a> {
         ts: &mut Toks,
         transform_m: bool,
     ) -> ParseResult<Expr> {
+        ts.depth += 1;
+        if ts.depth > MAX_EXPR_DEPTH {
+            return Err(self.err(
+                r,
+                line_no,
+                format!("expression nests more than {MAX_EXPR_DEPTH} deep"),
+            ));
+        }
+        let e = self.parse_expr_inner(r, line_no, ts, transform_m);
+        ts.depth -= 1;
+        e
+    }
+
+    fn parse_expr_inner(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
         let left = self.parse_and(r, line_no, ts, transform_m)?;
         if ts.peek() == Some(&Tok::Or) {
             ts.pos += 1;
@@ -1009,6 +1068,26 @@ impl<'a> Parser<'a> {
         ts: &mut Toks,
         transform_m: bool,
     ) -> ParseResult<Expr> {
+        ts.depth += 1;
+        if ts.depth > MAX_EXPR_DEPTH {
+            return Err(self.err(
+                r,
+                line_no,
+                format!("expression nests more than {MAX_EXPR_DEPTH} deep"),
+            ));
+        }
+        let e = self.parse_and_inner(r, line_no, ts, transform_m);
+        ts.depth -= 1;
+        e
+    }
+
+    fn parse_and_inner(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
         let left = self.parse_factor(r, line_no, ts, transform_m)?;
         if ts.peek() == Some(&Tok::And) {
             ts.pos += 1;
@@ -1019,6 +1098,26 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_factor(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        ts: &mut Toks,
+        transform_m: bool,
+    ) -> ParseResult<Expr> {
+        ts.depth += 1;
+        if ts.depth > MAX_EXPR_DEPTH {
+            return Err(self.err(
+                r,
+                line_no,
+                format!("expression nests more than {MAX_EXPR_DEPTH} deep"),
+            ));
+        }
+        let e = self.parse_factor_inner(r, line_no, ts, transform_m);
+        ts.depth -= 1;
+        e
+    }
+
+    fn parse_factor_inner(
         &mut self,
         r: &Reader,
         line_no: u32,
@@ -1097,6 +1196,7 @@ impl From<Diagnostic> for EntryEnd {
 struct Toks<'t> {
     toks: &'t [Tok],
     pos: usize,
+    depth: u32,
 }
 
 impl Toks<'_> {
