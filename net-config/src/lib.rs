@@ -72,6 +72,25 @@ pub mod pyint;
 pub mod resolve;
 
 pub use config::{Loaded, Request};
+
+/// Runs `f` on a thread with a large stack. Reading and resolving recurse along dependency
+/// chains, and a generated tree can chain thousands of symbols; a deep chain must be slow,
+/// never a stack overflow. The memory is only reserved, not touched.
+pub(crate) fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    const STACK: usize = 512 << 20;
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("netcfg-resolve".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, f)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => panic!("cannot start the resolver thread: {e}"),
+        }
+    })
+}
 pub use diag::{Diagnostic, Diagnostics};
 pub use kconfig::Kconfig;
 pub use resolve::Resolution;

@@ -94,6 +94,10 @@ pub fn resolve_with<'k>(
     assignments: &[Assignment],
     lenient: bool,
 ) -> Resolution<'k> {
+    crate::with_big_stack(|| resolve_here(kc, assignments, lenient))
+}
+
+fn resolve_here<'k>(kc: &'k Kconfig, assignments: &[Assignment], lenient: bool) -> Resolution<'k> {
     let n = kc.syms.len();
     let nc = kc.choices.len();
     let mut ev = Eval {

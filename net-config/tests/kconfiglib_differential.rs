@@ -5,7 +5,8 @@
 //! Environment:
 //! - `NET_DIFF_CASES` — number of cases (default 300);
 //! - `NET_DIFF_SEED` — run seed, decimal or `0x` hex (default fixed, so CI is reproducible);
-//! - `NET_DIFF_ONLY` — run only this case index (with the seed of a failing run).
+//! - `NET_DIFF_ONLY` — run only this case index (with the seed of a failing run);
+//! - `NET_DIFF_KEEP=1` — keep passing cases too (to look at what the generator makes).
 //!
 //! Failing cases stay in `target/tmp/kconfiglib-differential-SEED/case-NNNN/` (Kconfig tree,
 //! `fragN.conf`, kconfiglib's and netcfg's outputs); passing ones are deleted.
@@ -330,13 +331,13 @@ impl<'r> Generator<'r> {
     fn structure(&mut self, limit: usize) {
         for _ in 0..3 {
             match self.rng.below(100) {
-                0..10 if self.depth() < 4 => {
+                0..6 if self.depth() < 4 => {
                     let cond = self.expr(limit, 0);
                     self.line(&format!("if {cond}"));
                     self.open_block("endif", limit);
                 }
-                10..17 if self.depth() < 4 => self.menu(limit),
-                17..35 => self.close_block(),
+                6..11 if self.depth() < 4 => self.menu(limit),
+                11..35 => self.close_block(),
                 35..42 if self.files_made < 5 => self.source_new_file(),
                 42..50 if self.stack.len() > 1 => self.close_file(),
                 50..53 => self.missing_optional_source(),
@@ -505,7 +506,7 @@ impl<'r> Generator<'r> {
     fn expr(&mut self, limit: usize, depth: u32) -> String {
         let roll = self.rng.below(100);
         if depth < 2 && roll < 22 {
-            let op = if self.rng.chance(50) { "&&" } else { "||" };
+            let op = if self.rng.chance(40) { "&&" } else { "||" };
             let a = self.expr(limit, depth + 1);
             let b = self.expr(limit, depth + 1);
             return format!("{a} {op} {b}");
@@ -729,7 +730,7 @@ impl<'r> Generator<'r> {
         let keyword = if menuconfig { "menuconfig" } else { "config" };
         let mut props = Vec::new();
 
-        let prompted = menuconfig || self.rng.chance(60);
+        let prompted = menuconfig || self.rng.chance(70);
         let type_line = if !prompted && self.rng.chance(25) {
             let value = self.default_value(ty, rank);
             let cond = self.opt_if(rank, 25);
@@ -889,7 +890,7 @@ fn fragments(rng: &mut Rng, syms: &[Sym]) -> Vec<String> {
     let count = 1 + rng.below(3);
     (0..count)
         .map(|_| {
-            let lines: Vec<String> = (0..rng.below(11))
+            let lines: Vec<String> = (0..rng.below(15))
                 .map(|_| fragment_line(rng, syms))
                 .collect();
             let newline = if rng.chance(4) { "\r\n" } else { "\n" };
@@ -938,9 +939,10 @@ fn fragment_line(rng: &mut Rng, syms: &[Sym]) -> String {
         sym.ty
     };
     let value = match ty {
-        Ty::Bool => {
-            (*rng.pick(&["y", "y", "y", "n", "n", "m", "yes", "no", "", "x", "Y"])).to_owned()
-        }
+        Ty::Bool => (*rng.pick(&[
+            "y", "y", "y", "y", "y", "n", "n", "m", "yes", "no", "", "x", "Y",
+        ]))
+        .to_owned(),
         Ty::Tristate => (*rng.pick(&["y", "y", "m", "m", "n", "n", "maybe", "", "2"])).to_owned(),
         Ty::Int => match rng.below(10) {
             0..4 => rng.between(-20, 300).to_string(),
@@ -1031,6 +1033,7 @@ fn random_trees_match_kconfiglib() {
         Some(only) => vec![only as usize],
         None => (0..cases).collect(),
     };
+    let keep = std::env::var("NET_DIFF_KEEP").is_ok_and(|v| v == "1");
     eprintln!(
         "kconfiglib differential: seed {seed:#x}, {} cases",
         indices.len()
@@ -1087,6 +1090,7 @@ fn random_trees_match_kconfiglib() {
                     show_case(case)
                 ));
             }
+            None if keep => {}
             None => fs::remove_dir_all(dir).expect("remove passing case"),
         }
     }
@@ -1105,7 +1109,15 @@ fn random_trees_match_kconfiglib() {
         generator_bugs.len(),
         generator_bugs.join("\n")
     );
-    if !mismatches.is_empty() {
+    if mismatches.is_empty() {
+        if keep {
+            eprintln!("cases kept in {}", scratch.display());
+            return;
+        }
+        fs::remove_dir_all(&scratch).expect("remove the scratch directory of a passing run");
+        return;
+    }
+    {
         let failing: Vec<&str> = mismatches
             .iter()
             .map(|m| m.split(' ').nth(1).unwrap_or("?"))

@@ -3,6 +3,11 @@
 //! tooling accepts it as it is, and `netcfg show` must resolve every shipped configuration
 //! exactly as kconfiglib does.
 //!
+//! netcfg applies the `native_sim` board's defconfig when no board is named, so the runs
+//! without a board pass `--no-board`, and the board runs name theirs with `--board NAME`
+//! (the way users apply a board), compared with kconfiglib loading that board's `defconfig`
+//! before the config file.
+//!
 //! Until the tree exists these tests skip (and fail under `NET_INTEROP_REQUIRED=1`).
 
 mod common;
@@ -10,12 +15,51 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{Kconfiglib, KconfiglibResult, diff_lines, netcfg_show};
+use common::{Kconfiglib, KconfiglibResult, diff_lines, netcfg_show_with};
 
-/// One resolution of our tree: a name for messages and the files applied in order.
+/// One resolution of our tree.
 struct Resolution {
+    /// For messages.
     name: String,
+    /// The files kconfiglib applies in order (a board's defconfig first).
     fragments: Vec<PathBuf>,
+    /// `--no-board` or `--board NAME`.
+    netcfg_board: Vec<String>,
+    /// The files netcfg gets (the board's defconfig comes from `--board`).
+    netcfg_files: Vec<PathBuf>,
+}
+
+impl Resolution {
+    fn without_board(name: String, files: Vec<PathBuf>) -> Self {
+        Resolution {
+            name,
+            fragments: files.clone(),
+            netcfg_board: vec!["--no-board".to_owned()],
+            netcfg_files: files,
+        }
+    }
+
+    fn with_board(board_defconfig: &Path, config: Option<&Path>) -> Self {
+        let board = board_defconfig
+            .parent()
+            .and_then(Path::file_name)
+            .expect("boards/NAME/defconfig")
+            .to_string_lossy()
+            .into_owned();
+        let netcfg_files: Vec<PathBuf> = config.into_iter().map(Path::to_path_buf).collect();
+        let mut fragments = vec![board_defconfig.to_path_buf()];
+        fragments.extend(netcfg_files.iter().cloned());
+        let name = match config {
+            Some(config) => format!("--board {board} {}", short(config)),
+            None => format!("--board {board}"),
+        };
+        Resolution {
+            name,
+            fragments,
+            netcfg_board: vec!["--board".to_owned(), board],
+            netcfg_files,
+        }
+    }
 }
 
 /// Files in `dir` (sorted) for which `keep` holds; none if `dir` does not exist.
@@ -70,26 +114,21 @@ fn short(path: &Path) -> String {
 }
 
 /// Every resolution the repository ships: the bare defaults, each config file, each board
-/// defconfig, and each board defconfig followed by each config file.
+/// alone, and each board followed by each config file.
 fn resolutions() -> Vec<Resolution> {
     let configs = config_files();
     let boards = board_defconfigs();
-    let mut out = vec![Resolution {
-        name: "defaults".to_owned(),
-        fragments: Vec::new(),
-    }];
-    for file in configs.iter().chain(&boards) {
-        out.push(Resolution {
-            name: short(file),
-            fragments: vec![file.clone()],
-        });
+    let mut out = vec![Resolution::without_board("defaults".to_owned(), Vec::new())];
+    for config in &configs {
+        out.push(Resolution::without_board(
+            short(config),
+            vec![config.clone()],
+        ));
     }
     for board in &boards {
+        out.push(Resolution::with_board(board, None));
         for config in &configs {
-            out.push(Resolution {
-                name: format!("{} + {}", short(board), short(config)),
-                fragments: vec![board.clone(), config.clone()],
-            });
+            out.push(Resolution::with_board(board, Some(config)));
         }
     }
     out
@@ -134,9 +173,19 @@ fn own_tree_and_configs_load_in_kconfiglib_without_warnings() {
     // The tree alone, then every shipped file alone: each must be clean on its own (assignments
     // to undefined symbols and malformed values are reported too). Overriding a board's value
     // in a config file is legitimate, so combinations are not checked here.
-    let singles: Vec<Resolution> = resolutions()
-        .into_iter()
-        .filter(|r| r.fragments.len() <= 1)
+    let singles: Vec<Resolution> = std::iter::once(Vec::new())
+        .chain(
+            config_files()
+                .into_iter()
+                .chain(board_defconfigs())
+                .map(|f| vec![f]),
+        )
+        .map(|files| {
+            let name = files
+                .first()
+                .map_or_else(|| "defaults".to_owned(), |f| short(f));
+            Resolution::without_board(name, files)
+        })
         .collect();
     let results = kconfiglib_results(&kconfiglib, &scratch, &singles);
     assert!(
@@ -173,7 +222,8 @@ fn netcfg_resolves_our_configs_like_kconfiglib() {
     let results = kconfiglib_results(&kconfiglib, &scratch, &resolutions);
     let mut failures = Vec::new();
     for (r, expected) in resolutions.iter().zip(&results) {
-        let run = netcfg_show(&kconfig, &r.fragments);
+        let board: Vec<&str> = r.netcfg_board.iter().map(String::as_str).collect();
+        let run = netcfg_show_with(&kconfig, &board, &r.netcfg_files);
         if let Some(failure) = run.failure() {
             failures.push(format!("{}: {failure}", r.name));
         } else if let Some(diff) = diff_lines(&expected.values, &run.stdout()) {

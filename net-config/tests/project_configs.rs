@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use net_config::{Request, output};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
@@ -65,7 +68,10 @@ fn conf_and_toml_twins_agree() {
         let b = resolve("native_sim", &toml).unwrap();
         assert_eq!(a, b, "{} and {} differ", conf.display(), toml.display());
     }
-    assert!(twins >= 2, "expected at least the minimal and echo-server twins");
+    assert!(
+        twins >= 2,
+        "expected at least the minimal and echo-server twins"
+    );
 }
 
 #[test]
@@ -97,7 +103,12 @@ fn dotconfig_round_trips() {
         let loaded2 = again.load().unwrap();
         let res2 = loaded2.resolve();
         assert!(!res2.has_errors(), "{}", res2.diagnostics);
-        assert_eq!(output::values(&res), output::values(&res2), "{}", conf.display());
+        assert_eq!(
+            output::values(&res),
+            output::values(&res2),
+            "{}",
+            conf.display()
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -293,7 +293,7 @@ pub const BUILTIN_MACROS: &[(&str, &str)] = &[
 ];
 
 /// Where `$(NAME)` macros look for values that the Kconfig files do not define.
-pub trait MacroEnv {
+pub trait MacroEnv: Sync {
     /// The value of environment variable `name`.
     fn get(&self, name: &str) -> Option<String>;
 }
@@ -364,6 +364,10 @@ impl Kconfig {
     /// Returns every syntax and semantic error found (reading goes on after an error where
     /// it can, so one run shows them all).
     pub fn load(top: &Path, env: &dyn MacroEnv) -> Result<Kconfig, Diagnostics> {
+        crate::with_big_stack(|| Kconfig::load_here(top, env))
+    }
+
+    fn load_here(top: &Path, env: &dyn MacroEnv) -> Result<Kconfig, Diagnostics> {
         let srctree = top.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut kc = Kconfig::empty(srctree, top);
         let mut errors = parse::parse_tree(&mut kc, top, env);
@@ -381,6 +385,10 @@ impl Kconfig {
     /// Reads a tree from text (no `source` of other files is possible unless they exist on
     /// disk relative to `srctree`). Used by tests and fuzzing.
     pub fn from_str(text: &str, name: &str, env: &dyn MacroEnv) -> Result<Kconfig, Diagnostics> {
+        crate::with_big_stack(|| Kconfig::from_str_here(text, name, env))
+    }
+
+    fn from_str_here(text: &str, name: &str, env: &dyn MacroEnv) -> Result<Kconfig, Diagnostics> {
         let top = Path::new(name);
         let mut kc = Kconfig::empty(PathBuf::new(), top);
         let mut errors = parse::parse_text(&mut kc, text, top, env);

@@ -96,11 +96,17 @@ impl NetcfgRun {
 /// Runs `netcfg show --kconfig KCONFIG --lenient --format values FILE...`: the CLI contract
 /// under test, which must print exactly what kconfiglib_resolve.py prints.
 pub fn netcfg_show(kconfig: &Path, files: &[PathBuf]) -> NetcfgRun {
+    netcfg_show_with(kconfig, &[], files)
+}
+
+/// [`netcfg_show`] with further options (such as `--board NAME`) before the files.
+pub fn netcfg_show_with(kconfig: &Path, options: &[&str], files: &[PathBuf]) -> NetcfgRun {
     let mut cmd = Command::new(netcfg_bin());
     cmd.arg("show")
         .arg("--kconfig")
         .arg(kconfig)
         .args(["--lenient", "--format", "values"])
+        .args(options)
         .args(files);
     let command = format!("{cmd:?}");
     let output = cmd
