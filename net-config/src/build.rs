@@ -59,7 +59,8 @@ pub fn request_from_env(root: &Path) -> Request {
 /// diagnostic, each with `file:line`, ready to print.
 pub fn configure(req: &Request) -> Result<Generated, String> {
     let loaded = req.load().map_err(|d| d.to_string())?;
-    let res = loaded.resolve();
+    let mut res = loaded.resolve();
+    check_unsigned(&mut res);
     if res.has_errors() {
         return Err(res.diagnostics.to_string());
     }
@@ -69,4 +70,33 @@ pub fn configure(req: &Request) -> Result<Generated, String> {
         cargo: output::cargo_directives(&res, &loaded.files_read, ENV_VARS),
         json: output::json(&res, board).to_string(),
     })
+}
+
+/// Ints that the generated code uses as `usize` must not be negative.
+fn check_unsigned(res: &mut crate::Resolution) {
+    use crate::diag::{Code, Diagnostic};
+    let kc = res.kconfig();
+    let mut found = Vec::new();
+    for id in kc.defined_syms() {
+        if output::rust_type(kc, id) == Some("usize")
+            && crate::pyint::parse(res.str_value(id), 10).is_some_and(|v| v < 0)
+        {
+            let s = kc.sym(id);
+            let loc = res.assignments.get(&id).map(|a| a.loc.clone());
+            found.push(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    loc,
+                    format!(
+                        "{} = {} is negative, but the stack uses it as a count or size",
+                        s.name,
+                        res.str_value(id)
+                    ),
+                )
+                .symbol(&s.name)
+                .help("use a value of 0 or more"),
+            );
+        }
+    }
+    res.diagnostics.0.extend(found);
 }

@@ -166,19 +166,20 @@ pub fn json(res: &Resolution, board: Option<&str>) -> Value {
 }
 
 /// The Rust type of a symbol's const, decided by its declaration alone so that it is the
-/// same in every configuration: an int whose every `range` starts at a non-negative
-/// constant is a `usize` (it sizes arrays); other ints are `i64`; hex is `u64`.
+/// same in every configuration: ints are `usize` (they count and size things) unless a
+/// `range` or `default` in the Kconfig allows a negative value, then `i64`; hex is `u64`.
+/// [`crate::build::configure`] rejects a negative value for a `usize` option.
 pub fn rust_type(kc: &Kconfig, id: SymId) -> Option<&'static str> {
     let s = kc.sym(id);
+    let negative = |sym: SymId| crate::pyint::parse(&kc.sym(sym).name, 10).is_some_and(|v| v < 0);
     Some(match s.ty {
         Type::Bool | Type::Tristate => "bool",
         Type::Int => {
-            let unsigned = !s.ranges.is_empty()
-                && s.ranges.iter().all(|r| {
-                    let low = kc.sym(r.low);
-                    !low.is_defined() && crate::pyint::parse(&low.name, 10).is_some_and(|v| v >= 0)
-                });
-            if unsigned { "usize" } else { "i64" }
+            let signed = s.ranges.iter().any(|r| negative(r.low))
+                || s.defaults
+                    .iter()
+                    .any(|d| matches!(d.value, Expr::Sym(v) if negative(v)));
+            if signed { "i64" } else { "usize" }
         }
         Type::Hex => "u64",
         Type::String => "&str",
