@@ -28,20 +28,30 @@ fn measure(label: &str, iterations: u32, mut f: impl FnMut() -> usize) {
 }
 
 fn main() {
-    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let mut req = Request::new(root.join("Kconfig"));
     req.board = Some("qemu_cortex_m3".into());
     req.files.push(root.join("configs/echo-server.conf"));
 
     let loaded = req.load().expect("tree reads");
     let symbols = loaded.kconfig.defined_syms().count();
-    println!("our tree: {symbols} symbols in {} Kconfig files", loaded.kconfig.files.len());
+    println!(
+        "our tree: {symbols} symbols in {} Kconfig files",
+        loaded.kconfig.files.len()
+    );
 
-    measure("read tree + board + config, resolve all (end to end)", 200, || {
-        let loaded = req.load().unwrap();
-        let res = loaded.resolve();
-        output::values(&res).len()
-    });
+    measure(
+        "read tree + board + config, resolve all (end to end)",
+        200,
+        || {
+            let loaded = req.load().unwrap();
+            let res = loaded.resolve();
+            output::values(&res).len()
+        },
+    );
     measure("resolve only (tree already read)", 500, || {
         let res = loaded.resolve();
         res.diagnostics.iter().count()
@@ -55,9 +65,13 @@ fn main() {
         let mut z = Request::new(corpus.join("tree/Kconfig"));
         z.files.push(corpus.join("conf/echo_server.prj.conf"));
         z.lenient = true;
-        measure("Zephyr corpus tree + echo_server prj.conf (end to end)", 200, || {
-            let loaded = z.load().unwrap();
-            output::values(&loaded.resolve()).len()
-        });
+        measure(
+            "Zephyr corpus tree + echo_server prj.conf (end to end)",
+            200,
+            || {
+                let loaded = z.load().unwrap();
+                output::values(&loaded.resolve()).len()
+            },
+        );
     }
 }
