@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn build_with(config: &Path, board: &str) -> (bool, String) {
@@ -22,7 +25,10 @@ fn build_with(config: &Path, board: &str) -> (bool, String) {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("cargo runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -30,14 +36,23 @@ fn errors_in_a_user_file_fail_the_build_with_locations() {
     let dir = std::env::temp_dir().join(format!("net-core-bad-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.conf");
-    std::fs::write(&bad, "CONFIG_NET_IPV6=y\nCONFIG_NET_IPV5=y\nCONFIG_NET_TCP=maybe\n").unwrap();
+    std::fs::write(
+        &bad,
+        "CONFIG_NET_IPV6=y\nCONFIG_NET_IPV5=y\nCONFIG_NET_TCP=maybe\n",
+    )
+    .unwrap();
     let (ok, stderr) = build_with(&bad, "native_sim");
     assert!(!ok, "the build must fail:\n{stderr}");
     let file = bad.display().to_string();
-    assert!(stderr.contains(&format!("{file}:2: error: unknown symbol CONFIG_NET_IPV5")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file}:2: error: unknown symbol CONFIG_NET_IPV5")),
+        "{stderr}"
+    );
     assert!(stderr.contains("did you mean CONFIG_NET_IPV4?"), "{stderr}");
     assert!(
-        stderr.contains(&format!("{file}:3:16: error: `maybe` is not a valid value for the bool symbol NET_TCP")),
+        stderr.contains(&format!(
+            "{file}:3:16: error: `maybe` is not a valid value for the bool symbol NET_TCP"
+        )),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).ok();
@@ -45,14 +60,26 @@ fn errors_in_a_user_file_fail_the_build_with_locations() {
 
 #[test]
 fn an_unknown_board_fails_the_build() {
-    let (ok, stderr) = build_with(&workspace().join("configs/echo-server.conf"), "qemu_cortex_m4");
+    let (ok, stderr) = build_with(
+        &workspace().join("configs/echo-server.conf"),
+        "qemu_cortex_m4",
+    );
     assert!(!ok, "the build must fail:\n{stderr}");
-    assert!(stderr.contains("error: unknown board `qemu_cortex_m4`"), "{stderr}");
-    assert!(stderr.contains("did you mean `qemu_cortex_m3`?") || stderr.contains("qemu_cortex_m0"), "{stderr}");
+    assert!(
+        stderr.contains("error: unknown board `qemu_cortex_m4`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `qemu_cortex_m3`?") || stderr.contains("qemu_cortex_m0"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_good_configuration_builds() {
-    let (ok, stderr) = build_with(&workspace().join("configs/echo-server.conf"), "qemu_cortex_m3");
+    let (ok, stderr) = build_with(
+        &workspace().join("configs/echo-server.conf"),
+        "qemu_cortex_m3",
+    );
     assert!(ok, "{stderr}");
 }
