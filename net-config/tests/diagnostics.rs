@@ -362,6 +362,8 @@ fn cli_usage_errors_exit_2() {
             .code(),
         Some(2)
     );
+    let empty = std::env::temp_dir().join(format!("netcfg-empty-{}.conf", std::process::id()));
+    std::fs::write(&empty, "").unwrap();
     let ok = run(&[
         "check",
         "--kconfig",
@@ -369,8 +371,9 @@ fn cli_usage_errors_exit_2() {
         "--no-board",
         "-D",
         "NET_IPV4=y",
-        "/dev/null",
+        empty.to_str().unwrap(),
     ]);
+    std::fs::remove_file(&empty).ok();
     assert_eq!(
         ok.status.code(),
         Some(0),

@@ -159,7 +159,24 @@ struct Case {
 }
 
 const INT_POOL: &[i64] = &[
-    -5, -1, 0, 1, 2, 3, 7, 8, 10, 16, 64, 100, 255, 256, 1000, 65535, 70000,
+    4_294_967_296,
+    -5,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    10,
+    16,
+    64,
+    100,
+    255,
+    256,
+    1000,
+    65535,
+    70000,
 ];
 const HEX_POOL: &[&str] = &[
     "0x0", "0x1", "0x10", "0xff", "0xFF", "0x100", "0x1000", "0xdead", "10", "0",
@@ -447,12 +464,19 @@ impl<'r> Generator<'r> {
 
     fn define_macro(&mut self) {
         let name = format!("MACRO_{}", self.macros.len());
+        let op = if self.rng.chance(70) { ":=" } else { "=" };
+        if !self.macros.is_empty() && self.rng.chance(20) {
+            // A macro defined by another one: same value, expanded by the preprocessor.
+            let (other, value) = self.rng.pick(&self.macros).clone();
+            self.line(&format!("{name} {op} $({other})"));
+            self.macros.push((name, value));
+            return;
+        }
         let value = match self.rng.below(3) {
             0 => MacroValue::Int(*self.rng.pick(INT_POOL)),
             1 => MacroValue::Hex((*self.rng.pick(&["0x20", "0xff", "0x1000"])).to_owned()),
             _ => MacroValue::Word((*self.rng.pick(&["word", "two words", "y", "n"])).to_owned()),
         };
-        let op = if self.rng.chance(70) { ":=" } else { "=" };
         self.line(&format!("{name} {op} {}", value.text()));
         self.macros.push((name, value));
     }
@@ -613,6 +637,8 @@ impl<'r> Generator<'r> {
                 8 => self
                     .macro_ref(|v| matches!(v, MacroValue::Int(_)))
                     .unwrap_or_else(|| "$(UINT16_MAX)".to_owned()),
+                // A default of another type: kconfiglib warns but uses its value.
+                9 if limit > 0 && self.rng.chance(20) => self.random_name(0, limit),
                 _ => self.rng.between(0, 300).to_string(),
             },
             Ty::Hex => match self.rng.below(10) {
@@ -726,6 +752,10 @@ impl<'r> Generator<'r> {
     fn symbol(&mut self, rank: usize) {
         let sym = self.syms[rank].clone();
         let ty = sym.ty;
+        if ty == Ty::Bool && self.rng.chance(6) {
+            self.template_instance(rank);
+            return;
+        }
         let menuconfig = ty == Ty::Bool && self.rng.chance(12);
         let keyword = if menuconfig { "menuconfig" } else { "config" };
         let mut props = Vec::new();
@@ -778,7 +808,17 @@ impl<'r> Generator<'r> {
         };
         props.insert(at, type_line);
 
-        self.line(&format!("{keyword} {}", sym.name));
+        if self.rng.chance(8) {
+            // The name built by the preprocessor, as Zephyr's templates do.
+            let digits = sym
+                .name
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            let prefix = &sym.name[..sym.name.len() - digits.len()];
+            self.line(&format!("NAME_PREFIX_{rank} := {prefix}"));
+            self.line(&format!("{keyword} $(NAME_PREFIX_{rank}){digits}"));
+        } else {
+            self.line(&format!("{keyword} {}", sym.name));
+        }
         for p in &props {
             self.line(&format!("\t{p}"));
         }
@@ -789,6 +829,31 @@ impl<'r> Generator<'r> {
         if menuconfig {
             self.followers = Some((rank, 1 + self.rng.below(3)));
         }
+    }
+
+    /// Defines the bool symbol `rank` by sourcing a template file with the name and dependency
+    /// in macros, the way Zephyr instantiates `Kconfig.template.log_config` once per module.
+    /// The template also defines two leaf symbols derived from the name.
+    fn template_instance(&mut self, rank: usize) {
+        const TEMPLATE: &str = "templates/Kconfig.bool";
+        if !self.done.iter().any(|(path, _)| path == TEMPLATE) {
+            self.done.push((
+                TEMPLATE.to_owned(),
+                "# Instantiated with TMPL_NAME and TMPL_DEP set.\n\
+                 config $(TMPL_NAME)\n\tbool \"Template $(TMPL_NAME)\"\n\
+                 \tdepends on $(TMPL_DEP)\n\tdefault y\n\n\
+                 config $(TMPL_NAME)_LEVEL\n\tint \"Level of $(TMPL_NAME)\"\n\
+                 \tdepends on $(TMPL_NAME)\n\trange 0 4\n\tdefault 3\n\n\
+                 config $(TMPL_NAME)_TAG\n\tstring\n\tdefault \"$(TMPL_NAME)\"\n"
+                    .to_owned(),
+            ));
+        }
+        let name = self.name(rank);
+        let dep = self.expr(rank, 1);
+        self.line(&format!("TMPL_NAME = {name}"));
+        self.line(&format!("TMPL_DEP = {dep}"));
+        self.line(&format!("source \"{TEMPLATE}\""));
+        self.line("");
     }
 
     fn choice(&mut self, id: usize, first: usize, end: usize) {
@@ -947,12 +1012,36 @@ fn fragment_line(rng: &mut Rng, syms: &[Sym]) -> String {
         Ty::Int => match rng.below(10) {
             0..4 => rng.between(-20, 300).to_string(),
             4..7 => rng.pick(INT_POOL).to_string(),
-            _ => (*rng.pick(&["", "abc", "12abc", "0x10", "1.5", "+3", "007", "- 1"])).to_owned(),
+            _ => (*rng.pick(&[
+                "",
+                "abc",
+                "12abc",
+                "0x10",
+                "1.5",
+                "+3",
+                "007",
+                "- 1",
+                "1_000",
+                " 7",
+                "99999999999999999999",
+            ]))
+            .to_owned(),
         },
         Ty::Hex => match rng.below(10) {
             0..4 => format!("0x{:x}", rng.between(0, 0x2000)),
             4..7 => (*rng.pick(HEX_POOL)).to_owned(),
-            _ => (*rng.pick(&["ff", "0XAB", "0x", "zz", "-0x1", "", "0xg", "0x0010"])).to_owned(),
+            _ => (*rng.pick(&[
+                "ff",
+                "0XAB",
+                "0x",
+                "zz",
+                "-0x1",
+                "",
+                "0xg",
+                "0x0010",
+                "0x1ffffffffffffffff",
+            ]))
+            .to_owned(),
         },
         Ty::Str => match rng.below(10) {
             0..6 => format!("\"{}\"", rng.pick(STR_POOL)),
@@ -968,8 +1057,13 @@ fn fragment_line(rng: &mut Rng, syms: &[Sym]) -> String {
             _ => "\"unterminated".to_owned(),
         },
     };
-    let trailing = if rng.chance(5) { "  " } else { "" };
-    format!("CONFIG_{name}={value}{trailing}")
+    match rng.below(100) {
+        0..5 => format!("CONFIG_{name}={value}  "),
+        5..8 => format!("CONFIG_{name}={value} # trailing comment"),
+        8..10 => format!("  CONFIG_{name}={value}"),
+        10..12 => format!("CONFIG_{name} ={value}"),
+        _ => format!("CONFIG_{name}={value}"),
+    }
 }
 
 /// Generates case number `index` of run `run_seed`.
