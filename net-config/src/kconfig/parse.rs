@@ -363,11 +363,29 @@ impl<'a> Parser<'a> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return Ok(());
         }
-        if self.try_assignment(r, line_no, raw)? {
+        let first_word = trimmed
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '-')))
+            .next()
+            .unwrap_or("");
+        if first_word.is_empty() {
+            return Err(self
+                .err(r, line_no, "unknown token at the start of a line")
+                .into());
+        }
+        if keyword(first_word).is_none() {
+            if trimmed.trim_matches([' ', '\t', '-']) == "help" {
+                return Err(self
+                    .err(
+                        r,
+                        line_no,
+                        "`help` is a property, but no `config` or `choice` is open here",
+                    )
+                    .into());
+            }
+            self.parse_assignment(r, line_no, raw)?;
             return Ok(());
         }
-        let line = self.expand(r, line_no, raw)?;
-        let toks = tokenize(&line).map_err(|(col, msg)| self.err(r, line_no, msg).with_col(col))?;
+        let toks = self.tokenize(r, line_no, raw)?;
         let Some(first) = toks.first().cloned() else {
             return Ok(());
         };
@@ -410,7 +428,7 @@ impl<'a> Parser<'a> {
                 self.parse_props(r, id)?;
             }
             Kw::Choice => {
-                let name = ts.word();
+                let name = ts.word().or_else(|| ts.string());
                 ts.done().map_err(|t| self.trailing(r, line_no, &t))?;
                 let choice = match name.as_ref().and_then(|n| self.kc.named_choices.get(n)) {
                     Some(&c) => c,
@@ -544,18 +562,26 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// Handles `NAME := value`, `NAME = value` and `NAME += value`. Returns false when the
-    /// line is not an assignment.
-    fn try_assignment(&mut self, r: &Reader, line_no: u32, raw: &str) -> Result<bool, EntryEnd> {
-        let s = raw.trim_start();
-        let name_len = s
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .unwrap_or(s.len());
-        if name_len == 0 || keyword(&s[..name_len]).is_some() {
-            return Ok(false);
+    /// `NAME := value` (expanded now), `NAME = value` (expanded at each use) and
+    /// `NAME += value`; the name itself may contain macros.
+    fn parse_assignment(&mut self, r: &Reader, line_no: u32, raw: &str) -> ParseResult<()> {
+        let mut s = raw.trim_start().to_string();
+        let mut i = 0;
+        loop {
+            i += s[i..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(s.len() - i);
+            if s[i..].starts_with("$(") {
+                i = self.expand_macro_at(r, line_no, &mut s, i, &[], 0)?;
+            } else {
+                break;
+            }
         }
-        let name = &s[..name_len];
-        let rest = s[name_len..].trim_start();
+        if s.trim().is_empty() {
+            return Ok(());
+        }
+        let name = s[..i].to_string();
+        let rest = s[i..].trim_start();
         let (op, value) = if let Some(v) = rest.strip_prefix(":=") {
             (":=", v)
         } else if let Some(v) = rest.strip_prefix("+=") {
@@ -563,62 +589,42 @@ impl<'a> Parser<'a> {
         } else if let Some(v) = rest.strip_prefix('=') {
             ("=", v)
         } else {
-            return Ok(false);
+            return Err(self
+                .err(r, line_no, format!("`{}` is neither a keyword nor a variable assignment", s.trim()))
+                .help("entries start with config, menuconfig, choice, menu, if, source, comment; variables are set with NAME := value"));
         };
-        let value = value.trim_start();
-        match op {
-            ":=" => {
-                let v = self.expand(r, line_no, value)?;
-                self.vars.insert(
-                    name.to_string(),
-                    Var {
-                        value: v,
-                        recursive: false,
-                    },
-                );
-            }
-            "=" => {
-                self.vars.insert(
-                    name.to_string(),
-                    Var {
-                        value: value.to_string(),
-                        recursive: true,
-                    },
-                );
-            }
-            _ => {
-                let (old, recursive) = match self.vars.get(name) {
-                    Some(v) => (v.value.clone(), v.recursive),
-                    None => (String::new(), true),
-                };
-                let add = if recursive {
-                    value.to_string()
+        let value = value.trim_start().to_string();
+        let var = match (op, self.vars.get(&name).cloned()) {
+            (":=", _) => Var {
+                value: self.expand(r, line_no, &value)?,
+                recursive: false,
+            },
+            (_, None) | ("=", _) => Var {
+                value,
+                recursive: true,
+            },
+            (_, Some(old)) => {
+                let add = if old.recursive {
+                    value
                 } else {
-                    self.expand(r, line_no, value)?
+                    self.expand(r, line_no, &value)?
                 };
-                let joined = if old.is_empty() {
-                    add
-                } else {
-                    format!("{old} {add}")
-                };
-                self.vars.insert(
-                    name.to_string(),
-                    Var {
-                        value: joined,
-                        recursive,
-                    },
-                );
+                Var {
+                    value: format!("{} {add}", old.value),
+                    recursive: old.recursive,
+                }
             }
-        }
-        Ok(true)
+        };
+        self.vars.insert(name, var);
+        Ok(())
     }
 
-    /// Expands every `$(...)` in `s`.
+    /// Expands every `$(...)` in `s`, as kconfiglib's `_expand_whole`.
     fn expand(&mut self, r: &Reader, line_no: u32, s: &str) -> ParseResult<String> {
-        self.expand_depth(r, line_no, s, &[], 0)
+        self.expand_whole(r, line_no, s, &[], 0)
     }
 
-    fn expand_depth(
+    fn expand_whole(
         &mut self,
         r: &Reader,
         line_no: u32,
@@ -626,6 +632,26 @@ impl<'a> Parser<'a> {
         args: &[String],
         depth: u32,
     ) -> ParseResult<String> {
+        let mut s = s.to_string();
+        let mut i = 0;
+        while let Some(found) = s[i..].find("$(") {
+            i = self.expand_macro_at(r, line_no, &mut s, i + found, args, depth)?;
+        }
+        Ok(s)
+    }
+
+    /// Replaces the macro call starting at `s[start..]` (which begins with `$(`) by its
+    /// value and returns the index just after the value. Calls nested in the arguments are
+    /// expanded first, in place, so commas they produce do not split arguments.
+    fn expand_macro_at(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        s: &mut String,
+        start: usize,
+        args: &[String],
+        depth: u32,
+    ) -> ParseResult<usize> {
         if depth > 64 {
             return Err(self.err(
                 r,
@@ -633,79 +659,62 @@ impl<'a> Parser<'a> {
                 "macro expansion nests too deeply (a variable refers to itself?)",
             ));
         }
-        if !s.contains("$(") {
-            return Ok(s.to_string());
-        }
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(start) = rest.find("$(") {
-            out.push_str(&rest[..start]);
-            let body_start = start + 2;
-            let bytes = rest.as_bytes();
-            let mut level = 1;
-            let mut i = body_start;
-            let mut commas = Vec::new();
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'(' => level += 1,
-                    b')' => {
-                        level -= 1;
-                        if level == 0 {
-                            break;
-                        }
-                    }
-                    b',' if level == 1 => commas.push(i),
-                    _ => {}
-                }
-                i += 1;
-            }
-            if i >= bytes.len() {
+        let mut i = start + 2;
+        let mut arg_start = i;
+        let mut call: Vec<String> = Vec::new();
+        let mut nesting = 0;
+        loop {
+            let Some(off) = s[i..].find(['(', ')', ',', '$']) else {
                 return Err(self
-                    .err(r, line_no, "unterminated `$(` macro")
+                    .err(r, line_no, "missing `)` in macro expansion")
                     .help("add the closing `)`"));
+            };
+            let at = i + off;
+            match s.as_bytes()[at] {
+                b'$' if s[at..].starts_with("$(") => {
+                    i = self.expand_macro_at(r, line_no, s, at, args, depth + 1)?;
+                }
+                b'$' => i = at + 1,
+                b'(' => {
+                    nesting += 1;
+                    i = at + 1;
+                }
+                b')' if nesting > 0 => {
+                    nesting -= 1;
+                    i = at + 1;
+                }
+                b')' => {
+                    call.push(s[arg_start..at].to_string());
+                    let value = match call[0].trim().parse::<usize>() {
+                        Ok(n) if n < args.len() => args[n].clone(),
+                        _ => self.call_macro(r, line_no, &call, depth)?,
+                    };
+                    s.replace_range(start..=at, &value);
+                    return Ok(start + value.len());
+                }
+                _ => {
+                    i = at + 1;
+                    if nesting == 0 {
+                        call.push(s[arg_start..at].to_string());
+                        arg_start = i;
+                    }
+                }
             }
-            let mut parts = Vec::new();
-            let mut from = body_start;
-            for &c in &commas {
-                parts.push(&rest[from..c]);
-                from = c + 1;
-            }
-            parts.push(&rest[from..i]);
-            let mut expanded = Vec::new();
-            for p in parts {
-                expanded.push(self.expand_depth(r, line_no, p, args, depth + 1)?);
-            }
-            let value = self.call_macro(r, line_no, &expanded, args, depth)?;
-            out.push_str(&value);
-            rest = &rest[i + 1..];
         }
-        out.push_str(rest);
-        Ok(out)
     }
 
+    /// The value of a macro call: `call[0]` is the name, the rest are arguments.
     fn call_macro(
         &mut self,
         r: &Reader,
         line_no: u32,
         call: &[String],
-        args: &[String],
         depth: u32,
     ) -> ParseResult<String> {
-        let name = call[0].trim();
+        let name = call[0].as_str();
         let params = &call[1..];
-        if let Ok(n) = name.parse::<usize>() {
-            return Ok(if n == 0 {
-                String::new()
-            } else {
-                args.get(n - 1).cloned().unwrap_or_default()
-            });
-        }
         if let Some(var) = self.vars.get(name).cloned() {
-            return if var.recursive {
-                self.expand_depth(r, line_no, &var.value, params, depth + 1)
-            } else {
-                Ok(var.value)
-            };
+            return self.expand_whole(r, line_no, &var.value, call, depth + 1);
         }
         match name {
             "filename" => return Ok(r.file.to_string()),
@@ -743,6 +752,203 @@ impl<'a> Parser<'a> {
         Ok(self.env.get(name).unwrap_or_default())
     }
 
+    /// Splits one logical line into tokens as kconfiglib does, expanding macros on the way:
+    /// a `$(...)` inside a word becomes part of that one word (`depends on $(X)` names the
+    /// symbol called whatever X holds), and inside a string it becomes part of the string.
+    fn tokenize(&mut self, r: &Reader, line_no: u32, line: &str) -> ParseResult<Vec<Tok>> {
+        let mut s = line.to_string();
+        let mut toks: Vec<Tok> = Vec::new();
+        let mut i = 0;
+        let is_name =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '/' | '.' | '-');
+        let slow_strings = s.contains(['$', '\\']);
+        while i < s.len() {
+            let c = s[i..].chars().next().expect("i is inside the line");
+            if c.is_whitespace() {
+                i += c.len_utf8();
+                continue;
+            }
+            if c == '#' {
+                break;
+            }
+            let col = s[..i].chars().count() as u32 + 1;
+            if is_name(c) {
+                let start = i;
+                let plain_end = start
+                    + s[start..]
+                        .find(|c: char| !is_name(c))
+                        .unwrap_or(s.len() - start);
+                let word_has_macro = s[start..plain_end].contains('$');
+                let end = if word_has_macro {
+                    // Expand every `$(` met while scanning the name; the expansion becomes part
+                    // of the name and is not scanned again.
+                    let mut j = start;
+                    loop {
+                        let rest = &s[j..];
+                        let stop = rest
+                            .char_indices()
+                            .find(|&(k, ch)| !is_name(ch) || rest[k..].starts_with("$("))
+                            .map_or(s.len(), |(k, _)| j + k);
+                        if s[stop..].starts_with("$(") {
+                            j = self.expand_macro_at(r, line_no, &mut s, stop, &[], 0)?;
+                        } else {
+                            break stop;
+                        }
+                    }
+                } else {
+                    plain_end
+                };
+                let word = s[start..end].to_string();
+                if word.trim().is_empty() {
+                    return Err(self
+                        .err(r, line_no, "macro expanded to a blank name")
+                        .with_col(col));
+                }
+                let prev_is_string_lex = matches!(
+                    toks.last(),
+                    Some(Tok::Kw(
+                        Kw::Type(_)
+                            | Kw::Choice
+                            | Kw::Comment
+                            | Kw::Mainmenu
+                            | Kw::Menu
+                            | Kw::Source
+                            | Kw::Rsource
+                            | Kw::Osource
+                            | Kw::Orsource
+                            | Kw::Prompt
+                    ))
+                );
+                let tok = match keyword(&word) {
+                    Some(kw) if !word_has_macro => Tok::Kw(kw),
+                    _ if prev_is_string_lex => Tok::Str(word),
+                    _ => Tok::Word(word),
+                };
+                toks.push(tok);
+                i = end;
+                continue;
+            }
+            if c == '"' || c == '\'' {
+                let (value, end) = if slow_strings {
+                    self.string_slow(r, line_no, &mut s, i, c)?
+                } else {
+                    match s[i + 1..].find(c) {
+                        Some(off) => (s[i + 1..i + 1 + off].to_string(), i + 1 + off + 1),
+                        None => {
+                            return Err(self.err(r, line_no, "unterminated string").with_col(col));
+                        }
+                    }
+                };
+                toks.push(Tok::Str(value));
+                i = end;
+                continue;
+            }
+            let next = s[i + c.len_utf8()..].chars().next();
+            let (tok, len) = match (c, next) {
+                ('&', Some('&')) => (Tok::And, 2),
+                ('|', Some('|')) => (Tok::Or, 2),
+                ('!', Some('=')) => (Tok::Rel(RelOp::Ne), 2),
+                ('!', _) => (Tok::Not, 1),
+                ('(', _) => (Tok::LParen, 1),
+                (')', _) => (Tok::RParen, 1),
+                ('=', _) => (Tok::Rel(RelOp::Eq), 1),
+                ('<', Some('=')) => (Tok::Rel(RelOp::Le), 2),
+                ('<', _) => (Tok::Rel(RelOp::Lt), 1),
+                ('>', Some('=')) => (Tok::Rel(RelOp::Ge), 2),
+                ('>', _) => (Tok::Rel(RelOp::Gt), 1),
+                _ => {
+                    return Err(self
+                        .err(r, line_no, format!("unexpected character `{c}`"))
+                        .with_col(col));
+                }
+            };
+            toks.push(tok);
+            i += len;
+        }
+        Ok(toks)
+    }
+
+    /// A quoted string on a line with `\` or `$`: backslashes escape the next character,
+    /// `$(...)` expands in place, then `$NAME`/`${NAME}` of defined environment variables
+    /// expand (kconfiglib applies Python's `expandvars`). Returns the value and the index
+    /// after the closing quote.
+    fn string_slow(
+        &mut self,
+        r: &Reader,
+        line_no: u32,
+        s: &mut String,
+        open: usize,
+        quote: char,
+    ) -> ParseResult<(String, usize)> {
+        let mut i = open + 1;
+        loop {
+            let Some(off) = s[i..].find(|c: char| c == '"' || c == '\'' || c == '\\' || c == '$')
+            else {
+                return Err(self.err(r, line_no, "unterminated string"));
+            };
+            let at = i + off;
+            let c = s[at..].chars().next().expect("found a character");
+            if c == quote {
+                let raw = s[open + 1..at].to_string();
+                return Ok((self.expandvars(&raw), at + 1));
+            } else if c == '\\' {
+                s.remove(at);
+                // Skip the escaped character, whatever it is.
+                i = at + s[at..].chars().next().map_or(0, char::len_utf8);
+                if at >= s.len() {
+                    return Err(self.err(r, line_no, "unterminated string"));
+                }
+            } else if c == '$' && s[at..].starts_with("$(") {
+                i = self.expand_macro_at(r, line_no, s, at, &[], 0)?;
+            } else {
+                i = at + c.len_utf8();
+            }
+        }
+    }
+
+    /// Python's `os.path.expandvars`: `$NAME` and `${NAME}` of defined variables expand,
+    /// anything else stays as written.
+    fn expandvars(&mut self, s: &str) -> String {
+        if !s.contains('$') {
+            return s.to_string();
+        }
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(pos) = rest.find('$') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+                match inner.find('}') {
+                    Some(close) => (&inner[..close], close + 2),
+                    None => ("", 0),
+                }
+            } else {
+                let n = after
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..n], n)
+            };
+            let value = if name.is_empty() {
+                None
+            } else {
+                self.env.get(name)
+            };
+            match value {
+                Some(v) => {
+                    self.kc.env_used.insert(name.to_string());
+                    out.push_str(&v);
+                    rest = &after[consumed..];
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     fn parse_props(&mut self, r: &mut Reader, node: NodeId) -> Result<(), EntryEnd> {
         loop {
             let save = r.pos;
@@ -757,31 +963,34 @@ impl<'a> Parser<'a> {
                 .split(|c: char| c.is_whitespace())
                 .next()
                 .unwrap_or("");
-            let is_prop = matches!(
-                keyword(word),
-                Some(
-                    Kw::Type(_)
-                        | Kw::Prompt
-                        | Kw::Default
-                        | Kw::DefType(_)
-                        | Kw::Depends
-                        | Kw::Select
-                        | Kw::Imply
-                        | Kw::Range
-                        | Kw::Help
-                        | Kw::Option
-                        | Kw::Optional
-                        | Kw::Visible
-                        | Kw::Modules
-                        | Kw::AllnoconfigY
-                        | Kw::Transitional
-                )
-            );
+            let is_prop = trimmed.trim_matches([' ', '\t', '-']) == "help"
+                || matches!(
+                    keyword(word),
+                    Some(
+                        Kw::Type(_)
+                            | Kw::Prompt
+                            | Kw::Default
+                            | Kw::DefType(_)
+                            | Kw::Depends
+                            | Kw::Select
+                            | Kw::Imply
+                            | Kw::Range
+                            | Kw::Help
+                            | Kw::Option
+                            | Kw::Optional
+                            | Kw::Visible
+                            | Kw::Modules
+                            | Kw::AllnoconfigY
+                            | Kw::Transitional
+                    )
+                );
             if !is_prop {
                 r.pos = save;
                 return Ok(());
             }
-            if keyword(word) == Some(Kw::Help) {
+            let is_help =
+                keyword(word) == Some(Kw::Help) || trimmed.trim_matches([' ', '\t', '-']) == "help";
+            if is_help {
                 if trimmed != word {
                     self.diags
                         .push(self.err(r, line_no, "unexpected text after `help`"));
@@ -812,8 +1021,7 @@ impl<'a> Parser<'a> {
         line_no: u32,
         raw: &str,
     ) -> ParseResult<()> {
-        let line = self.expand(r, line_no, raw)?;
-        let toks = tokenize(&line).map_err(|(col, msg)| self.err(r, line_no, msg).with_col(col))?;
+        let toks = self.tokenize(r, line_no, raw)?;
         let loc = r.loc(line_no);
         let mut ts = Toks {
             depth: 0,
@@ -1293,87 +1501,6 @@ fn tok_str(t: &Tok) -> String {
     }
 }
 
-/// Splits one expanded logical line into tokens. Errors carry a 1-based column.
-fn tokenize(line: &str) -> Result<Vec<Tok>, (u32, String)> {
-    let chars: Vec<char> = line.chars().collect();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        if c == '#' {
-            break;
-        }
-        let col = i as u32 + 1;
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '/' | '.' | '-') {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric()
-                    || matches!(chars[i], '_' | '$' | '/' | '.' | '-'))
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            // Keywords only count where a keyword can stand: at the start of the line, or
-            // `on`/`if` inside it. Elsewhere a keyword-like word is a symbol name.
-            let tok = match keyword(&word) {
-                Some(kw) if toks.is_empty() => Tok::Kw(kw),
-                Some(kw @ (Kw::On | Kw::If)) => Tok::Kw(kw),
-                _ => Tok::Word(word),
-            };
-            toks.push(tok);
-            continue;
-        }
-        if c == '"' || c == '\'' {
-            let mut s = String::new();
-            i += 1;
-            loop {
-                match chars.get(i) {
-                    None => return Err((col, "unterminated string".into())),
-                    Some('\\') => {
-                        match chars.get(i + 1) {
-                            Some(&e) => s.push(e),
-                            None => return Err((col, "unterminated string".into())),
-                        }
-                        i += 2;
-                    }
-                    Some(&q) if q == c => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&o) => {
-                        s.push(o);
-                        i += 1;
-                    }
-                }
-            }
-            toks.push(Tok::Str(s));
-            continue;
-        }
-        let next = chars.get(i + 1).copied();
-        let (tok, len) = match (c, next) {
-            ('&', Some('&')) => (Tok::And, 2),
-            ('|', Some('|')) => (Tok::Or, 2),
-            ('!', Some('=')) => (Tok::Rel(RelOp::Ne), 2),
-            ('!', _) => (Tok::Not, 1),
-            ('(', _) => (Tok::LParen, 1),
-            (')', _) => (Tok::RParen, 1),
-            ('=', _) => (Tok::Rel(RelOp::Eq), 1),
-            ('<', Some('=')) => (Tok::Rel(RelOp::Le), 2),
-            ('<', _) => (Tok::Rel(RelOp::Lt), 1),
-            ('>', Some('=')) => (Tok::Rel(RelOp::Ge), 2),
-            ('>', _) => (Tok::Rel(RelOp::Gt), 1),
-            _ => return Err((col, format!("unexpected character `{c}`"))),
-        };
-        toks.push(tok);
-        i += len;
-    }
-    Ok(toks)
-}
-
 /// Reads help text as kconfiglib does: it ends at the first non-blank line indented less
 /// than the first non-blank line; tabs count to the next multiple of 8.
 fn read_help(r: &mut Reader) -> String {
@@ -1486,24 +1613,55 @@ fn glob_match(pattern: &str, name: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn tokens_of_a_depends_line() {
-        let t = tokenize("depends on A && !(B || C) && D >= 2 # comment").unwrap();
-        assert_eq!(t.len(), 14);
-        assert_eq!(t[0], Tok::Kw(Kw::Depends));
-        assert_eq!(t[1], Tok::Kw(Kw::On));
-        assert_eq!(t[12], Tok::Rel(RelOp::Ge));
+    use crate::kconfig::{Kconfig, MapEnv};
+
+    fn load(text: &str) -> Result<Kconfig, crate::diag::Diagnostics> {
+        let mut env = MapEnv::default();
+        env.0.insert("HOME_DIR".into(), "/home/x".into());
+        Kconfig::from_str(text, "Kconfig", &env)
     }
 
     #[test]
-    fn strings_unescape() {
-        let t = tokenize(r#"prompt "a \"b\" \\ c" if X"#).unwrap();
-        assert_eq!(t[1], Tok::Str(r#"a "b" \ c"#.into()));
+    fn expressions_parse_with_precedence() {
+        let kc =
+            load("config A\n\tbool\n\tdepends on B && !(C || D) && E >= 2 # comment\n").unwrap();
+        let a = kc.lookup("A").unwrap();
+        assert_eq!(
+            kc.expr_str(&kc.sym(a).direct_dep),
+            "B && !(C || D) && E >= 2"
+        );
+    }
+
+    #[test]
+    fn strings_unescape_and_expand() {
+        let kc =
+            load("V := val\nconfig A\n\tstring \"a \\\"b\\\" $(V) ${HOME_DIR} $NOPE\"\n").unwrap();
+        let a = kc.lookup("A").unwrap();
+        assert_eq!(kc.prompt(a), Some(r#"a "b" val /home/x $NOPE"#));
+    }
+
+    #[test]
+    fn macro_in_a_word_stays_one_word() {
+        // kconfiglib semantics: the expansion becomes (part of) a single symbol name.
+        let kc = load("DEP = (B || C)\nN = A\nconfig $(N)\n\tbool\n\tdepends on $(DEP)\n").unwrap();
+        let a = kc.lookup("A").unwrap();
+        assert_eq!(kc.expr_str(&kc.sym(a).direct_dep), "(B || C)");
+    }
+
+    #[test]
+    fn variables_recursive_simple_append_and_args() {
+        let kc = load(
+            "X = $(Y)\nY := 1\nX += 2\nF = <$(1)|$(2)>\nconfig A\n\tstring \"$(X) $(F,a,b)\"\n",
+        )
+        .unwrap();
+        let a = kc.lookup("A").unwrap();
+        assert_eq!(kc.prompt(a), Some("1 2 <a|b>"));
     }
 
     #[test]
     fn bad_character_has_column() {
-        assert_eq!(tokenize("default 5 @").unwrap_err().0, 11);
+        let err = load("config A\n\tint\n\tdefault 5 @\n").unwrap_err();
+        assert_eq!(err.0[0].loc.as_ref().unwrap().to_string(), "Kconfig:3:12");
     }
 
     #[test]
