@@ -882,8 +882,7 @@ impl<'a> Parser<'a> {
     ) -> ParseResult<(String, usize)> {
         let mut i = open + 1;
         loop {
-            let Some(off) = s[i..].find(|c: char| c == '"' || c == '\'' || c == '\\' || c == '$')
-            else {
+            let Some(off) = s[i..].find(['"', '\'', '\\', '$']) else {
                 return Err(self.err(r, line_no, "unterminated string"));
             };
             let at = i + off;
