@@ -1,0 +1,3 @@
+//! IPv4 wire format (RFC 791).
+
+pub use crate::ip::checksum::IpProtocol;
