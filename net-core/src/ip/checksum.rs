@@ -176,6 +176,19 @@ impl fmt::Display for IpAddress {
     }
 }
 
+/// Whether received checksums are checked.
+///
+/// `Trust` exists for interfaces whose hardware already verified the checksum (offload);
+/// it never relaxes a rule that is not about the checksum value itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChecksumPolicy {
+    /// Verify the checksum and reject the packet on a mismatch.
+    #[default]
+    Verify,
+    /// Do not compute the checksum; the device has checked it.
+    Trust,
+}
+
 /// Adds `word` into a 64-bit one's-complement accumulator.
 ///
 /// The carry out of bit 63 is added back in ("end-around carry"); this is exact because
