@@ -849,7 +849,17 @@ impl<'r> Generator<'r> {
             ));
         }
         let name = self.name(rank);
-        let dep = self.expr(rank, 1);
+        // Often a whole expression: kconfiglib does not re-read the expansion of a macro
+        // inside an expression as tokens but makes it one symbol name, spaces and all (so
+        // `-5 > I6` is an undefined symbol, always n), unlike the C tools.
+        let boolish = self.candidates(rank, &[Ty::Bool, Ty::Tristate]);
+        let dep = if self.rng.chance(40) {
+            self.expr(rank, 1)
+        } else if boolish.is_empty() || self.rng.chance(10) {
+            "y".to_owned()
+        } else {
+            self.pick_name(&boolish)
+        };
         self.line(&format!("TMPL_NAME = {name}"));
         self.line(&format!("TMPL_DEP = {dep}"));
         self.line(&format!("source \"{TEMPLATE}\""));
@@ -1147,6 +1157,7 @@ fn random_trees_match_kconfiglib() {
     kconfiglib.batch_resolve(&scratch, &dirs);
     let oracle_time = started.elapsed();
 
+    // (case index, report) pairs.
     let mut generator_bugs = Vec::new();
     let mut mismatches = Vec::new();
     let netcfg_started = Instant::now();
@@ -1154,11 +1165,14 @@ fn random_trees_match_kconfiglib() {
         let expected = match Kconfiglib::result(dir) {
             Ok(result) => result,
             Err(error) => {
-                generator_bugs.push(format!(
-                    "case {index} ({}): kconfiglib rejects the generated tree — fix the \
-                     generator:\n{error}\n{}",
-                    dir.display(),
-                    show_case(case)
+                generator_bugs.push((
+                    *index,
+                    format!(
+                        "case {index} ({}): kconfiglib rejects the generated tree; fix the \
+                         generator:\n{error}\n{}",
+                        dir.display(),
+                        show_case(case)
+                    ),
                 ));
                 continue;
             }
@@ -1176,12 +1190,15 @@ fn random_trees_match_kconfiglib() {
             Some(problem) => {
                 common::write_file(dir, "netcfg.config", &run.stdout());
                 common::write_file(dir, "netcfg.stderr", &run.stderr());
-                mismatches.push(format!(
-                    "case {index} ({}): {problem}\nkconfiglib warnings:\n{}{}\n{}",
-                    dir.display(),
-                    expected.kconfig_warnings,
-                    expected.config_warnings,
-                    show_case(case)
+                mismatches.push((
+                    *index,
+                    format!(
+                        "case {index} ({}): {problem}\nkconfiglib warnings:\n{}{}\n{}",
+                        dir.display(),
+                        expected.kconfig_warnings,
+                        expected.config_warnings,
+                        show_case(case)
+                    ),
                 ));
             }
             None if keep => {}
@@ -1199,31 +1216,43 @@ fn random_trees_match_kconfiglib() {
 
     assert!(
         generator_bugs.is_empty(),
-        "seed {seed:#x}: {} generated cases are invalid for kconfiglib:\n\n{}",
-        generator_bugs.len(),
-        generator_bugs.join("\n")
+        "seed {seed:#x}: {}",
+        summarize(
+            "generated cases are invalid for kconfiglib",
+            &generator_bugs,
+            indices.len()
+        )
     );
-    if mismatches.is_empty() {
-        if keep {
-            eprintln!("cases kept in {}", scratch.display());
-            return;
-        }
+    assert!(
+        mismatches.is_empty(),
+        "seed {seed:#x}: {}\nReproduce one with NET_DIFF_SEED={seed:#x} NET_DIFF_ONLY=<case>.",
+        summarize("cases differ from kconfiglib", &mismatches, indices.len())
+    );
+    if keep {
+        eprintln!("cases kept in {}", scratch.display());
+    } else {
         fs::remove_dir_all(&scratch).expect("remove the scratch directory of a passing run");
-        return;
     }
-    {
-        let failing: Vec<&str> = mismatches
-            .iter()
-            .map(|m| m.split(' ').nth(1).unwrap_or("?"))
-            .collect();
-        panic!(
-            "seed {seed:#x}: {} of {} cases differ from kconfiglib (cases {}); reproduce one with \
-             NET_DIFF_SEED={seed:#x} NET_DIFF_ONLY=<case>. The first {}:\n\n{}",
-            mismatches.len(),
-            indices.len(),
-            failing.join(", "),
-            FAILURES_SHOWN.min(mismatches.len()),
-            mismatches[..FAILURES_SHOWN.min(mismatches.len())].join("\n")
-        );
+}
+
+/// "N of M <what> (cases a, b, ...)" followed by the first few reports in full: enough to
+/// debug from, without drowning the log when a bug hits hundreds of cases.
+fn summarize(what: &str, failures: &[(usize, String)], total: usize) -> String {
+    const LISTED: usize = 40;
+    let mut listed: Vec<String> = failures
+        .iter()
+        .take(LISTED)
+        .map(|(index, _)| index.to_string())
+        .collect();
+    if failures.len() > LISTED {
+        listed.push("...".to_owned());
     }
+    let shown = FAILURES_SHOWN.min(failures.len());
+    let reports: Vec<&str> = failures[..shown].iter().map(|(_, r)| r.as_str()).collect();
+    format!(
+        "{} of {total} {what} (cases {}). The first {shown}:\n\n{}",
+        failures.len(),
+        listed.join(", "),
+        reports.join("\n")
+    )
 }
