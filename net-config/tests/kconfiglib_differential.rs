@@ -639,6 +639,7 @@ impl<'r> Generator<'r> {
                     .unwrap_or_else(|| "$(UINT16_MAX)".to_owned()),
                 // A default of another type: kconfiglib warns but uses its value.
                 9 if limit > 0 && self.rng.chance(20) => self.random_name(0, limit),
+                9 if self.rng.chance(25) => "$(lineno)".to_owned(),
                 _ => self.rng.between(0, 300).to_string(),
             },
             Ty::Hex => match self.rng.below(10) {
@@ -656,6 +657,8 @@ impl<'r> Generator<'r> {
                     Some(m) => format!("\"{m}\""),
                     None => "\"no macro\"".to_owned(),
                 },
+                // The built-in macros: the file (relative to the source tree) and line.
+                9 if self.rng.chance(15) => "\"$(filename):$(lineno)\"".to_owned(),
                 _ => format!("\"value {}\"", self.rng.below(100)),
             },
         }
