@@ -113,6 +113,8 @@ enum Tok {
 /// The physical lines of one file, read one logical line (with `\` continuations) at a time.
 struct Reader {
     file: Arc<str>,
+    /// The name `$(filename)` gives: the path relative to the source tree, as kconfiglib.
+    kconfig_name: String,
     lines: Vec<String>,
     pos: usize,
 }
@@ -124,6 +126,7 @@ impl Reader {
             .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
             .collect();
         Reader {
+            kconfig_name: file.to_string(),
             file,
             lines,
             pos: 0,
@@ -266,6 +269,11 @@ impl<'a> Parser<'a> {
         self.kc.files.push(path.to_path_buf());
         let file: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
         let mut r = Reader::new(file, &text);
+        if let Ok(rel) = path.strip_prefix(&self.kc.srctree)
+            && !self.kc.srctree.as_os_str().is_empty()
+        {
+            r.kconfig_name = rel.to_string_lossy().into_owned();
+        }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.open_files.push(path.to_path_buf());
         self.parse_block(&mut r, &dir, parent, None);
@@ -717,7 +725,7 @@ impl<'a> Parser<'a> {
             return self.expand_whole(r, line_no, &var.value, call, depth + 1);
         }
         match name {
-            "filename" => return Ok(r.file.to_string()),
+            "filename" => return Ok(r.kconfig_name.clone()),
             "lineno" => return Ok(line_no.to_string()),
             "info" => return Ok(String::new()),
             "warning-if" | "error-if" => {
