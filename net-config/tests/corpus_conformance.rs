@@ -115,6 +115,36 @@ fn netcfg_reproduces_every_golden_file() {
     );
 }
 
+/// The `.config` that `netcfg show --format conf` writes holds the golden values too: its
+/// `CONFIG_` lines are exactly the golden file's (the `# CONFIG_X is not set` lines it adds
+/// are what makes it read back to the same configuration).
+#[test]
+fn dotconfig_value_lines_equal_every_golden_file() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let kconfig = corpus.join("tree").join("Kconfig");
+    for golden in &golden_files(&corpus) {
+        let name = file_name(golden);
+        let fragments = golden_fragments(&corpus.join("conf"), &name).unwrap();
+        let expected = fs::read_to_string(golden).expect("readable golden file");
+        let run = common::netcfg_show_with(&kconfig, &["--format", "conf"], &fragments);
+        assert!(run.failure().is_none(), "{name}: {:?}", run.failure());
+        let values: String = run
+            .stdout()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if let Some(diff) = diff_lines(&expected, &values) {
+            panic!(
+                "{name}: `{}` differs from the golden file\n{diff}",
+                run.command
+            );
+        }
+    }
+}
+
 /// Guards the corpus itself: the golden files must still be what kconfiglib 14.1.0 produces
 /// (our batch script must agree with the shared oracle script that made them).
 #[test]
