@@ -1054,13 +1054,15 @@ impl fmt::Display for Ipv6Cidr {
 /// The solicited-node multicast group of an address, `ff02::1:ffXX:XXXX` with its low 24
 /// bits (RFC 4291 §2.7.1): where neighbor solicitations for it are sent.
 pub const fn solicited_node(addr: &Ipv6Addr) -> Ipv6Addr {
-    const PREFIX: u128 = 0xff02_0000_0000_0000_0000_0001_ff00_0000;
-    Ipv6Addr::from_bits(PREFIX | (addr.to_bits() & 0x00ff_ffff))
+    Ipv6Addr::from_bits(SOLICITED_NODE_PREFIX | (addr.to_bits() & SOLICITED_NODE_HOST_BITS))
 }
+
+const SOLICITED_NODE_PREFIX: u128 = 0xff02_0000_0000_0000_0000_0001_ff00_0000;
+const SOLICITED_NODE_HOST_BITS: u128 = 0x00ff_ffff;
 
 /// Whether `addr` is a solicited-node multicast group (`ff02::1:ff00:0/104`).
 pub const fn is_solicited_node(addr: &Ipv6Addr) -> bool {
-    addr.to_bits() >> 24 == 0xff02_0000_0000_0000_0000_0001_ff
+    addr.to_bits() & !SOLICITED_NODE_HOST_BITS == SOLICITED_NODE_PREFIX
 }
 
 /// The modified EUI-64 interface identifier of a 48-bit MAC (RFC 4291 App. A): `fffe` in
