@@ -1820,29 +1820,12 @@ impl<'a> Icmpv6Repr<'a> {
             .get_mut(..len)
             .ok_or(WireError::Truncated)?;
         let mut packet = Icmpv6Packet::new_unchecked(buf);
-        let error = |packet: &mut Icmpv6Packet<&mut [u8]>,
-                     msg_type: Icmpv6Message,
-                     code: u8,
-                     word: u32,
-                     header: &Ipv6Repr,
-                     data: &[u8]|
-         -> Result<(), WireError> {
-            packet.set_msg_type(msg_type);
-            packet.set_msg_code(code);
-            packet.set_err_word(word);
-            let (quoted, rest) =
-                packet.buffer[field::ERR_HEADER_END..].split_at_mut(ipv6::HEADER_LEN);
-            header.emit(&mut ipv6::Ipv6Packet::new_unchecked(quoted))?;
-            rest.copy_from_slice(data);
-            Ok(())
-        };
         match *self {
             Icmpv6Repr::DstUnreachable {
                 reason,
                 ref header,
                 data,
-            } => error(
-                &mut packet,
+            } => packet.emit_error(
                 Icmpv6Message::DstUnreachable,
                 reason.into(),
                 0,
@@ -1853,33 +1836,18 @@ impl<'a> Icmpv6Repr<'a> {
                 mtu,
                 ref header,
                 data,
-            } => error(
-                &mut packet,
-                Icmpv6Message::PacketTooBig,
-                0,
-                mtu,
-                header,
-                data,
-            )?,
+            } => packet.emit_error(Icmpv6Message::PacketTooBig, 0, mtu, header, data)?,
             Icmpv6Repr::TimeExceeded {
                 reason,
                 ref header,
                 data,
-            } => error(
-                &mut packet,
-                Icmpv6Message::TimeExceeded,
-                reason.into(),
-                0,
-                header,
-                data,
-            )?,
+            } => packet.emit_error(Icmpv6Message::TimeExceeded, reason.into(), 0, header, data)?,
             Icmpv6Repr::ParamProblem {
                 reason,
                 pointer,
                 ref header,
                 data,
-            } => error(
-                &mut packet,
+            } => packet.emit_error(
                 Icmpv6Message::ParamProblem,
                 reason.into(),
                 pointer,
@@ -1890,28 +1858,52 @@ impl<'a> Icmpv6Repr<'a> {
                 ident,
                 seq_no,
                 data,
-            }
-            | Icmpv6Repr::EchoReply {
+            } => packet.emit_echo(Icmpv6Message::EchoRequest, ident, seq_no, data),
+            Icmpv6Repr::EchoReply {
                 ident,
                 seq_no,
                 data,
-            } => {
-                let msg_type = if matches!(self, Icmpv6Repr::EchoRequest { .. }) {
-                    Icmpv6Message::EchoRequest
-                } else {
-                    Icmpv6Message::EchoReply
-                };
-                packet.set_msg_type(msg_type);
-                packet.set_msg_code(0);
-                packet.set_echo_ident(ident);
-                packet.set_echo_seq_no(seq_no);
-                packet.payload_mut().copy_from_slice(data);
-            }
+            } => packet.emit_echo(Icmpv6Message::EchoReply, ident, seq_no, data),
             Icmpv6Repr::Ndisc(ref ndisc) => ndisc.emit(&mut packet)?,
             Icmpv6Repr::Mld(ref mld) => mld.emit(&mut packet)?,
         }
         packet.fill_checksum(src, dst);
         Ok(())
+    }
+}
+
+impl Icmpv6Packet<&mut [u8]> {
+    /// Writes an error message into a buffer sized exactly for it by [`Icmpv6Repr::emit`].
+    fn emit_error(
+        &mut self,
+        msg_type: Icmpv6Message,
+        code: u8,
+        word: u32,
+        header: &Ipv6Repr,
+        data: &[u8],
+    ) -> Result<(), WireError> {
+        self.set_msg_type(msg_type);
+        self.set_msg_code(code);
+        self.set_err_word(word);
+        let quote = self
+            .buffer
+            .get_mut(field::ERR_HEADER_END..)
+            .unwrap_or(&mut []);
+        let (quoted_header, rest) = quote
+            .split_at_mut_checked(ipv6::HEADER_LEN)
+            .ok_or(WireError::Truncated)?;
+        header.emit(&mut ipv6::Ipv6Packet::new_unchecked(quoted_header))?;
+        put(rest, 0..data.len(), data);
+        Ok(())
+    }
+
+    /// Writes an echo message into a buffer sized exactly for it by [`Icmpv6Repr::emit`].
+    fn emit_echo(&mut self, msg_type: Icmpv6Message, ident: u16, seq_no: u16, data: &[u8]) {
+        self.set_msg_type(msg_type);
+        self.set_msg_code(0);
+        self.set_echo_ident(ident);
+        self.set_echo_seq_no(seq_no);
+        put(self.payload_mut(), 0..data.len(), data);
     }
 }
 
