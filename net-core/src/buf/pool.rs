@@ -1,0 +1,776 @@
+//! Pool storage: fixed-size data blocks (Zephyr `net_buf`), packet descriptor slabs
+//! (Zephyr's `net_pkt` slab) and the block chains that packets own.
+//!
+//! This is the only module of the buffer layer that uses `unsafe`: the block bytes live in
+//! `UnsafeCell`s so that a `static` pool can hand out `&mut [u8]` to the one owner of a
+//! block without taking a lock for every byte. Soundness rests on one invariant, kept
+//! entirely inside this module:
+//!
+//! > Every allocated block belongs to exactly one owner: either one live [`Chain`], or one
+//! > parked descriptor slot of a [`PktSlab`] (see [`Side::park`]). Free blocks belong to the
+//! > pool's free list, touched only inside a critical section.
+//!
+//! Block bytes are only reachable through a `Chain` (`&self` gives shared slices, `&mut self`
+//! unique ones), chains are only built from freshly allocated blocks, and a parked chain can
+//! be taken out of its slot once only (the slot state flips under a critical section).
+//!
+//! Everything in a pool is zero at start (links are stored as index + 1, counters count
+//! *allocated* items), so a `static` pool lands in `.bss` and costs no flash.
+
+#![allow(unsafe_code)]
+
+use core::cell::{Cell, RefCell, UnsafeCell};
+use core::sync::atomic::{AtomicU16, Ordering::Relaxed};
+
+use critical_section::Mutex;
+
+use super::PktMeta;
+
+/// A block or slot index stored as `index + 1`, so that the all-zero value means "none"
+/// and pools can be zero-initialised.
+type Link = u16;
+const NONE: Link = 0;
+
+#[inline]
+fn link(idx: usize) -> Link {
+    // Pool sizes are checked at compile time to fit (`< u16::MAX`).
+    (idx + 1) as Link
+}
+
+#[inline]
+fn unlink(l: Link) -> Option<usize> {
+    if l == NONE {
+        None
+    } else {
+        Some(usize::from(l) - 1)
+    }
+}
+
+/// Per-block metadata (Zephyr keeps the same in `struct net_buf`: `frags`, `data`, `len`).
+///
+/// Atomics (load/store only, which Cortex-M0 has) make the metadata data-race free without
+/// `unsafe`; the ownership invariant means there is never real contention on them.
+struct BlockMeta {
+    /// Next block of the chain, or next free block while on the free list.
+    next: AtomicU16,
+    /// Offset of the first data byte in the block (the bytes before it are headroom).
+    off: AtomicU16,
+    /// Number of data bytes in the block.
+    len: AtomicU16,
+}
+
+impl BlockMeta {
+    const fn zero() -> Self {
+        Self {
+            next: AtomicU16::new(NONE),
+            off: AtomicU16::new(0),
+            len: AtomicU16::new(0),
+        }
+    }
+}
+
+/// Counters of a pool; `Copy` so that they live in a `Cell` inside a critical section.
+#[derive(Clone, Copy)]
+struct BufState {
+    /// Head of the list of freed blocks.
+    free_head: Link,
+    /// Blocks never handed out yet are `never_used..N`; taking them lazily keeps the
+    /// pool zero-initialised (no free list to build in `const fn new`).
+    never_used: u16,
+    allocated: u16,
+    max_allocated: u16,
+    failures: u32,
+}
+
+impl BufState {
+    const ZERO: Self = Self {
+        free_head: NONE,
+        never_used: 0,
+        allocated: 0,
+        max_allocated: 0,
+        failures: 0,
+    };
+}
+
+/// Usage counters of a pool (data blocks or packet descriptors).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Number of items in the pool.
+    pub capacity: usize,
+    /// Items allocated right now.
+    pub allocated: usize,
+    /// The fewest free items there ever were (capacity minus the high-water mark): how
+    /// close the configuration came to running out.
+    pub low_water: usize,
+    /// Allocation requests that could not be served (the whole request failed).
+    pub failures: u32,
+}
+
+/// A pool of `N` data blocks of `SIZE` bytes each (Zephyr `NET_BUF_POOL_FIXED_DEFINE`).
+///
+/// Blocks are only reachable through packets ([`super::NetPkt`]); a pool on its own offers
+/// its counters. Declare it `static`, sized from the configuration, or use
+/// [`super::PacketPools`], which groups the four pools of a stack.
+pub struct BufPool<const N: usize, const SIZE: usize> {
+    data: [[UnsafeCell<u8>; SIZE]; N],
+    meta: [BlockMeta; N],
+    state: Mutex<Cell<BufState>>,
+}
+
+// SAFETY: the block bytes (the only non-`Sync` part) are accessed only by the single owner
+// of each block, as described in the module documentation; metadata is atomic and the
+// free list is guarded by a critical section.
+unsafe impl<const N: usize, const SIZE: usize> Sync for BufPool<N, SIZE> {}
+
+impl<const N: usize, const SIZE: usize> BufPool<N, SIZE> {
+    /// An empty pool, all blocks free. `const` so the pool can be a `static`.
+    pub const fn new() -> Self {
+        const {
+            assert!(N < u16::MAX as usize, "a pool holds at most 65534 blocks");
+            assert!(
+                SIZE > 0 && SIZE < u16::MAX as usize,
+                "block size must be 1..65535"
+            );
+        }
+        Self {
+            data: [const { [const { UnsafeCell::new(0) }; SIZE] }; N],
+            meta: [const { BlockMeta::zero() }; N],
+            state: Mutex::new(Cell::new(BufState::ZERO)),
+        }
+    }
+
+    /// Current usage counters.
+    pub fn stats(&self) -> PoolStats {
+        self.view().stats()
+    }
+
+    fn view(&self) -> BufView<'_> {
+        BufView {
+            data: self.data.as_flattened(),
+            meta: &self.meta,
+            state: &self.state,
+            size: SIZE,
+        }
+    }
+}
+
+impl<const N: usize, const SIZE: usize> Default for BufPool<N, SIZE> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Object-safe access to a [`BufPool`] of any size, so that packets need no const generics.
+/// Sealed: only this crate's pools implement it.
+pub trait RawBufPool: sealed::Sealed + Sync {
+    #[doc(hidden)]
+    fn view(&self) -> BufView<'_>;
+    /// Bytes per block.
+    fn block_size(&self) -> usize;
+    /// Current usage counters.
+    fn stats(&self) -> PoolStats;
+}
+
+impl<const N: usize, const SIZE: usize> sealed::Sealed for BufPool<N, SIZE> {}
+impl<const N: usize, const SIZE: usize> RawBufPool for BufPool<N, SIZE> {
+    #[inline]
+    fn view(&self) -> BufView<'_> {
+        BufPool::view(self)
+    }
+    fn block_size(&self) -> usize {
+        SIZE
+    }
+    fn stats(&self) -> PoolStats {
+        BufPool::stats(self)
+    }
+}
+
+/// A size-erased view of a [`BufPool`]; an implementation detail of [`RawBufPool`].
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct BufView<'a> {
+    data: &'a [UnsafeCell<u8>],
+    meta: &'a [BlockMeta],
+    state: &'a Mutex<Cell<BufState>>,
+    size: usize,
+}
+
+impl<'a> BufView<'a> {
+    fn stats(self) -> PoolStats {
+        let s = critical_section::with(|cs| self.state.borrow(cs).get());
+        PoolStats {
+            capacity: self.meta.len(),
+            allocated: usize::from(s.allocated),
+            low_water: self.meta.len() - usize::from(s.max_allocated),
+            failures: s.failures,
+        }
+    }
+
+    fn meta(self, idx: usize) -> &'a BlockMeta {
+        &self.meta[idx]
+    }
+
+    /// The cells of block `idx`.
+    fn cells(self, idx: usize) -> &'a [UnsafeCell<u8>] {
+        &self.data[idx * self.size..(idx + 1) * self.size]
+    }
+
+    /// Shared bytes of block `idx`.
+    ///
+    /// # Safety
+    /// The caller owns block `idx` (it is in a chain the caller borrows) and no `&mut` to
+    /// the block exists for the returned lifetime.
+    unsafe fn bytes<'b>(self, idx: usize) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        let cells = self.cells(idx);
+        // SAFETY: `UnsafeCell<u8>` has the layout of `u8`, and the pointer comes from a
+        // slice of `cells.len()` cells. No one writes the block during 'b (caller's
+        // contract: the caller owns it and holds no `&mut`).
+        unsafe { core::slice::from_raw_parts(UnsafeCell::raw_get(cells.as_ptr()), cells.len()) }
+    }
+
+    /// Unique bytes of block `idx`.
+    ///
+    /// # Safety
+    /// The caller owns block `idx` exclusively and no other reference to its bytes exists
+    /// for the returned lifetime.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn bytes_mut<'b>(self, idx: usize) -> &'b mut [u8]
+    where
+        'a: 'b,
+    {
+        let cells = self.cells(idx);
+        // SAFETY: as in `bytes`; writing through the pointer is allowed because the bytes
+        // are in `UnsafeCell`s, and uniqueness is the caller's contract.
+        unsafe { core::slice::from_raw_parts_mut(UnsafeCell::raw_get(cells.as_ptr()), cells.len()) }
+    }
+
+    /// Takes `n` blocks as a chain `(head, tail)`, all or none; a failure is counted if
+    /// `count` (retrying waiters count only their last attempt).
+    fn alloc(self, n: usize, count: bool) -> Option<(Link, Link)> {
+        if n == 0 {
+            return Some((NONE, NONE));
+        }
+        let cap = self.meta.len();
+        critical_section::with(|cs| {
+            let cell = self.state.borrow(cs);
+            let mut s = cell.get();
+            if cap - usize::from(s.allocated) < n {
+                if count {
+                    s.failures = s.failures.wrapping_add(1);
+                }
+                cell.set(s);
+                return None;
+            }
+            let mut head = NONE;
+            let mut tail = NONE;
+            for _ in 0..n {
+                // A block from the free list, or else one never used; the capacity check
+                // above guarantees one of them exists.
+                let idx = match unlink(s.free_head) {
+                    Some(i) => {
+                        s.free_head = self.meta(i).next.load(Relaxed);
+                        i
+                    }
+                    None => {
+                        let i = usize::from(s.never_used);
+                        s.never_used += 1;
+                        i
+                    }
+                };
+                let m = self.meta(idx);
+                m.next.store(NONE, Relaxed);
+                m.off.store(0, Relaxed);
+                m.len.store(0, Relaxed);
+                match unlink(tail) {
+                    Some(t) => self.meta(t).next.store(link(idx), Relaxed),
+                    None => head = link(idx),
+                }
+                tail = link(idx);
+            }
+            s.allocated += n as u16;
+            s.max_allocated = s.max_allocated.max(s.allocated);
+            cell.set(s);
+            Some((head, tail))
+        })
+    }
+
+    /// Returns the chain `head..=tail` of `n` blocks to the free list in O(1).
+    fn free(self, head: Link, tail: Link, n: u16) {
+        let Some(t) = unlink(tail) else { return };
+        critical_section::with(|cs| {
+            let cell = self.state.borrow(cs);
+            let mut s = cell.get();
+            self.meta(t).next.store(s.free_head, Relaxed);
+            s.free_head = head;
+            s.allocated = s.allocated.saturating_sub(n);
+            cell.set(s);
+        });
+        #[cfg(feature = "std")]
+        super::wait::notify_freed();
+    }
+}
+
+/// A block of a chain seen through `&Chain`.
+#[derive(Clone, Copy)]
+pub(crate) struct Block<'a> {
+    /// All `SIZE` bytes of the block.
+    pub bytes: &'a [u8],
+    pub off: usize,
+    pub len: usize,
+}
+
+impl<'a> Block<'a> {
+    /// The data bytes of the block. Offsets are kept in range by this module; `get`
+    /// instead of indexing keeps the hot path free of panics anyway.
+    #[inline]
+    pub fn data(&self) -> &'a [u8] {
+        self.bytes.get(self.off..self.off + self.len).unwrap_or(&[])
+    }
+}
+
+/// A block of a chain seen through `&mut Chain`: its bytes and its offset/length.
+pub(crate) struct BlockMut<'a> {
+    /// All `SIZE` bytes of the block.
+    pub bytes: &'a mut [u8],
+    meta: &'a BlockMeta,
+}
+
+impl<'a> BlockMut<'a> {
+    #[inline]
+    pub fn off(&self) -> usize {
+        usize::from(self.meta.off.load(Relaxed))
+    }
+    #[inline]
+    pub fn len(&self) -> usize {
+        usize::from(self.meta.len.load(Relaxed))
+    }
+    /// Sets the data range; a range past the block is clamped (never happens, and must
+    /// not panic).
+    #[inline]
+    pub fn set(&mut self, off: usize, len: usize) {
+        let size = self.bytes.len();
+        let off = off.min(size);
+        let len = len.min(size - off);
+        self.meta.off.store(off as u16, Relaxed);
+        self.meta.len.store(len as u16, Relaxed);
+    }
+    /// The data bytes, for the whole borrow.
+    #[inline]
+    pub fn into_data_mut(self) -> &'a mut [u8] {
+        let (off, len) = (self.off(), self.len());
+        self.bytes.get_mut(off..off + len).unwrap_or(&mut [])
+    }
+}
+
+/// A list of blocks owned by one packet; dropping it frees the blocks.
+pub(crate) struct Chain<'p> {
+    pool: &'p dyn RawBufPool,
+    head: Link,
+    tail: Link,
+    count: u16,
+}
+
+impl<'p> Chain<'p> {
+    /// An empty chain.
+    pub fn empty(pool: &'p dyn RawBufPool) -> Self {
+        Self {
+            pool,
+            head: NONE,
+            tail: NONE,
+            count: 0,
+        }
+    }
+
+    /// A chain of `n` fresh blocks (offset and length 0), all or nothing.
+    pub fn alloc(pool: &'p dyn RawBufPool, n: usize, count: bool) -> Option<Self> {
+        let mut c = Self::empty(pool);
+        c.grow_counted(n, count).then_some(c)
+    }
+
+    /// Block size of the pool.
+    #[inline]
+    pub fn block_size(&self) -> usize {
+        self.pool.view().size
+    }
+
+    /// Number of blocks.
+    #[inline]
+    pub fn count(&self) -> usize {
+        usize::from(self.count)
+    }
+
+    /// Appends `n` fresh blocks (offset and length 0), all or nothing.
+    pub fn grow(&mut self, n: usize) -> bool {
+        self.grow_counted(n, true)
+    }
+
+    fn grow_counted(&mut self, n: usize, count: bool) -> bool {
+        if n > usize::from(u16::MAX - self.count) {
+            return false;
+        }
+        let v = self.pool.view();
+        let Some((h, t)) = v.alloc(n, count) else {
+            return false;
+        };
+        if h == NONE {
+            return true;
+        }
+        match unlink(self.tail) {
+            Some(old) => v.meta(old).next.store(h, Relaxed),
+            None => self.head = h,
+        }
+        self.tail = t;
+        self.count += n as u16;
+        true
+    }
+
+    /// Puts one fresh block in front; returns false if the pool is empty.
+    pub fn grow_front(&mut self) -> bool {
+        let v = self.pool.view();
+        let Some((h, _)) = v.alloc(1, true) else {
+            return false;
+        };
+        if let Some(i) = unlink(h) {
+            v.meta(i).next.store(self.head, Relaxed);
+        }
+        if self.tail == NONE {
+            self.tail = h;
+        }
+        self.head = h;
+        self.count += 1;
+        true
+    }
+
+    /// Frees the first block (if the chain has more than one: a packet keeps its last
+    /// block so that it always has somewhere to put data).
+    pub fn pop_front(&mut self) -> bool {
+        if self.count <= 1 {
+            return false;
+        }
+        let v = self.pool.view();
+        let Some(h) = unlink(self.head) else {
+            return false;
+        };
+        self.head = v.meta(h).next.load(Relaxed);
+        self.count -= 1;
+        v.free(link(h), link(h), 1);
+        true
+    }
+
+    /// Iterates over the blocks.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            v: self.pool.view(),
+            cur: self.head,
+        }
+    }
+
+    /// Iterates over the blocks, mutably.
+    pub fn iter_mut(&mut self) -> IterMut<'_> {
+        IterMut {
+            v: self.pool.view(),
+            cur: self.head,
+            _chain: core::marker::PhantomData,
+        }
+    }
+
+    /// The first block.
+    pub fn first_mut(&mut self) -> Option<BlockMut<'_>> {
+        self.iter_mut().next()
+    }
+
+    /// Gives up ownership of the blocks without freeing them, for parking in a slot.
+    fn into_parts(mut self) -> (Link, Link, u16) {
+        let parts = (self.head, self.tail, self.count);
+        self.head = NONE;
+        self.tail = NONE;
+        self.count = 0;
+        parts
+    }
+}
+
+impl Drop for Chain<'_> {
+    fn drop(&mut self) {
+        self.pool.view().free(self.head, self.tail, self.count);
+    }
+}
+
+/// Shared iterator over a chain's blocks.
+pub(crate) struct Iter<'a> {
+    v: BufView<'a>,
+    cur: Link,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Block<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<Block<'a>> {
+        let idx = unlink(self.cur)?;
+        let m = self.v.meta(idx);
+        self.cur = m.next.load(Relaxed);
+        Some(Block {
+            // SAFETY: `idx` is in the chain this iterator borrows shared, so the chain's
+            // owner is us and no `&mut` to the block can exist while the borrow lasts.
+            bytes: unsafe { self.v.bytes(idx) },
+            off: usize::from(m.off.load(Relaxed)),
+            len: usize::from(m.len.load(Relaxed)),
+        })
+    }
+}
+
+/// Unique iterator over a chain's blocks.
+pub(crate) struct IterMut<'a> {
+    v: BufView<'a>,
+    cur: Link,
+    _chain: core::marker::PhantomData<&'a mut ()>,
+}
+
+impl<'a> Iterator for IterMut<'a> {
+    type Item = BlockMut<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<BlockMut<'a>> {
+        let idx = unlink(self.cur)?;
+        let meta = self.v.meta(idx);
+        self.cur = meta.next.load(Relaxed);
+        Some(BlockMut {
+            // SAFETY: `idx` is in the chain this iterator borrows uniquely; chains are
+            // acyclic (built only from fresh blocks), so each block is yielded once and
+            // the returned slices never alias.
+            bytes: unsafe { self.v.bytes_mut(idx) },
+            meta,
+        })
+    }
+}
+
+/// State of a descriptor slot. Zero is `Free` so slabs are zero-initialised.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Free = 0,
+    /// Held by a live [`super::NetPkt`].
+    Owned,
+    /// Held as a raw id (in a queue); the chain parts below are the packet's.
+    Parked,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    state: SlotState,
+    /// Next free slot while free.
+    next_free: Link,
+    head: Link,
+    tail: Link,
+    count: u16,
+    meta: PktMeta,
+}
+
+impl Slot {
+    const ZERO: Self = Self {
+        state: SlotState::Free,
+        next_free: NONE,
+        head: NONE,
+        tail: NONE,
+        count: 0,
+        meta: PktMeta::ZERO,
+    };
+}
+
+struct SlabInner<const N: usize> {
+    slots: [Slot; N],
+    counters: BufState,
+}
+
+/// A slab of `N` packet descriptors (Zephyr `K_MEM_SLAB_DEFINE(rx_pkts, ...)`).
+pub struct PktSlab<const N: usize> {
+    inner: Mutex<RefCell<SlabInner<N>>>,
+}
+
+impl<const N: usize> PktSlab<N> {
+    /// An empty slab. `const` so it can be a `static`.
+    pub const fn new() -> Self {
+        const {
+            assert!(
+                N < 0x7fff,
+                "a slab holds at most 32766 packets (ids are 15 bits)"
+            )
+        };
+        Self {
+            inner: Mutex::new(RefCell::new(SlabInner {
+                slots: [Slot::ZERO; N],
+                counters: BufState::ZERO,
+            })),
+        }
+    }
+
+    /// Current usage counters.
+    pub fn stats(&self) -> PoolStats {
+        critical_section::with(|cs| {
+            let s = self.inner.borrow_ref(cs).counters;
+            PoolStats {
+                capacity: N,
+                allocated: usize::from(s.allocated),
+                low_water: N - usize::from(s.max_allocated),
+                failures: s.failures,
+            }
+        })
+    }
+}
+
+impl<const N: usize> Default for PktSlab<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Object-safe access to a [`PktSlab`] of any size. Sealed.
+pub trait RawPktSlab: sealed::Sealed + Sync {
+    #[doc(hidden)]
+    fn with_slab(&self, f: &mut dyn FnMut(SlabAccess<'_>));
+    /// Current usage counters.
+    fn stats(&self) -> PoolStats;
+}
+
+/// The slots and counters of a slab inside a critical section; an implementation detail
+/// of [`RawPktSlab`].
+#[doc(hidden)]
+pub struct SlabAccess<'a> {
+    slots: &'a mut [Slot],
+    counters: &'a mut BufState,
+}
+
+impl<const N: usize> sealed::Sealed for PktSlab<N> {}
+impl<const N: usize> RawPktSlab for PktSlab<N> {
+    fn with_slab(&self, f: &mut dyn FnMut(SlabAccess<'_>)) {
+        critical_section::with(|cs| {
+            let mut inner = self.inner.borrow_ref_mut(cs);
+            let inner = &mut *inner;
+            f(SlabAccess {
+                slots: &mut inner.slots,
+                counters: &mut inner.counters,
+            });
+        });
+    }
+    fn stats(&self) -> PoolStats {
+        PktSlab::stats(self)
+    }
+}
+
+/// One direction of a stack's pools: a descriptor slab and the data pool its packets use.
+/// Parked chains are bound to the data pool of the same `Side`, which is why the two are
+/// always paired by [`super::PacketPools`].
+#[derive(Clone, Copy)]
+pub(crate) struct Side<'p> {
+    pub slab: &'p dyn RawPktSlab,
+    pub bufs: &'p dyn RawBufPool,
+}
+
+impl<'p> Side<'p> {
+    /// Takes a free descriptor slot (marked owned); counts a failure (if `count`) when
+    /// none is left.
+    pub fn alloc_slot(self, count: bool) -> Option<u16> {
+        let mut out = None;
+        self.slab.with_slab(&mut |a| {
+            let (slots, s) = (a.slots, a.counters);
+            let idx = match unlink(s.free_head) {
+                Some(i) => i,
+                None if usize::from(s.never_used) < slots.len() => usize::from(s.never_used),
+                None => {
+                    if count {
+                        s.failures = s.failures.wrapping_add(1);
+                    }
+                    return;
+                }
+            };
+            let Some(slot) = slots.get_mut(idx) else {
+                return;
+            };
+            if s.free_head != NONE {
+                s.free_head = slot.next_free;
+            } else {
+                s.never_used += 1;
+            }
+            *slot = Slot::ZERO;
+            slot.state = SlotState::Owned;
+            s.allocated += 1;
+            s.max_allocated = s.max_allocated.max(s.allocated);
+            out = Some(idx as u16);
+        });
+        out
+    }
+
+    /// Returns an owned slot to the free list.
+    pub fn free_slot(self, idx: u16) {
+        self.slab.with_slab(&mut |a| {
+            let Some(slot) = a.slots.get_mut(usize::from(idx)) else {
+                return;
+            };
+            if slot.state != SlotState::Owned {
+                return;
+            }
+            *slot = Slot::ZERO;
+            slot.next_free = a.counters.free_head;
+            a.counters.free_head = link(usize::from(idx));
+            a.counters.allocated = a.counters.allocated.saturating_sub(1);
+        });
+        #[cfg(feature = "std")]
+        super::wait::notify_freed();
+    }
+
+    /// Stores an owned slot's chain and metadata in the slot, which becomes parked.
+    pub fn park(self, idx: u16, chain: Chain<'p>, meta: PktMeta) {
+        // The chain belongs to `self.bufs` (a `NetPkt` only ever holds chains of its side).
+        let (head, tail, count) = chain.into_parts();
+        let mut chain_parts = Some((head, tail, count));
+        self.slab.with_slab(&mut |a| {
+            if let Some(slot) = a.slots.get_mut(usize::from(idx))
+                && slot.state == SlotState::Owned
+                && let Some((head, tail, count)) = chain_parts.take()
+            {
+                slot.state = SlotState::Parked;
+                slot.head = head;
+                slot.tail = tail;
+                slot.count = count;
+                slot.meta = meta;
+            }
+        });
+        // Not parked (cannot happen for a live packet): free the blocks, never leak.
+        if let Some((head, tail, count)) = chain_parts {
+            self.bufs.view().free(head, tail, count);
+        }
+    }
+
+    /// Takes a parked slot back (marked owned), with its chain and metadata; `None` if
+    /// the slot is not parked (a stale or duplicated id).
+    pub fn unpark(self, idx: u16) -> Option<(Chain<'p>, PktMeta)> {
+        let mut out = None;
+        self.slab.with_slab(&mut |a| {
+            if let Some(slot) = a.slots.get_mut(usize::from(idx))
+                && slot.state == SlotState::Parked
+            {
+                slot.state = SlotState::Owned;
+                out = Some((slot.head, slot.tail, slot.count, slot.meta));
+                slot.head = NONE;
+                slot.tail = NONE;
+                slot.count = 0;
+            }
+        });
+        let (head, tail, count, meta) = out?;
+        // The slot was parked by `park` on this same side, so the blocks are this side's
+        // pool's, and the state flip above hands them to exactly one caller.
+        Some((
+            Chain {
+                pool: self.bufs,
+                head,
+                tail,
+                count,
+            },
+            meta,
+        ))
+    }
+}
