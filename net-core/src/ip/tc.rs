@@ -202,8 +202,9 @@ impl<const DEPTH: usize> Ring<DEPTH> {
 /// never hold more packets than exist, so with that depth a push only fails when the
 /// stack is misused.
 ///
-/// All operations take a short critical section and never block, so `push` is safe in an
-/// interrupt handler. Under `std`, [`pop_class_timeout`](Self::pop_class_timeout) lets a
+/// All operations take a short critical section and never wait, so `push` is safe in an
+/// interrupt handler (with `std`, a successful push also takes a per-class host mutex for a
+/// moment to wake the waiting worker; hosts have no interrupt handlers). Under `std`, [`pop_class_timeout`](Self::pop_class_timeout) lets a
 /// worker thread per class (`rx_q[n]` / `tx_q[n]`) sleep until work arrives.
 pub struct TcQueues<const CLASSES: usize, const DEPTH: usize> {
     rings: Mutex<RefCell<[Ring<DEPTH>; CLASSES]>>,
