@@ -12,9 +12,19 @@
 //! The Kconfig files next to each module declare the options, with Zephyr's names and
 //! semantics; `netcfg explain NAME` describes any of them.
 
-#![cfg_attr(not(test), no_std)]
-#![forbid(unsafe_code)]
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+
+pub mod buf;
+pub mod counter;
+pub mod drivers;
+pub mod ip;
+pub mod l2;
+#[path = "lib/mod.rs"]
+pub mod lib;
+pub mod net_if;
 
 /// The resolved configuration as typed consts, one per option that has a value.
 ///

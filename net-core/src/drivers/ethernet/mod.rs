@@ -1,0 +1,4 @@
+//! Ethernet drivers.
+
+#[cfg(all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"))]
+pub mod native_tap;

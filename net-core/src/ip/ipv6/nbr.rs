@@ -1,0 +1,470 @@
+//! The neighbor cache (RFC 4861 §7.3) and the IPv6 timers that go with it: address
+//! resolution with its INCOMPLETE/REACHABLE/STALE/DELAY/PROBE states, duplicate address
+//! detection deadlines, and router solicitation.
+//!
+//! `NET_IPV6_MAX_NEIGHBORS` entries; an unresolved neighbor holds at most
+//! [`PENDING_PER_NEIGHBOR`] packets. A full cache evicts its least recently confirmed
+//! resolved entry; when every entry is still resolving, the new packet is dropped and
+//! counted.
+
+use core::cell::RefCell;
+use core::net::Ipv6Addr;
+
+use critical_section::Mutex;
+
+use crate::buf::{NetPkt, PktId};
+use crate::ip::net_core::Stack;
+use crate::net_if::Ipv6AddrState;
+
+/// Packets that may wait for one resolution.
+pub const PENDING_PER_NEIGHBOR: usize = 2;
+/// Neighbor solicitations before giving up (RFC 4861 MAX_MULTICAST_SOLICIT / MAX_UNICAST_SOLICIT).
+pub const MAX_SOLICIT: u8 = 3;
+/// DELAY_FIRST_PROBE_TIME.
+pub const DELAY_FIRST_PROBE_MS: u64 = 5_000;
+
+const SIZE: usize = crate::config::CONFIG_NET_IPV6_MAX_NEIGHBORS;
+const DAD_SLOTS: usize = 8;
+const RS_SLOTS: usize = 4;
+
+/// RFC 4861 neighbor states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NbrState {
+    /// Resolution in progress.
+    Incomplete,
+    /// Recently confirmed reachable.
+    Reachable,
+    /// Not confirmed lately; used, and confirmed when next used.
+    Stale,
+    /// Used while stale; waiting for upper-layer confirmation before probing.
+    Delay,
+    /// Probing with unicast solicitations.
+    Probe,
+}
+
+#[derive(Debug)]
+struct Entry {
+    iface: u8,
+    ip: Ipv6Addr,
+    mac: Option<[u8; 6]>,
+    state: NbrState,
+    stamp_ms: u64,
+    tries: u8,
+    router: bool,
+    pending: heapless::Vec<PktId, PENDING_PER_NEIGHBOR>,
+}
+
+/// The neighbor cache with the DAD and RS timers.
+pub struct NbrCache {
+    entries: Mutex<RefCell<[Option<Entry>; SIZE]>>,
+    dad: Mutex<RefCell<heapless::Vec<(u8, Ipv6Addr, u64), DAD_SLOTS>>>,
+    rs: Mutex<RefCell<heapless::Vec<(u8, u8, u64), RS_SLOTS>>>,
+}
+
+impl Default for NbrCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NbrCache {
+    /// An empty cache (usable in `static`s).
+    pub const fn new() -> NbrCache {
+        NbrCache {
+            entries: Mutex::new(RefCell::new([const { None }; SIZE])),
+            dad: Mutex::new(RefCell::new(heapless::Vec::new())),
+            rs: Mutex::new(RefCell::new(heapless::Vec::new())),
+        }
+    }
+
+    /// The link address and state of a neighbor.
+    pub fn lookup(&self, iface: u8, ip: Ipv6Addr) -> Option<([u8; 6], NbrState)> {
+        critical_section::with(|cs| {
+            self.entries
+                .borrow_ref(cs)
+                .iter()
+                .flatten()
+                .find(|e| e.iface == iface && e.ip == ip)
+                .and_then(|e| e.mac.map(|m| (m, e.state)))
+        })
+    }
+
+    /// Entries in use.
+    pub fn len(&self) -> usize {
+        critical_section::with(|cs| self.entries.borrow_ref(cs).iter().flatten().count())
+    }
+
+    /// True when no entry is in use.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn free_slot(entries: &mut [Option<Entry>; SIZE]) -> Option<usize> {
+    entries.iter().position(Option::is_none).or_else(|| {
+        entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.as_ref().is_some_and(|e| e.mac.is_some()))
+            .min_by_key(|(_, e)| e.as_ref().map_or(0, |e| e.stamp_ms))
+            .map(|(i, _)| i)
+    })
+}
+
+/// TX to unicast `dst`: to the neighbor's MAC (next hop: `dst` or the router), or parked
+/// while a solicitation goes out.
+pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst: Ipv6Addr) {
+    use crate::l2::ethernet::wire::{EtherType, EthernetAddress};
+    let Some(i) = stack.iface(iface) else { return };
+    let Some(next_hop) = i.with(|s| s.ipv6.as_ref().and_then(|v6| v6.next_hop(dst))) else {
+        #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+        crate::stat_inc!(stack.stats_for(iface), ipv6.drop);
+        return;
+    };
+    let now = stack.now_ms();
+    enum Outcome {
+        Send([u8; 6]),
+        Parked { solicit: bool },
+        Rejected(PktId),
+    }
+    let id = pkt.into_raw();
+    let outcome = critical_section::with(|cs| {
+        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
+        if let Some(e) = entries
+            .iter_mut()
+            .flatten()
+            .find(|e| e.iface == iface && e.ip == next_hop)
+        {
+            if let Some(mac) = e.mac {
+                if e.state == NbrState::Stale {
+                    e.state = NbrState::Delay;
+                    e.stamp_ms = now;
+                }
+                return Outcome::Send(mac);
+            }
+            return match e.pending.push(id) {
+                Ok(()) => Outcome::Parked { solicit: false },
+                Err(id) => Outcome::Rejected(id),
+            };
+        }
+        match free_slot(&mut entries) {
+            Some(slot) => {
+                let mut pending = heapless::Vec::new();
+                let _ = pending.push(id);
+                entries[slot] = Some(Entry {
+                    iface,
+                    ip: next_hop,
+                    mac: None,
+                    state: NbrState::Incomplete,
+                    stamp_ms: now,
+                    tries: 1,
+                    router: false,
+                    pending,
+                });
+                Outcome::Parked { solicit: true }
+            }
+            None => Outcome::Rejected(id),
+        }
+    });
+    match outcome {
+        Outcome::Send(mac) => {
+            if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+                crate::l2::ethernet::emit_and_send(
+                    stack,
+                    iface,
+                    p,
+                    EthernetAddress(mac),
+                    EtherType::Ipv6,
+                );
+            }
+        }
+        Outcome::Parked { solicit: true } => {
+            #[cfg(CONFIG_NET_IPV6_ND)]
+            crate::ip::icmpv6::send_ns(stack, iface, next_hop, None);
+        }
+        Outcome::Parked { solicit: false } => {}
+        Outcome::Rejected(id) => {
+            drop(NetPkt::from_raw(stack.pools(), id));
+            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+            crate::stat_inc!(stack.stats_for(iface), ipv6.drop);
+        }
+    }
+}
+
+/// What a received NS, NA, RS or RA tells about a neighbor's link address.
+/// `confirmed` (a solicited NA) makes it REACHABLE; otherwise a new or changed address is
+/// STALE. `create` allows a new entry (NS for us, RA); NA without an entry is ignored.
+pub(crate) fn learn(
+    stack: &Stack,
+    iface: u8,
+    ip: Ipv6Addr,
+    mac: [u8; 6],
+    confirmed: bool,
+    router: Option<bool>,
+    create: bool,
+) {
+    use crate::l2::ethernet::wire::{EtherType, EthernetAddress};
+    if ip.is_unspecified() || ip.is_multicast() {
+        return;
+    }
+    let now = stack.now_ms();
+    let mut flush: heapless::Vec<PktId, PENDING_PER_NEIGHBOR> = heapless::Vec::new();
+    let mut added = false;
+    critical_section::with(|cs| {
+        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
+        if let Some(e) = entries
+            .iter_mut()
+            .flatten()
+            .find(|e| e.iface == iface && e.ip == ip)
+        {
+            let changed = e.mac != Some(mac);
+            e.mac = Some(mac);
+            if confirmed {
+                e.state = NbrState::Reachable;
+            } else if changed || e.state == NbrState::Incomplete {
+                e.state = NbrState::Stale;
+            }
+            e.stamp_ms = now;
+            e.tries = 0;
+            if let Some(r) = router {
+                e.router = r;
+            }
+            flush = core::mem::take(&mut e.pending);
+        } else if create && let Some(slot) = free_slot(&mut entries) {
+            entries[slot] = Some(Entry {
+                iface,
+                ip,
+                mac: Some(mac),
+                state: if confirmed {
+                    NbrState::Reachable
+                } else {
+                    NbrState::Stale
+                },
+                stamp_ms: now,
+                tries: 0,
+                router: router.unwrap_or(false),
+                pending: heapless::Vec::new(),
+            });
+            added = true;
+        }
+    });
+    if added {
+        stack.event(
+            crate::ip::mgmt::NET_EVENT_IPV6_NBR_ADD,
+            iface,
+            crate::ip::mgmt::EventInfo::Ipv6Addr(ip),
+        );
+    }
+    for id in flush {
+        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+            crate::l2::ethernet::emit_and_send(
+                stack,
+                iface,
+                p,
+                EthernetAddress(mac),
+                EtherType::Ipv6,
+            );
+        }
+    }
+}
+
+/// Starts the DAD deadline of a tentative address (one retransmission interval per probe).
+pub(crate) fn set_dad_timer(stack: &Stack, iface: u8, addr: Ipv6Addr) {
+    let retrans = stack
+        .iface(iface)
+        .and_then(|i| i.with(|s| s.ipv6.as_ref().map(|v| u64::from(v.retrans_timer_ms))))
+        .unwrap_or(1000);
+    let deadline = stack.now_ms() + retrans * u64::from(crate::ip::ipv6::DAD_TRANSMITS);
+    critical_section::with(|cs| {
+        let mut dad = stack.nbr.dad.borrow_ref_mut(cs);
+        dad.retain(|(i, a, _)| !(*i == iface && *a == addr));
+        // With every slot busy the address simply stays tentative until a slot frees up
+        // on the next attempt; that cannot happen with DAD_SLOTS >= unicast slots.
+        let _ = dad.push((iface, addr, deadline));
+    });
+}
+
+/// Another node claims `addr` (an NS from `::` or an NA for our tentative address): DAD
+/// failed; the address is removed.
+pub(crate) fn dad_failed(stack: &Stack, iface: u8, addr: Ipv6Addr) {
+    let tentative = stack.iface(iface).is_some_and(|i| {
+        i.with(|s| {
+            s.ipv6
+                .as_mut()
+                .and_then(|v| v.find_mut(addr))
+                .is_some_and(|a| matches!(a.state, Ipv6AddrState::Tentative { .. }))
+        })
+    });
+    if !tentative {
+        return;
+    }
+    critical_section::with(|cs| {
+        stack
+            .nbr
+            .dad
+            .borrow_ref_mut(cs)
+            .retain(|(i, a, _)| !(*i == iface && *a == addr))
+    });
+    let _ = crate::ip::ipv6::remove_addr(stack, iface, addr);
+    stack.event(
+        crate::ip::mgmt::NET_EVENT_IPV6_DAD_FAILED,
+        iface,
+        crate::ip::mgmt::EventInfo::Ipv6Addr(addr),
+    );
+}
+
+/// Schedules the router solicitations of an interface that came up.
+#[cfg(CONFIG_NET_IPV6_ND)]
+pub(crate) fn start_router_solicitation(stack: &Stack, iface: u8) {
+    let now = stack.now_ms();
+    critical_section::with(|cs| {
+        let mut rs = stack.nbr.rs.borrow_ref_mut(cs);
+        rs.retain(|(i, _, _)| *i != iface);
+        let _ = rs.push((iface, crate::ip::ipv6::MAX_RTR_SOLICITATIONS, now));
+    });
+}
+
+/// Stops soliciting on an interface (a router answered).
+pub(crate) fn stop_router_solicitation(stack: &Stack, iface: u8) {
+    critical_section::with(|cs| {
+        stack
+            .nbr
+            .rs
+            .borrow_ref_mut(cs)
+            .retain(|(i, _, _)| *i != iface)
+    });
+}
+
+/// Periodic work of the IPv6 neighbor machinery.
+pub(crate) fn timers(stack: &Stack, now: u64) {
+    // DAD deadlines: a tentative address nobody claimed becomes preferred.
+    let mut done: heapless::Vec<(u8, Ipv6Addr), DAD_SLOTS> = heapless::Vec::new();
+    critical_section::with(|cs| {
+        stack
+            .nbr
+            .dad
+            .borrow_ref_mut(cs)
+            .retain(|&(i, a, deadline)| {
+                if now >= deadline {
+                    let _ = done.push((i, a));
+                    false
+                } else {
+                    true
+                }
+            });
+    });
+    for (i, a) in done {
+        let became = stack.iface(i).is_some_and(|f| {
+            f.with(|s| match s.ipv6.as_mut().and_then(|v| v.find_mut(a)) {
+                Some(entry) if matches!(entry.state, Ipv6AddrState::Tentative { .. }) => {
+                    entry.state = Ipv6AddrState::Preferred;
+                    true
+                }
+                _ => false,
+            })
+        });
+        if became {
+            stack.event(
+                crate::ip::mgmt::NET_EVENT_IPV6_DAD_SUCCEED,
+                i,
+                crate::ip::mgmt::EventInfo::Ipv6Addr(a),
+            );
+        }
+    }
+    // Router solicitations.
+    #[cfg(CONFIG_NET_IPV6_ND)]
+    {
+        let interval = (crate::config::CONFIG_NET_IPV6_RS_TIMEOUT as u64).max(1) * 1000;
+        let mut send: heapless::Vec<u8, RS_SLOTS> = heapless::Vec::new();
+        critical_section::with(|cs| {
+            stack
+                .nbr
+                .rs
+                .borrow_ref_mut(cs)
+                .retain_mut(|(i, left, next)| {
+                    if now >= *next && *left > 0 {
+                        let _ = send.push(*i);
+                        *left -= 1;
+                        *next = now + interval;
+                    }
+                    *left > 0
+                });
+        });
+        for i in send {
+            crate::ip::icmpv6::send_rs(stack, i);
+        }
+    }
+    // Neighbor states.
+    let mut solicit: heapless::Vec<(u8, Ipv6Addr, Option<[u8; 6]>), SIZE> = heapless::Vec::new();
+    let mut dead: heapless::Vec<PktId, { SIZE * PENDING_PER_NEIGHBOR }> = heapless::Vec::new();
+    let mut removed: heapless::Vec<(u8, Ipv6Addr), SIZE> = heapless::Vec::new();
+    critical_section::with(|cs| {
+        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
+        for slot in entries.iter_mut() {
+            let Some(e) = slot else { continue };
+            let (reachable, retrans) = stack
+                .iface(e.iface)
+                .and_then(|i| {
+                    i.with(|s| {
+                        s.ipv6.as_ref().map(|v| {
+                            (
+                                u64::from(v.reachable_time_ms),
+                                u64::from(v.retrans_timer_ms),
+                            )
+                        })
+                    })
+                })
+                .unwrap_or((30_000, 1_000));
+            let age = now.saturating_sub(e.stamp_ms);
+            match e.state {
+                NbrState::Reachable if age >= reachable => e.state = NbrState::Stale,
+                NbrState::Delay if age >= DELAY_FIRST_PROBE_MS => {
+                    e.state = NbrState::Probe;
+                    e.tries = 1;
+                    e.stamp_ms = now;
+                    let _ = solicit.push((e.iface, e.ip, e.mac));
+                }
+                NbrState::Incomplete | NbrState::Probe if age >= retrans => {
+                    if e.tries < MAX_SOLICIT {
+                        e.tries += 1;
+                        e.stamp_ms = now;
+                        let unicast = if e.state == NbrState::Probe {
+                            e.mac
+                        } else {
+                            None
+                        };
+                        let _ = solicit.push((e.iface, e.ip, unicast));
+                    } else {
+                        for id in e.pending.iter() {
+                            let _ = dead.push(*id);
+                        }
+                        let _ = removed.push((e.iface, e.ip));
+                        *slot = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    for id in dead {
+        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+            let _iface = p.meta().iface;
+            drop(p);
+            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+            crate::stat_inc!(stack.stats_for(_iface), ipv6.drop);
+        }
+    }
+    for (i, ip) in removed {
+        stack.event(
+            crate::ip::mgmt::NET_EVENT_IPV6_NBR_DEL,
+            i,
+            crate::ip::mgmt::EventInfo::Ipv6Addr(ip),
+        );
+    }
+    #[cfg(CONFIG_NET_IPV6_ND)]
+    for (i, ip, mac) in solicit {
+        crate::ip::icmpv6::send_ns(stack, i, ip, mac);
+    }
+    #[cfg(not(CONFIG_NET_IPV6_ND))]
+    let _ = solicit;
+}

@@ -1,0 +1,778 @@
+//! The stack instance and its data paths (Zephyr's `net_core.c`).
+//!
+//! RX: driver → [`RxPath::alloc_rx`] (RX pool) → [`RxPath::recv`] (priority → RX
+//! traffic-class queue) → a worker or [`Stack::poll`] → [`Stack::process_rx`] (L2 →
+//! interface statistics → L3 → L4 → socket queue) → the application.
+//!
+//! TX: the application's data is copied into a TX packet → L4 header → L3 header →
+//! [`Stack::send_ip`] (interface and route checks) → TX traffic-class queue (when
+//! `NET_TC_TX_COUNT > 0`) → L2 (link-address resolution, header) → [`Driver::send`].
+
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+
+use critical_section::Mutex;
+
+use crate::buf::{ConfiguredPools, NetPkt, PktError, Pools};
+use crate::drivers::{Driver, LinkAddr, RxPath};
+use crate::ip::tc::{RxQueues, TxQueues};
+use crate::net_if::{IfError, IfFlags, OperState};
+
+/// Milliseconds since some fixed start; the stack's only notion of time.
+pub trait Clock: Sync {
+    /// The current time in milliseconds. Must not go backwards.
+    fn now_ms(&self) -> u64;
+}
+
+/// The host clock (`std`).
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct StdClock {
+    start: std::sync::OnceLock<std::time::Instant>,
+}
+
+#[cfg(feature = "std")]
+impl StdClock {
+    /// A clock that starts at its first reading.
+    pub const fn new() -> StdClock {
+        StdClock {
+            start: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for StdClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "std")]
+impl Clock for StdClock {
+    fn now_ms(&self) -> u64 {
+        let start = self.start.get_or_init(std::time::Instant::now);
+        u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The link layer an interface runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L2Kind {
+    /// Ethernet II with ARP (IPv4) and neighbor discovery (IPv6).
+    #[cfg(CONFIG_NET_L2_ETHERNET)]
+    Ethernet,
+    /// No link header: IP packets as they are (loopback).
+    Dummy,
+}
+
+/// What an L2 tells the core after looking at a received packet (Zephyr's `net_verdict`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Consumed: handed on or answered.
+    Ok,
+    /// Dropped (and counted by whoever dropped it).
+    Drop,
+}
+
+/// The mutable state of an interface.
+#[derive(Debug)]
+pub struct IfState {
+    /// Flags.
+    pub flags: IfFlags,
+    /// RFC 2863 state.
+    pub oper: OperState,
+    /// L3 MTU.
+    pub mtu: u16,
+    /// Link-layer address.
+    pub link_addr: LinkAddr,
+    /// IPv4 block (absent beyond `NET_IF_MAX_IPV4_COUNT` interfaces).
+    #[cfg(CONFIG_NET_IPV4)]
+    pub ipv4: Option<crate::net_if::IfIpv4>,
+    /// IPv6 block (absent beyond `NET_IF_MAX_IPV6_COUNT` interfaces).
+    #[cfg(CONFIG_NET_IPV6)]
+    pub ipv6: Option<crate::net_if::IfIpv6>,
+}
+
+/// One network interface: a driver, its L2, and the interface state.
+pub struct Iface {
+    /// Name, e.g. `eth0`.
+    pub name: &'static str,
+    /// The device.
+    pub driver: &'static dyn Driver,
+    /// The link layer.
+    pub l2: L2Kind,
+    pub(crate) state: Mutex<RefCell<IfState>>,
+    /// This interface's statistics (`NET_STATISTICS_PER_INTERFACE`).
+    #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
+    pub stats: crate::ip::stats::NetStats,
+}
+
+impl Iface {
+    /// An interface, down, with no addresses yet (usable in `static`s). `index` decides
+    /// whether it gets IPv4/IPv6 blocks (the first `NET_IF_MAX_IPV*_COUNT` do).
+    pub const fn new(
+        name: &'static str,
+        driver: &'static dyn Driver,
+        l2: L2Kind,
+        index: usize,
+    ) -> Iface {
+        let _ = index;
+        Iface {
+            name,
+            driver,
+            l2,
+            state: Mutex::new(RefCell::new(IfState {
+                flags: IfFlags(0),
+                oper: OperState::Down,
+                mtu: 0,
+                link_addr: LinkAddr::NONE,
+                #[cfg(CONFIG_NET_IPV4)]
+                ipv4: if index < crate::config::CONFIG_NET_IF_MAX_IPV4_COUNT {
+                    Some(crate::net_if::IfIpv4::new())
+                } else {
+                    None
+                },
+                #[cfg(CONFIG_NET_IPV6)]
+                ipv6: if index < crate::config::CONFIG_NET_IF_MAX_IPV6_COUNT {
+                    Some(crate::net_if::IfIpv6::new())
+                } else {
+                    None
+                },
+            })),
+            #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
+            stats: crate::ip::stats::NetStats::new(),
+        }
+    }
+
+    /// Runs `f` on the interface state.
+    pub fn with<R>(&self, f: impl FnOnce(&mut IfState) -> R) -> R {
+        critical_section::with(|cs| f(&mut self.state.borrow_ref_mut(cs)))
+    }
+
+    /// True when the interface is operationally up.
+    pub fn is_up(&self) -> bool {
+        self.with(|s| s.oper == OperState::Up)
+    }
+
+    /// The link-layer address.
+    pub fn link_addr(&self) -> LinkAddr {
+        self.with(|s| s.link_addr)
+    }
+
+    /// The L3 MTU.
+    pub fn mtu(&self) -> u16 {
+        self.with(|s| s.mtu)
+    }
+}
+
+/// Headroom reserved in TX packets: the largest L2 header (Ethernet with a VLAN tag) plus
+/// the largest IP header the stack emits plus the largest transport header.
+pub const TX_HEADROOM: usize = 18 + 40 + 20;
+
+/// How long (ms) between two runs of the periodic work (ARP/ND timers, expiry).
+pub const TIMER_TICK_MS: u64 = 100;
+
+/// The network stack: pools, interfaces, queues, caches, sockets, statistics, events.
+pub struct Stack {
+    pub(crate) pools: &'static ConfiguredPools,
+    pub(crate) ifaces: &'static [Iface],
+    pub(crate) clock: &'static dyn Clock,
+    pub(crate) rx_queues: RxQueues,
+    #[cfg_attr(CONFIG_NET_TC_TX_COUNT = "0", allow(dead_code))]
+    pub(crate) tx_queues: TxQueues,
+    #[cfg(CONFIG_NET_ARP)]
+    pub(crate) arp: crate::l2::ethernet::arp::ArpCache,
+    #[cfg(CONFIG_NET_IPV6)]
+    pub(crate) nbr: crate::ip::ipv6::nbr::NbrCache,
+    pub(crate) conns: crate::lib::sockets::ConnTable,
+    /// Global statistics.
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub stats: crate::ip::stats::NetStats,
+    /// Management events.
+    #[cfg(CONFIG_NET_MGMT_EVENT)]
+    pub mgmt: crate::ip::mgmt::ConfiguredMgmt,
+    pub(crate) started: AtomicBool,
+    #[cfg_attr(not(CONFIG_NET_IPV4), allow(dead_code))]
+    pub(crate) ipv4_ident: AtomicU16,
+    pub(crate) last_tick: Mutex<core::cell::Cell<u64>>,
+}
+
+impl Stack {
+    /// A stack over the given pools, interfaces and clock (usable in `static`s).
+    pub const fn new(
+        pools: &'static ConfiguredPools,
+        ifaces: &'static [Iface],
+        clock: &'static dyn Clock,
+    ) -> Stack {
+        Stack {
+            pools,
+            ifaces,
+            clock,
+            rx_queues: RxQueues::new(),
+            tx_queues: TxQueues::new(),
+            #[cfg(CONFIG_NET_ARP)]
+            arp: crate::l2::ethernet::arp::ArpCache::new(),
+            #[cfg(CONFIG_NET_IPV6)]
+            nbr: crate::ip::ipv6::nbr::NbrCache::new(),
+            conns: crate::lib::sockets::ConnTable::new(),
+            #[cfg(CONFIG_NET_STATISTICS)]
+            stats: crate::ip::stats::NetStats::new(),
+            #[cfg(CONFIG_NET_MGMT_EVENT)]
+            mgmt: crate::ip::mgmt::ConfiguredMgmt::new(),
+            started: AtomicBool::new(false),
+            ipv4_ident: AtomicU16::new(1),
+            last_tick: Mutex::new(core::cell::Cell::new(0)),
+        }
+    }
+
+    /// The pools.
+    pub fn pools(&self) -> Pools<'static> {
+        self.pools.pools()
+    }
+
+    /// The interfaces.
+    pub fn ifaces(&self) -> &'static [Iface] {
+        self.ifaces
+    }
+
+    /// The interface with this index.
+    pub fn iface(&self, index: u8) -> Option<&'static Iface> {
+        self.ifaces.get(usize::from(index))
+    }
+
+    /// The default interface (`NET_DEFAULT_IF_FIRST`: the first one).
+    pub fn default_iface(&self) -> Option<u8> {
+        (!self.ifaces.is_empty()).then_some(0)
+    }
+
+    /// Milliseconds on the stack's clock.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// The global and the interface's statistics, updated together.
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub(crate) fn stats_for(&self, iface: u8) -> crate::ip::stats::StatsPair<'_> {
+        crate::ip::stats::StatsPair {
+            global: &self.stats,
+            #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
+            iface: self.iface(iface).map(|i| &i.stats),
+            #[cfg(not(CONFIG_NET_STATISTICS_PER_INTERFACE))]
+            iface: None,
+        }
+    }
+
+    /// Raises a management event.
+    #[allow(unused_variables)]
+    pub(crate) fn event(&self, code: u32, iface: u8, info: crate::ip::mgmt::EventInfo) {
+        #[cfg(CONFIG_NET_MGMT_EVENT)]
+        self.mgmt.notify(code, iface, info);
+    }
+
+    /// Starts every driver and takes the interfaces up; applies the static addresses of
+    /// `NET_CONFIG_SETTINGS`. Call once, after the `static` is in place.
+    pub fn start(&'static self) -> Result<(), IfError> {
+        if self.started.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        for (i, iface) in self.ifaces.iter().enumerate() {
+            let idx = u8::try_from(i).map_err(|_| IfError::NoInterface)?;
+            iface.with(|s| {
+                s.link_addr = iface.driver.link_addr();
+                s.mtu = iface.driver.mtu();
+            });
+            if iface.driver.start(self, idx).is_err() {
+                continue;
+            }
+            self.if_up(idx)?;
+        }
+        #[cfg(CONFIG_NET_CONFIG_SETTINGS)]
+        crate::lib::config::apply(self)?;
+        Ok(())
+    }
+
+    /// Takes an interface administratively up (`net_if_up`). It becomes operationally up
+    /// when the driver has carrier; IPv6 then gets its link-local address.
+    pub fn if_up(&self, index: u8) -> Result<(), IfError> {
+        let iface = self.iface(index).ok_or(IfError::NoInterface)?;
+        let carrier = iface.driver.carrier();
+        let (was, now) = iface.with(|s| {
+            let was = s.oper;
+            s.flags.set(IfFlags::UP, true);
+            s.flags.set(IfFlags::LOWER_UP, carrier);
+            s.oper = OperState::from_flags(s.flags);
+            s.flags.set(IfFlags::RUNNING, s.oper == OperState::Up);
+            (was, s.oper)
+        });
+        self.event(
+            crate::ip::mgmt::NET_EVENT_IF_ADMIN_UP,
+            index,
+            crate::ip::mgmt::EventInfo::None,
+        );
+        if was != OperState::Up && now == OperState::Up {
+            self.event(
+                crate::ip::mgmt::NET_EVENT_IF_UP,
+                index,
+                crate::ip::mgmt::EventInfo::None,
+            );
+            #[cfg(CONFIG_NET_IPV6)]
+            crate::ip::ipv6::iface_up(self, index);
+        }
+        Ok(())
+    }
+
+    /// Takes an interface administratively down (`net_if_down`).
+    pub fn if_down(&self, index: u8) -> Result<(), IfError> {
+        let iface = self.iface(index).ok_or(IfError::NoInterface)?;
+        let was = iface.with(|s| {
+            let was = s.oper;
+            s.flags.set(IfFlags::UP, false);
+            s.flags.set(IfFlags::RUNNING, false);
+            s.oper = OperState::from_flags(s.flags);
+            was
+        });
+        self.event(
+            crate::ip::mgmt::NET_EVENT_IF_ADMIN_DOWN,
+            index,
+            crate::ip::mgmt::EventInfo::None,
+        );
+        if was == OperState::Up {
+            self.event(
+                crate::ip::mgmt::NET_EVENT_IF_DOWN,
+                index,
+                crate::ip::mgmt::EventInfo::None,
+            );
+        }
+        Ok(())
+    }
+
+    /// Records a carrier change reported by a driver (`net_if_carrier_on/off`).
+    pub fn carrier(&self, index: u8, on: bool) {
+        let Some(iface) = self.iface(index) else {
+            return;
+        };
+        let (was, now) = iface.with(|s| {
+            let was = s.oper;
+            s.flags.set(IfFlags::LOWER_UP, on);
+            s.oper = OperState::from_flags(s.flags);
+            s.flags.set(IfFlags::RUNNING, s.oper == OperState::Up);
+            (was, s.oper)
+        });
+        if was != now {
+            let code = if now == OperState::Up {
+                crate::ip::mgmt::NET_EVENT_IF_UP
+            } else {
+                crate::ip::mgmt::NET_EVENT_IF_DOWN
+            };
+            self.event(code, index, crate::ip::mgmt::EventInfo::None);
+            #[cfg(CONFIG_NET_IPV6)]
+            if now == OperState::Up {
+                crate::ip::ipv6::iface_up(self, index);
+            }
+        }
+    }
+
+    /// Processes queued RX and TX packets (highest traffic class first) and due timers;
+    /// returns how many packets were processed. The bare-metal main loop calls this; on
+    /// `std` the workers of [`Stack::spawn_workers`] do the same work.
+    pub fn poll(&self) -> usize {
+        let mut n = 0;
+        loop {
+            let mut did = false;
+            if let Some((_, id)) = self.rx_queues.pop_highest()
+                && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+            {
+                self.process_rx(pkt);
+                did = true;
+            }
+            #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
+            if let Some((_, id)) = self.tx_queues.pop_highest()
+                && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+            {
+                self.process_tx(pkt);
+                did = true;
+            }
+            if !did {
+                break;
+            }
+            n += 1;
+        }
+        self.run_timers();
+        n
+    }
+
+    /// Runs the periodic work when a tick is due.
+    pub fn run_timers(&self) {
+        let now = self.now_ms();
+        let due = critical_section::with(|cs| {
+            let last = self.last_tick.borrow(cs);
+            if now.saturating_sub(last.get()) >= TIMER_TICK_MS || last.get() == 0 {
+                last.set(now.max(1));
+                true
+            } else {
+                false
+            }
+        });
+        if !due {
+            return;
+        }
+        #[cfg(CONFIG_NET_ARP)]
+        crate::l2::ethernet::arp::timers(self, now);
+        #[cfg(CONFIG_NET_IPV6)]
+        crate::ip::ipv6::timers(self, now);
+    }
+
+    /// One received packet through L2, L3 and L4.
+    pub fn process_rx(&self, pkt: NetPkt<'static>) {
+        let index = pkt.meta().iface;
+        let Some(iface) = self.iface(index) else {
+            return;
+        };
+        #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+        let start = pkt.meta().timestamp;
+        if !iface.is_up() {
+            #[cfg(CONFIG_NET_STATISTICS)]
+            crate::stat_inc!(self.stats_for(index), processing_error);
+            return;
+        }
+        let _verdict = match iface.l2 {
+            #[cfg(CONFIG_NET_L2_ETHERNET)]
+            L2Kind::Ethernet => crate::l2::ethernet::recv(self, index, pkt),
+            L2Kind::Dummy => crate::l2::dummy::recv(self, index, pkt),
+        };
+        #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+        {
+            let spent = (self.now_ms() as u32)
+                .wrapping_sub(start)
+                .wrapping_mul(1000);
+            crate::stat_add!(self.stats_for(index), rx_time.sum_us, spent);
+            crate::stat_inc!(self.stats_for(index), rx_time.count);
+        }
+    }
+
+    /// Hands an IP packet (L3 header in place) to the interface: through the TX traffic
+    /// class queue when there is one, else straight to L2.
+    pub(crate) fn send_ip(&self, pkt: NetPkt<'static>) -> Result<(), crate::lib::sockets::Errno> {
+        use crate::lib::sockets::Errno;
+        let index = pkt.meta().iface;
+        let iface = self.iface(index).ok_or(Errno::ENETUNREACH)?;
+        if !iface.is_up() {
+            return Err(Errno::ENETDOWN);
+        }
+        #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
+        {
+            let class = crate::ip::tc::tx_priority_to_class(pkt.meta().priority);
+            let len = pkt.len();
+            return match self.tx_queues.push(class, pkt.into_raw()) {
+                Ok(()) => {
+                    #[cfg(CONFIG_NET_STATISTICS)]
+                    if let Some(s) = self.stats.tc.sent.get(class) {
+                        s.pkts.inc();
+                        s.bytes.add(len as u32);
+                    }
+                    let _ = len;
+                    Ok(())
+                }
+                Err(crate::ip::tc::QueueFull(id)) => {
+                    drop(NetPkt::from_raw(self.pools(), id));
+                    #[cfg(CONFIG_NET_STATISTICS)]
+                    if let Some(s) = self.stats.tc.sent.get(class) {
+                        s.dropped.inc();
+                    }
+                    Err(Errno::ENOBUFS)
+                }
+            };
+        }
+        #[cfg(CONFIG_NET_TC_TX_COUNT = "0")]
+        {
+            self.process_tx(pkt);
+            Ok(())
+        }
+    }
+
+    /// The L2 part of the TX path: resolves the link address and gives the frame to the
+    /// driver (or parks the packet until resolution completes).
+    pub(crate) fn process_tx(&self, pkt: NetPkt<'static>) {
+        let index = pkt.meta().iface;
+        let Some(iface) = self.iface(index) else {
+            return;
+        };
+        match iface.l2 {
+            #[cfg(CONFIG_NET_L2_ETHERNET)]
+            L2Kind::Ethernet => crate::l2::ethernet::send(self, index, pkt),
+            L2Kind::Dummy => crate::l2::dummy::send(self, index, pkt),
+        }
+    }
+
+    /// Allocates a TX packet for `len` bytes of payload behind all headers.
+    pub(crate) fn alloc_tx(&self, len: usize) -> Result<NetPkt<'static>, PktError> {
+        let r = self.pools().alloc_tx(len, TX_HEADROOM);
+        #[cfg(CONFIG_NET_STATISTICS)]
+        if r.is_err() {
+            self.stats.processing_error.inc();
+        }
+        r
+    }
+
+    /// The next IPv4 identification value.
+    #[cfg(CONFIG_NET_IPV4)]
+    pub(crate) fn next_ipv4_ident(&self) -> u16 {
+        let v = self.ipv4_ident.load(Ordering::Relaxed);
+        self.ipv4_ident.store(v.wrapping_add(1), Ordering::Relaxed);
+        v
+    }
+
+    /// Starts one worker thread per RX and TX traffic class (`rx_q[n]`, `tx_q[n]`), and
+    /// one for timers and management events. Each drains its own queue, so a higher
+    /// class is never stuck behind a lower one.
+    #[cfg(feature = "std")]
+    pub fn spawn_workers(&'static self) -> std::io::Result<()> {
+        use std::time::Duration;
+        for class in 0..self.rx_queues.classes() {
+            std::thread::Builder::new()
+                .name(format!("rx_q[{class}]"))
+                .spawn(move || {
+                    loop {
+                        if let Some(id) = self
+                            .rx_queues
+                            .pop_class_timeout(class, Duration::from_millis(100))
+                            && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+                        {
+                            self.process_rx(pkt);
+                        }
+                    }
+                })?;
+        }
+        #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
+        for class in 0..self.tx_queues.classes() {
+            std::thread::Builder::new()
+                .name(format!("tx_q[{class}]"))
+                .spawn(move || {
+                    loop {
+                        if let Some(id) = self
+                            .tx_queues
+                            .pop_class_timeout(class, Duration::from_millis(100))
+                            && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+                        {
+                            self.process_tx(pkt);
+                        }
+                    }
+                })?;
+        }
+        std::thread::Builder::new()
+            .name("net_mgmt".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_millis(TIMER_TICK_MS));
+                    self.run_timers();
+                    #[cfg(CONFIG_NET_MGMT_EVENT)]
+                    self.mgmt.deliver();
+                }
+            })?;
+        Ok(())
+    }
+}
+
+impl RxPath for Stack {
+    fn alloc_rx(&self, iface: u8, len: usize) -> Option<NetPkt<'static>> {
+        match self.pools().alloc_rx(len, 0) {
+            Ok(mut pkt) => {
+                let m = pkt.meta_mut();
+                m.iface = iface;
+                m.priority = crate::config::CONFIG_NET_RX_DEFAULT_PRIORITY as u8;
+                #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+                {
+                    m.timestamp = self.now_ms() as u32;
+                }
+                Some(pkt)
+            }
+            Err(_) => {
+                #[cfg(CONFIG_NET_STATISTICS)]
+                crate::stat_inc!(self.stats_for(iface), processing_error);
+                None
+            }
+        }
+    }
+
+    fn recv(&self, iface: u8, mut frame: NetPkt<'static>) {
+        frame.meta_mut().iface = iface;
+        let prio = crate::l2::rx_priority(self, iface, &frame);
+        frame.meta_mut().priority = prio;
+        let class = crate::ip::tc::rx_priority_to_class(prio);
+        let len = frame.len();
+        match self.rx_queues.push(class, frame.into_raw()) {
+            Ok(()) => {
+                #[cfg(CONFIG_NET_STATISTICS)]
+                if let Some(s) = self.stats.tc.recv.get(class) {
+                    s.pkts.inc();
+                    s.bytes.add(len as u32);
+                }
+                let _ = len;
+            }
+            Err(crate::ip::tc::QueueFull(id)) => {
+                drop(NetPkt::from_raw(self.pools(), id));
+                #[cfg(CONFIG_NET_STATISTICS)]
+                if let Some(s) = self.stats.tc.recv.get(class) {
+                    s.dropped.inc();
+                }
+            }
+        }
+    }
+}
+
+/// The one's-complement sum (not inverted) of `len` bytes of `pkt` from `offset`, across
+/// its blocks: a block that starts at an odd position contributes its sum byte-swapped.
+pub(crate) fn pkt_sum(pkt: &NetPkt<'_>, offset: usize, len: usize) -> u16 {
+    let mut sums: [u16; 2] = [0, 0];
+    let mut pos = 0usize;
+    let end = offset.saturating_add(len);
+    for chunk in pkt.chunks() {
+        let c_start = pos;
+        let c_end = pos + chunk.len();
+        pos = c_end;
+        let from = offset.max(c_start);
+        let to = end.min(c_end);
+        if from >= to {
+            continue;
+        }
+        let part = &chunk[from - c_start..to - c_start];
+        let s = crate::ip::checksum::data(part);
+        let s = if (from - offset) % 2 == 1 {
+            s.swap_bytes()
+        } else {
+            s
+        };
+        sums[0] = crate::ip::checksum::combine(&[sums[0], s]);
+    }
+    sums[0]
+}
+
+/// Address management (`net_if_ipv4_addr_add` and friends), raising the matching events.
+impl Stack {
+    /// Adds an IPv4 address with its netmask (`NET_EVENT_IPV4_ADDR_ADD`).
+    #[cfg(CONFIG_NET_IPV4)]
+    pub fn ipv4_add(
+        &self,
+        index: u8,
+        addr: core::net::Ipv4Addr,
+        netmask: core::net::Ipv4Addr,
+    ) -> Result<(), IfError> {
+        let iface = self.iface(index).ok_or(IfError::NoInterface)?;
+        iface.with(|s| {
+            s.ipv4.as_mut().ok_or(IfError::NotSupported)?.add(
+                addr,
+                netmask,
+                crate::net_if::AddrOrigin::Manual,
+            )
+        })?;
+        self.event(
+            crate::ip::mgmt::NET_EVENT_IPV4_ADDR_ADD,
+            index,
+            crate::ip::mgmt::EventInfo::Ipv4Addr(addr),
+        );
+        Ok(())
+    }
+
+    /// Removes an IPv4 address (`NET_EVENT_IPV4_ADDR_DEL`).
+    #[cfg(CONFIG_NET_IPV4)]
+    pub fn ipv4_remove(&self, index: u8, addr: core::net::Ipv4Addr) -> Result<(), IfError> {
+        let iface = self.iface(index).ok_or(IfError::NoInterface)?;
+        iface.with(|s| s.ipv4.as_mut().ok_or(IfError::NotSupported)?.remove(addr))?;
+        self.event(
+            crate::ip::mgmt::NET_EVENT_IPV4_ADDR_DEL,
+            index,
+            crate::ip::mgmt::EventInfo::Ipv4Addr(addr),
+        );
+        Ok(())
+    }
+
+    /// Sets or clears the IPv4 default gateway (`NET_EVENT_IPV4_ROUTER_ADD/DEL`).
+    #[cfg(CONFIG_NET_IPV4)]
+    pub fn ipv4_set_gateway(
+        &self,
+        index: u8,
+        gw: Option<core::net::Ipv4Addr>,
+    ) -> Result<(), IfError> {
+        let iface = self.iface(index).ok_or(IfError::NoInterface)?;
+        let old = iface
+            .with(|s| {
+                s.ipv4
+                    .as_mut()
+                    .map(|v| core::mem::replace(&mut v.gateway, gw))
+            })
+            .ok_or(IfError::NotSupported)?;
+        if let Some(o) = old {
+            self.event(
+                crate::ip::mgmt::NET_EVENT_IPV4_ROUTER_DEL,
+                index,
+                crate::ip::mgmt::EventInfo::Ipv4Addr(o),
+            );
+        }
+        if let Some(g) = gw {
+            self.event(
+                crate::ip::mgmt::NET_EVENT_IPV4_ROUTER_ADD,
+                index,
+                crate::ip::mgmt::EventInfo::Ipv4Addr(g),
+            );
+        }
+        Ok(())
+    }
+
+    /// Adds an IPv6 address (with DAD when enabled; `NET_EVENT_IPV6_ADDR_ADD`).
+    #[cfg(CONFIG_NET_IPV6)]
+    pub fn ipv6_add(
+        &self,
+        index: u8,
+        addr: core::net::Ipv6Addr,
+        prefix_len: u8,
+    ) -> Result<(), IfError> {
+        crate::ip::ipv6::add_addr(
+            self,
+            index,
+            addr,
+            prefix_len,
+            crate::net_if::AddrOrigin::Manual,
+        )
+    }
+
+    /// Removes an IPv6 address (`NET_EVENT_IPV6_ADDR_DEL`).
+    #[cfg(CONFIG_NET_IPV6)]
+    pub fn ipv6_remove(&self, index: u8, addr: core::net::Ipv6Addr) -> Result<(), IfError> {
+        crate::ip::ipv6::remove_addr(self, index, addr)
+    }
+
+    /// net_mgmt requests by code: [`NET_REQUEST_IF_UP`](crate::ip::mgmt::NET_REQUEST_IF_UP),
+    /// `_IF_DOWN`, `_IF_ADDR_ADD` and `_IF_ADDR_DEL` (the address in `addr`, with a prefix
+    /// length or, for IPv4, a netmask in `prefix`).
+    pub fn mgmt_request(
+        &self,
+        code: u32,
+        index: u8,
+        addr: Option<core::net::IpAddr>,
+        prefix: u8,
+    ) -> Result<(), IfError> {
+        use crate::ip::mgmt::*;
+        let _ = prefix;
+        match (code, addr) {
+            (NET_REQUEST_IF_UP, _) => self.if_up(index),
+            (NET_REQUEST_IF_DOWN, _) => self.if_down(index),
+            #[cfg(CONFIG_NET_IPV4)]
+            (NET_REQUEST_IF_ADDR_ADD, Some(core::net::IpAddr::V4(a))) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(prefix.min(32)))
+                    .unwrap_or(0);
+                self.ipv4_add(index, a, core::net::Ipv4Addr::from(mask))
+            }
+            #[cfg(CONFIG_NET_IPV4)]
+            (NET_REQUEST_IF_ADDR_DEL, Some(core::net::IpAddr::V4(a))) => self.ipv4_remove(index, a),
+            #[cfg(CONFIG_NET_IPV6)]
+            (NET_REQUEST_IF_ADDR_ADD, Some(core::net::IpAddr::V6(a))) => {
+                self.ipv6_add(index, a, prefix)
+            }
+            #[cfg(CONFIG_NET_IPV6)]
+            (NET_REQUEST_IF_ADDR_DEL, Some(core::net::IpAddr::V6(a))) => self.ipv6_remove(index, a),
+            _ => Err(IfError::NotSupported),
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! The BSD-like socket API (Zephyr's `zsock_*` over `net_context`), for UDP and raw
+//! packets now, shaped to carry TCP (stream sockets, `listen`/`accept`) later.
+//!
+//! Sockets live in a table of `NET_MAX_CONTEXTS` entries. Received datagrams wait in the
+//! socket's queue as packets of the RX pool, so a socket nobody reads eventually exhausts
+//! the pool: further datagrams are dropped and counted, and everything returns to the pool
+//! when the socket is read or closed.
+//!
+//! Blocking: on `std`, `recv*` and `poll` wait (up to `SO_RCVTIMEO` or the poll timeout);
+//! without `std` they return [`Errno::EAGAIN`] and the application calls [`Stack::poll`] and
+//! retries, or uses `poll` with a zero timeout for readiness.
+
+use core::cell::{Cell, RefCell};
+use core::net::{IpAddr, SocketAddr};
+
+use critical_section::Mutex;
+use heapless::Deque;
+
+use crate::buf::{NetPkt, PktId};
+use crate::ip::net_core::Stack;
+
+/// Errors, numbered as POSIX errno values (Linux/Zephyr numbering).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Errno {
+    /// Operation not permitted.
+    EPERM = 1,
+    /// Interrupted.
+    EINTR = 4,
+    /// Bad socket descriptor.
+    EBADF = 9,
+    /// Try again: nothing to read yet, or no buffer free now.
+    EAGAIN = 11,
+    /// Out of memory (the socket table is full).
+    ENOMEM = 12,
+    /// Invalid argument.
+    EINVAL = 22,
+    /// Too many open sockets.
+    ENFILE = 23,
+    /// Message too long for the interface MTU.
+    EMSGSIZE = 90,
+    /// Protocol not supported (or not configured).
+    EPROTONOSUPPORT = 93,
+    /// Operation not supported on this socket.
+    EOPNOTSUPP = 95,
+    /// Address family not supported (or not configured).
+    EAFNOSUPPORT = 97,
+    /// Address already in use.
+    EADDRINUSE = 98,
+    /// Address not available on this host.
+    EADDRNOTAVAIL = 99,
+    /// The interface is down.
+    ENETDOWN = 100,
+    /// No route to the network.
+    ENETUNREACH = 101,
+    /// No buffer space (the TX pool or a queue is full).
+    ENOBUFS = 105,
+    /// Already connected.
+    EISCONN = 106,
+    /// Not connected.
+    ENOTCONN = 107,
+    /// Timed out.
+    ETIMEDOUT = 110,
+    /// Connection refused.
+    ECONNREFUSED = 111,
+    /// No route to the host.
+    EHOSTUNREACH = 113,
+    /// Destination address required.
+    EDESTADDRREQ = 89,
+}
+
+impl Errno {
+    /// The errno number.
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// A socket descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fd(pub u8);
+
+/// Address family (`AF_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrFamily {
+    /// IPv4.
+    Inet,
+    /// IPv6.
+    Inet6,
+}
+
+/// Socket type (`SOCK_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockType {
+    /// Datagrams (UDP).
+    Dgram,
+    /// Byte stream (TCP).
+    Stream,
+    /// Raw IP packets of one protocol.
+    Raw,
+}
+
+/// Socket options (`setsockopt`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockOpt {
+    /// `SO_PRIORITY`: 802.1Q priority 0..=7 of packets sent (selects the TX traffic class).
+    Priority(u8),
+    /// `SO_RCVTIMEO`: how long a receive waits, in milliseconds (`None`: forever).
+    RcvTimeo(Option<u32>),
+    /// `SO_REUSEADDR`: allow binding a port another socket has.
+    ReuseAddr(bool),
+    /// `O_NONBLOCK`: receive returns `EAGAIN` instead of waiting.
+    NonBlocking(bool),
+}
+
+/// One `poll` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollFd {
+    /// The socket.
+    pub fd: Fd,
+    /// Requested events ([`POLLIN`], [`POLLOUT`]).
+    pub events: u16,
+    /// Events that are ready.
+    pub revents: u16,
+}
+
+/// Data can be read.
+pub const POLLIN: u16 = 0x0001;
+/// Data can be written.
+pub const POLLOUT: u16 = 0x0004;
+/// The descriptor is not open.
+pub const POLLNVAL: u16 = 0x0020;
+
+/// Received datagrams a socket can hold: never more than there are RX packets.
+pub const RX_QUEUE_LEN: usize = crate::config::CONFIG_NET_PKT_RX_COUNT;
+
+/// The first port handed out automatically (IANA dynamic range).
+pub const EPHEMERAL_FIRST: u16 = 49152;
+
+pub(crate) struct Conn {
+    pub(crate) family: AddrFamily,
+    pub(crate) ty: SockType,
+    pub(crate) local: Option<SocketAddr>,
+    pub(crate) remote: Option<SocketAddr>,
+    pub(crate) rxq: Deque<(PktId, SocketAddr), RX_QUEUE_LEN>,
+    pub(crate) priority: u8,
+    pub(crate) rcvtimeo_ms: Option<u32>,
+    pub(crate) reuseaddr: bool,
+    pub(crate) nonblocking: bool,
+}
+
+/// The socket table.
+pub struct ConnTable {
+    conns: Mutex<RefCell<[Option<Conn>; crate::config::CONFIG_NET_MAX_CONTEXTS]>>,
+    next_port: Mutex<Cell<u16>>,
+}
+
+impl Default for ConnTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConnTable {
+    /// An empty table (usable in `static`s).
+    pub const fn new() -> ConnTable {
+        ConnTable {
+            conns: Mutex::new(RefCell::new(
+                [const { None }; crate::config::CONFIG_NET_MAX_CONTEXTS],
+            )),
+            next_port: Mutex::new(Cell::new(EPHEMERAL_FIRST)),
+        }
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut [Option<Conn>]) -> R) -> R {
+        critical_section::with(|cs| f(&mut *self.conns.borrow_ref_mut(cs)))
+    }
+
+    fn ephemeral_port(&self, taken: impl Fn(u16) -> bool) -> Option<u16> {
+        critical_section::with(|cs| {
+            let next = self.next_port.borrow(cs);
+            for _ in 0..(u16::MAX - EPHEMERAL_FIRST) {
+                let p = next.get();
+                next.set(if p == u16::MAX {
+                    EPHEMERAL_FIRST
+                } else {
+                    p + 1
+                });
+                if !taken(p) {
+                    return Some(p);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// Wakes `std` waiters when a socket gets data.
+#[cfg(feature = "std")]
+mod waiters {
+    use std::sync::{Condvar, Mutex};
+    static GENERATION: Mutex<u64> = Mutex::new(0);
+    static CHANGED: Condvar = Condvar::new();
+
+    pub(crate) fn generation() -> u64 {
+        *GENERATION.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn notify() {
+        let mut g = GENERATION.lock().unwrap_or_else(|e| e.into_inner());
+        *g = g.wrapping_add(1);
+        CHANGED.notify_all();
+    }
+
+    /// Waits until the generation moves past `seen` or `deadline` passes.
+    pub(crate) fn wait(seen: u64, deadline: Option<std::time::Instant>) {
+        let g = GENERATION.lock().unwrap_or_else(|e| e.into_inner());
+        if *g != seen {
+            return;
+        }
+        match deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(std::time::Instant::now());
+                drop(CHANGED.wait_timeout(g, left));
+            }
+            None => {
+                drop(CHANGED.wait(g));
+            }
+        }
+    }
+}
+
+fn family_of(addr: &SocketAddr) -> AddrFamily {
+    match addr {
+        SocketAddr::V4(_) => AddrFamily::Inet,
+        SocketAddr::V6(_) => AddrFamily::Inet6,
+    }
+}
+
+fn unspecified(family: AddrFamily, port: u16) -> SocketAddr {
+    match family {
+        AddrFamily::Inet => SocketAddr::new(IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED), port),
+        AddrFamily::Inet6 => SocketAddr::new(IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED), port),
+    }
+}
+
+impl Stack {
+    fn conn<R>(&self, fd: Fd, f: impl FnOnce(&mut Conn) -> Result<R, Errno>) -> Result<R, Errno> {
+        self.conns.with(
+            |t| match t.get_mut(usize::from(fd.0)).and_then(Option::as_mut) {
+                Some(c) => f(c),
+                None => Err(Errno::EBADF),
+            },
+        )
+    }
+
+    /// `socket()`: a new socket. `EAFNOSUPPORT`/`EPROTONOSUPPORT` when the family or
+    /// protocol is not configured; `ENFILE` when all `NET_MAX_CONTEXTS` are in use.
+    pub fn socket(&self, family: AddrFamily, ty: SockType) -> Result<Fd, Errno> {
+        match family {
+            AddrFamily::Inet if !crate::config::CONFIG_NET_IPV4 => return Err(Errno::EAFNOSUPPORT),
+            AddrFamily::Inet6 if !crate::config::CONFIG_NET_IPV6 => {
+                return Err(Errno::EAFNOSUPPORT);
+            }
+            _ => {}
+        }
+        match ty {
+            SockType::Dgram if crate::config::CONFIG_NET_UDP => {}
+            _ => return Err(Errno::EPROTONOSUPPORT),
+        }
+        self.conns.with(|t| {
+            let (i, slot) = t
+                .iter_mut()
+                .enumerate()
+                .find(|(_, s)| s.is_none())
+                .ok_or(Errno::ENFILE)?;
+            *slot = Some(Conn {
+                family,
+                ty,
+                local: None,
+                remote: None,
+                rxq: Deque::new(),
+                priority: crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8,
+                rcvtimeo_ms: None,
+                reuseaddr: false,
+                nonblocking: false,
+            });
+            Ok(Fd(i as u8))
+        })
+    }
+
+    /// `bind()`: port 0 picks a free ephemeral port. The address must be unspecified or one
+    /// of ours.
+    pub fn bind(&self, fd: Fd, addr: SocketAddr) -> Result<(), Errno> {
+        if !self.is_local_or_any(addr.ip()) {
+            return Err(Errno::EADDRNOTAVAIL);
+        }
+        let port = if addr.port() == 0 {
+            self.free_port()?
+        } else {
+            addr.port()
+        };
+        self.conns.with(|t| {
+            let idx = usize::from(fd.0);
+            let me = t.get(idx).and_then(Option::as_ref).ok_or(Errno::EBADF)?;
+            if family_of(&addr) != me.family {
+                return Err(Errno::EAFNOSUPPORT);
+            }
+            let reuse = me.reuseaddr;
+            let clash = t.iter().enumerate().any(|(j, c)| {
+                j != idx
+                    && c.as_ref().is_some_and(|c| {
+                        c.local.is_some_and(|l| {
+                            l.port() == port
+                                && family_of(&l) == family_of(&addr)
+                                && (l.ip() == addr.ip()
+                                    || l.ip().is_unspecified()
+                                    || addr.ip().is_unspecified())
+                                && !(reuse && c.reuseaddr)
+                        })
+                    })
+            });
+            if clash {
+                return Err(Errno::EADDRINUSE);
+            }
+            let me = t
+                .get_mut(idx)
+                .and_then(Option::as_mut)
+                .ok_or(Errno::EBADF)?;
+            me.local = Some(SocketAddr::new(addr.ip(), port));
+            Ok(())
+        })
+    }
+
+    fn free_port(&self) -> Result<u16, Errno> {
+        self.conns
+            .ephemeral_port(|p| {
+                self.conns.with(|t| {
+                    t.iter()
+                        .flatten()
+                        .any(|c| c.local.is_some_and(|l| l.port() == p))
+                })
+            })
+            .ok_or(Errno::EADDRINUSE)
+    }
+
+    fn is_local_or_any(&self, ip: IpAddr) -> bool {
+        if ip.is_unspecified() {
+            return true;
+        }
+        self.ifaces().iter().any(|i| {
+            i.with(|s| match ip {
+                #[cfg(CONFIG_NET_IPV4)]
+                IpAddr::V4(a) => s.ipv4.as_ref().is_some_and(|v| v.is_mine(a)),
+                #[cfg(CONFIG_NET_IPV6)]
+                IpAddr::V6(a) => s.ipv6.as_ref().is_some_and(|v| v.has_addr(a)),
+                #[allow(unreachable_patterns)]
+                _ => {
+                    let _ = s;
+                    false
+                }
+            })
+        })
+    }
+
+    fn ensure_bound(&self, fd: Fd) -> Result<SocketAddr, Errno> {
+        let (local, family) = self.conn(fd, |c| Ok((c.local, c.family)))?;
+        if let Some(l) = local {
+            return Ok(l);
+        }
+        self.bind(fd, unspecified(family, 0))?;
+        self.conn(fd, |c| c.local.ok_or(Errno::EINVAL))
+    }
+
+    /// `connect()`: for UDP, fixes the peer (`send` goes there, only its datagrams arrive).
+    pub fn connect(&self, fd: Fd, peer: SocketAddr) -> Result<(), Errno> {
+        self.conn(fd, |c| {
+            if family_of(&peer) == c.family {
+                Ok(())
+            } else {
+                Err(Errno::EAFNOSUPPORT)
+            }
+        })?;
+        self.ensure_bound(fd)?;
+        self.conn(fd, |c| {
+            c.remote = Some(peer);
+            Ok(())
+        })
+    }
+
+    /// `setsockopt()`.
+    pub fn setsockopt(&self, fd: Fd, opt: SockOpt) -> Result<(), Errno> {
+        self.conn(fd, |c| {
+            match opt {
+                SockOpt::Priority(p) if p <= 7 => c.priority = p,
+                SockOpt::Priority(_) => return Err(Errno::EINVAL),
+                SockOpt::RcvTimeo(t) => c.rcvtimeo_ms = t,
+                SockOpt::ReuseAddr(r) => c.reuseaddr = r,
+                SockOpt::NonBlocking(n) => c.nonblocking = n,
+            }
+            Ok(())
+        })
+    }
+
+    /// The local address a socket is bound to.
+    pub fn getsockname(&self, fd: Fd) -> Result<SocketAddr, Errno> {
+        self.conn(fd, |c| c.local.ok_or(Errno::EINVAL))
+    }
+
+    /// `sendto()`: one datagram to `to` (or to the connected peer when `None`).
+    pub fn sendto(&self, fd: Fd, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
+        let local = self.ensure_bound(fd)?;
+        let (remote, family, prio, ty) =
+            self.conn(fd, |c| Ok((c.remote, c.family, c.priority, c.ty)))?;
+        let dst = to.or(remote).ok_or(Errno::EDESTADDRREQ)?;
+        if family_of(&dst) != family {
+            return Err(Errno::EAFNOSUPPORT);
+        }
+        if ty != SockType::Dgram {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        if data.len() > usize::from(u16::MAX) - 8 {
+            return Err(Errno::EMSGSIZE);
+        }
+        let mut pkt = self.alloc_tx(data.len()).map_err(|_| Errno::ENOBUFS)?;
+        pkt.append(data).map_err(|_| Errno::ENOBUFS)?;
+        pkt.meta_mut().priority = prio;
+        #[cfg(CONFIG_NET_UDP)]
+        {
+            crate::ip::udp::output(self, local, dst, pkt)?;
+            Ok(data.len())
+        }
+        #[cfg(not(CONFIG_NET_UDP))]
+        {
+            let _ = (local, pkt);
+            Err(Errno::EPROTONOSUPPORT)
+        }
+    }
+
+    /// `send()`: one datagram to the connected peer.
+    pub fn send(&self, fd: Fd, data: &[u8]) -> Result<usize, Errno> {
+        self.sendto(fd, data, None)
+    }
+
+    /// `recvfrom()`: the next datagram (truncated to `buf`, as UDP does) and its sender.
+    pub fn recvfrom(&self, fd: Fd, buf: &mut [u8]) -> Result<(usize, SocketAddr), Errno> {
+        #[cfg(feature = "std")]
+        let deadline = self
+            .conn(fd, |c| {
+                Ok(if c.nonblocking {
+                    Some(0)
+                } else {
+                    c.rcvtimeo_ms
+                })
+            })?
+            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
+        loop {
+            #[cfg(feature = "std")]
+            let seen = waiters::generation();
+            let next = self.conn(fd, |c| Ok(c.rxq.pop_front()))?;
+            if let Some((id, from)) = next {
+                if let Some(pkt) = NetPkt::from_raw(self.pools(), id) {
+                    let n = pkt.copy_out(0, buf);
+                    return Ok((n, from));
+                }
+                continue;
+            }
+            #[cfg(feature = "std")]
+            {
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    return Err(Errno::EAGAIN);
+                }
+                waiters::wait(seen, deadline);
+            }
+            #[cfg(not(feature = "std"))]
+            return Err(Errno::EAGAIN);
+        }
+    }
+
+    /// `recv()`: [`Stack::recvfrom`] without the sender.
+    pub fn recv(&self, fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.recvfrom(fd, buf).map(|(n, _)| n)
+    }
+
+    /// `close()`: frees the socket and every datagram still queued on it.
+    pub fn close(&self, fd: Fd) -> Result<(), Errno> {
+        let conn = self
+            .conns
+            .with(|t| t.get_mut(usize::from(fd.0)).and_then(Option::take))
+            .ok_or(Errno::EBADF)?;
+        for (id, _) in conn.rxq {
+            drop(NetPkt::from_raw(self.pools(), id));
+        }
+        Ok(())
+    }
+
+    /// `poll()`: readiness of each entry; waits up to `timeout_ms` (`None`: forever) on
+    /// `std` for one to become ready; without `std` it only reports. Returns the number of
+    /// ready entries.
+    pub fn poll_fds(&self, fds: &mut [PollFd], timeout_ms: Option<u32>) -> Result<usize, Errno> {
+        #[cfg(feature = "std")]
+        let deadline = timeout_ms
+            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
+        #[cfg(not(feature = "std"))]
+        let _ = timeout_ms;
+        loop {
+            #[cfg(feature = "std")]
+            let seen = waiters::generation();
+            let mut ready = 0;
+            for p in fds.iter_mut() {
+                p.revents = self.conns.with(|t| {
+                    match t.get(usize::from(p.fd.0)).and_then(Option::as_ref) {
+                        Some(c) => {
+                            let mut r = 0;
+                            if !c.rxq.is_empty() {
+                                r |= POLLIN;
+                            }
+                            if c.ty == SockType::Dgram {
+                                r |= POLLOUT;
+                            }
+                            r & p.events
+                        }
+                        None => POLLNVAL,
+                    }
+                });
+                if p.revents != 0 {
+                    ready += 1;
+                }
+            }
+            if ready > 0 {
+                return Ok(ready);
+            }
+            #[cfg(feature = "std")]
+            {
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    return Ok(0);
+                }
+                waiters::wait(seen, deadline);
+            }
+            #[cfg(not(feature = "std"))]
+            return Ok(0);
+        }
+    }
+
+    /// Queues a received datagram on the socket that owns `(dst, dst_port)` for `src`.
+    /// Returns the packet back when no socket wants it, or `Err(())` when the socket's
+    /// queue is full (the packet is dropped).
+    pub(crate) fn deliver_datagram(
+        &self,
+        dst: SocketAddr,
+        src: SocketAddr,
+        pkt: NetPkt<'static>,
+    ) -> Result<Option<NetPkt<'static>>, ()> {
+        let id = pkt.into_raw();
+        let outcome = self.conns.with(|t| {
+            let best = t
+                .iter_mut()
+                .flatten()
+                .filter(|c| c.ty == SockType::Dgram && c.family == family_of(&dst))
+                .filter(|c| {
+                    c.local.is_some_and(|l| {
+                        l.port() == dst.port() && (l.ip().is_unspecified() || l.ip() == dst.ip())
+                    })
+                })
+                .filter(|c| c.remote.is_none_or(|r| r == src))
+                .max_by_key(|c| {
+                    (
+                        c.remote.is_some(),
+                        c.local.is_some_and(|l| !l.ip().is_unspecified()),
+                    )
+                });
+            match best {
+                Some(c) => match c.rxq.push_back((id, src)) {
+                    Ok(()) => 1,
+                    Err(_) => 2,
+                },
+                None => 0,
+            }
+        });
+        match outcome {
+            1 => {
+                #[cfg(feature = "std")]
+                waiters::notify();
+                Ok(None)
+            }
+            2 => {
+                drop(NetPkt::from_raw(self.pools(), id));
+                Err(())
+            }
+            _ => Ok(NetPkt::from_raw(self.pools(), id)),
+        }
+    }
+}
