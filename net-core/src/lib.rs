@@ -26,6 +26,12 @@ pub mod l2;
 pub mod lib;
 pub mod net_if;
 
+pub use drivers::{Driver, LinkAddr, RxPath};
+#[cfg(feature = "std")]
+pub use ip::net_core::StdClock;
+pub use ip::net_core::{Clock, Iface, L2Kind, Stack};
+pub use lib::sockets::{AddrFamily, Errno, Fd, PollFd, SockOpt, SockType};
+
 /// The resolved configuration as typed consts, one per option that has a value.
 ///
 /// Bool options are always present (`false` when off). Int, hex and string options exist

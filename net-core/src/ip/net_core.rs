@@ -273,6 +273,15 @@ impl Stack {
     /// Starts every driver and takes the interfaces up; applies the static addresses of
     /// `NET_CONFIG_SETTINGS`. Call once, after the `static` is in place.
     pub fn start(&'static self) -> Result<(), IfError> {
+        self.start_bare()?;
+        #[cfg(CONFIG_NET_CONFIG_SETTINGS)]
+        crate::lib::config::apply(self)?;
+        Ok(())
+    }
+
+    /// Like [`Stack::start`], but without the static addresses of `NET_CONFIG_SETTINGS`
+    /// (for tests and applications that configure addresses themselves).
+    pub fn start_bare(&'static self) -> Result<(), IfError> {
         if self.started.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
@@ -287,8 +296,6 @@ impl Stack {
             }
             self.if_up(idx)?;
         }
-        #[cfg(CONFIG_NET_CONFIG_SETTINGS)]
-        crate::lib::config::apply(self)?;
         Ok(())
     }
 

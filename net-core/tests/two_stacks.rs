@@ -1,0 +1,359 @@
+//! Two stack instances in one process, joined by the in-process Ethernet link: UDP echo
+//! over IPv4 and IPv6, ICMP errors for closed ports, loss/duplication/reordering, and pool
+//! exhaustion with full recovery.
+//!
+//! Both stacks are polled from the test thread, so each run is deterministic apart from
+//! the timers (DAD and ARP/ND retries run on the wall clock).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use net_core::buf::ConfiguredPools;
+use net_core::drivers::link::{Impairments, LinkEnd, connect};
+use net_core::{AddrFamily, Errno, Fd, Iface, L2Kind, SockOpt, SockType, Stack, StdClock};
+
+static CLOCK: StdClock = StdClock::new();
+
+/// Declares one stack instance with its pools, link end and interface, all `static`.
+macro_rules! instance {
+    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
+        static $end: LinkEnd = LinkEnd::new($mac, $seed);
+        static $stack: Stack = {
+            static POOLS: ConfiguredPools = ConfiguredPools::new();
+            static IFACES: [Iface; 1] = [Iface::new("eth0", &$end, L2Kind::Ethernet, 0)];
+            Stack::new(&POOLS, &IFACES, &CLOCK)
+        };
+    };
+}
+
+/// Polls both stacks and the link until `done` holds or `timeout` passes.
+fn run_until(
+    a: &Stack,
+    b: &Stack,
+    ends: [&LinkEnd; 2],
+    timeout: Duration,
+    mut done: impl FnMut() -> bool,
+) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        for e in ends {
+            e.pump();
+        }
+        let n = a.poll() + b.poll();
+        if done() {
+            return true;
+        }
+        if n == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    false
+}
+
+fn udp_socket(stack: &Stack, family: AddrFamily, port: u16) -> Fd {
+    let fd = stack.socket(family, SockType::Dgram).expect("socket");
+    stack.setsockopt(fd, SockOpt::NonBlocking(true)).unwrap();
+    let any = match family {
+        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    stack.bind(fd, SocketAddr::new(any, port)).expect("bind");
+    fd
+}
+
+/// Echoes every datagram waiting on `fd`.
+fn serve_echo(stack: &Stack, fd: Fd) {
+    let mut buf = [0u8; 2048];
+    while let Ok((n, from)) = stack.recvfrom(fd, &mut buf) {
+        let _ = stack.sendto(fd, &buf[..n], Some(from));
+    }
+}
+
+fn payload(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+/// Sends each size to the echo server and checks the echo is byte-exact.
+fn echo_sizes(
+    a: &Stack,
+    b: &Stack,
+    ends: [&LinkEnd; 2],
+    family: AddrFamily,
+    server: SocketAddr,
+    sizes: &[usize],
+) {
+    let server_fd = udp_socket(a, family, server.port());
+    let client_fd = udp_socket(b, family, 0);
+    for (k, &len) in sizes.iter().enumerate() {
+        let data = payload(len, k as u8);
+        // The first datagram may wait for ARP/ND; retry until the echo comes back.
+        let mut got = None;
+        for _attempt in 0..5 {
+            b.sendto(client_fd, &data, Some(server))
+                .unwrap_or_else(|e| panic!("sendto {len}: {e:?}"));
+            let mut buf = vec![0u8; 2048];
+            let ok = run_until(a, b, ends, Duration::from_secs(3), || {
+                serve_echo(a, server_fd);
+                match b.recvfrom(client_fd, &mut buf) {
+                    Ok((n, from)) => {
+                        got = Some((buf[..n].to_vec(), from));
+                        true
+                    }
+                    Err(_) => false,
+                }
+            });
+            if ok {
+                break;
+            }
+        }
+        let (echo, from) = got.unwrap_or_else(|| panic!("no echo of {len} bytes"));
+        assert_eq!(from, server);
+        assert_eq!(echo, data, "echo of {len} bytes differs");
+    }
+    a.close(server_fd).unwrap();
+    b.close(client_fd).unwrap();
+}
+
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn udp_echo_over_ipv4() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 0, 0x0a], 1);
+    instance!(B, B_END, [0x02, 0, 0, 0, 0, 0x0b], 2);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);
+    echo_sizes(
+        &A,
+        &B,
+        [&A_END, &B_END],
+        AddrFamily::Inet,
+        server,
+        &[1, 512, 1472],
+    );
+    assert_eq!(
+        B.pools().stats().rx_bufs.allocated,
+        0,
+        "every RX buffer is back"
+    );
+    assert_eq!(
+        A.pools().stats().tx_bufs.allocated,
+        0,
+        "every TX buffer is back"
+    );
+    #[cfg(CONFIG_NET_STATISTICS_UDP)]
+    {
+        assert!(A.stats.udp.snapshot().recv >= 3);
+        assert!(B.stats.udp.snapshot().recv >= 3);
+    }
+}
+
+#[cfg(all(CONFIG_NET_IPV6, CONFIG_NET_UDP, CONFIG_NET_L2_ETHERNET))]
+#[test]
+fn udp_echo_over_ipv6() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 1, 0x0a], 3);
+    instance!(B, B_END, [0x02, 0, 0, 0, 1, 0x0b], 4);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let a_addr: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let b_addr: Ipv6Addr = "2001:db8::2".parse().unwrap();
+    A.ipv6_add(0, a_addr, 64).unwrap();
+    B.ipv6_add(0, b_addr, 64).unwrap();
+    // Wait for duplicate address detection to finish on both sides.
+    let ready = run_until(&A, &B, [&A_END, &B_END], Duration::from_secs(5), || {
+        A.ifaces()[0].with(|s| s.ipv6.as_ref().unwrap().is_mine(a_addr))
+            && B.ifaces()[0].with(|s| s.ipv6.as_ref().unwrap().is_mine(b_addr))
+    });
+    assert!(ready, "DAD did not complete");
+    let server = SocketAddr::new(IpAddr::V6(a_addr), 4242);
+    let sizes: &[usize] = if net_core::config::CONFIG_NET_BUF_RX_COUNT >= 14 {
+        &[1, 512, 1232]
+    } else {
+        &[1, 512]
+    };
+    echo_sizes(&A, &B, [&A_END, &B_END], AddrFamily::Inet6, server, sizes);
+    assert_eq!(A.pools().stats().rx_bufs.allocated, 0);
+}
+
+#[cfg(all(CONFIG_NET_IPV6, CONFIG_NET_UDP, CONFIG_NET_L2_ETHERNET))]
+#[test]
+fn duplicate_address_is_detected() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 2, 0x0a], 5);
+    instance!(B, B_END, [0x02, 0, 0, 0, 2, 0x0b], 6);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let addr: Ipv6Addr = "2001:db8::77".parse().unwrap();
+    A.ipv6_add(0, addr, 64).unwrap();
+    run_until(&A, &B, [&A_END, &B_END], Duration::from_secs(3), || {
+        A.ifaces()[0].with(|s| s.ipv6.as_ref().unwrap().is_mine(addr))
+    });
+    // B now tries the same address: A defends it, B's DAD fails and B drops it.
+    B.ipv6_add(0, addr, 64).unwrap();
+    let failed = run_until(&A, &B, [&A_END, &B_END], Duration::from_secs(3), || {
+        !B.ifaces()[0].with(|s| s.ipv6.as_ref().unwrap().has_addr(addr))
+    });
+    assert!(failed, "B kept an address A owns");
+    assert!(A.ifaces()[0].with(|s| s.ipv6.as_ref().unwrap().is_mine(addr)));
+}
+
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn closed_port_gets_icmp_unreachable_and_is_counted() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 3, 0x0a], 7);
+    instance!(B, B_END, [0x02, 0, 0, 0, 3, 0x0b], 8);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    let fd = udp_socket(&B, AddrFamily::Inet, 0);
+    let closed = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 9);
+    B.sendto(fd, b"anyone?", Some(closed)).unwrap();
+    let _ = run_until(&A, &B, [&A_END, &B_END], Duration::from_millis(500), || {
+        false
+    });
+    #[cfg(all(CONFIG_NET_STATISTICS_UDP, CONFIG_NET_STATISTICS_ICMP))]
+    {
+        assert_eq!(A.stats.udp.snapshot().drop, 1);
+        assert_eq!(A.stats.icmp.snapshot().sent, 1);
+        assert_eq!(B.stats.icmp.snapshot().recv, 1);
+    }
+    B.close(fd).unwrap();
+}
+
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn loss_duplication_and_reordering_never_corrupt() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 4, 0x0a], 9);
+    instance!(B, B_END, [0x02, 0, 0, 0, 4, 0x0b], 10);
+    connect(&A_END, &B_END);
+    let imp = Impairments {
+        loss: 0.1,
+        duplicate: 0.1,
+        reorder: 0.1,
+        delay_ms: 0,
+    };
+    A_END.set_impairments(imp);
+    B_END.set_impairments(imp);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);
+    let server_fd = udp_socket(&A, AddrFamily::Inet, 4242);
+    let client_fd = udp_socket(&B, AddrFamily::Inet, 0);
+    let mut echoed = std::collections::HashSet::new();
+    let mut buf = [0u8; 2048];
+    for i in 0u16..200 {
+        let mut data = payload(100 + usize::from(i % 300), i as u8);
+        data[..2].copy_from_slice(&i.to_be_bytes());
+        let _ = B.sendto(client_fd, &data, Some(server));
+        run_until(&A, &B, [&A_END, &B_END], Duration::from_millis(20), || {
+            serve_echo(&A, server_fd);
+            false
+        });
+        A_END.flush_held();
+        B_END.flush_held();
+        while let Ok((n, _)) = B.recvfrom(client_fd, &mut buf) {
+            let id = u16::from_be_bytes([buf[0], buf[1]]);
+            let mut expect = payload(100 + usize::from(id % 300), id as u8);
+            expect[..2].copy_from_slice(&id.to_be_bytes());
+            assert_eq!(&buf[..n], &expect[..], "datagram {id} corrupted");
+            echoed.insert(id);
+        }
+    }
+    // With 10% loss each way, well over half the round trips succeed.
+    assert!(echoed.len() > 100, "only {} of 200 echoes", echoed.len());
+    let s = A_END.stats();
+    assert!(
+        s.lost > 0 && s.duplicated > 0 && s.reordered > 0,
+        "impairments were not exercised: {s:?}"
+    );
+    A.close(server_fd).unwrap();
+    B.close(client_fd).unwrap();
+}
+
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn flood_exhausts_the_rx_pool_and_everything_comes_back() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 5, 0x0a], 11);
+    instance!(B, B_END, [0x02, 0, 0, 0, 5, 0x0b], 12);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    let sink = udp_socket(&A, AddrFamily::Inet, 5000);
+    let fd = udp_socket(&B, AddrFamily::Inet, 0);
+    let to = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
+    let total = net_core::config::CONFIG_NET_PKT_RX_COUNT * 4;
+    for _ in 0..total {
+        let _ = B.sendto(fd, &[0x55; 200], Some(to));
+        run_until(&A, &B, [&A_END, &B_END], Duration::from_millis(5), || false);
+    }
+    let stats = A.pools().stats();
+    assert!(
+        stats.rx_pkts.failures > 0 || stats.rx_bufs.failures > 0,
+        "the pool never ran out: {stats:?}"
+    );
+    // Read everything, then close: every buffer must be back.
+    let mut buf = [0u8; 512];
+    let mut read = 0;
+    while A.recvfrom(sink, &mut buf).is_ok() {
+        read += 1;
+    }
+    assert!(read > 0);
+    A.close(sink).unwrap();
+    B.close(fd).unwrap();
+    let after = A.pools().stats();
+    assert_eq!(after.rx_pkts.allocated, 0, "{after:?}");
+    assert_eq!(after.rx_bufs.allocated, 0, "{after:?}");
+    #[cfg(CONFIG_NET_STATISTICS)]
+    assert!(A.stats.processing_error.get() > 0 || A.stats.udp.snapshot().drop > 0);
+}
+
+#[test]
+fn socket_api_misuse_returns_errors() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 6, 0x0a], 13);
+    A.start_bare().unwrap();
+    assert_eq!(A.close(Fd(200)), Err(Errno::EBADF));
+    assert_eq!(
+        A.socket(AddrFamily::Inet6, SockType::Stream).err(),
+        Some(Errno::EPROTONOSUPPORT)
+    );
+    let mut fds = Vec::new();
+    let family = if net_core::config::CONFIG_NET_IPV6 {
+        AddrFamily::Inet6
+    } else {
+        AddrFamily::Inet
+    };
+    loop {
+        match A.socket(family, SockType::Dgram) {
+            Ok(fd) => fds.push(fd),
+            Err(e) => {
+                assert_eq!(e, Errno::ENFILE);
+                break;
+            }
+        }
+    }
+    assert_eq!(fds.len(), net_core::config::CONFIG_NET_MAX_CONTEXTS);
+    let fd = fds[0];
+    assert_eq!(A.setsockopt(fd, SockOpt::Priority(9)), Err(Errno::EINVAL));
+    A.setsockopt(fd, SockOpt::NonBlocking(true)).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(A.recvfrom(fd, &mut buf).err(), Some(Errno::EAGAIN));
+    assert_eq!(A.send(fd, b"x").err(), Some(Errno::EDESTADDRREQ));
+    for fd in fds {
+        A.close(fd).unwrap();
+    }
+}
