@@ -9,7 +9,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use net_core::buf::ConfiguredPools;
-use net_core::drivers::link::{Impairments, LinkEnd, connect};
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+use net_core::drivers::link::Impairments;
+use net_core::drivers::link::{LinkEnd, connect};
 use net_core::{AddrFamily, Errno, Fd, Iface, L2Kind, SockOpt, SockType, Stack, StdClock};
 
 static CLOCK: StdClock = StdClock::new();

@@ -244,10 +244,9 @@ pub const RX_TC_STATS: usize = crate::config::CONFIG_NET_TC_RX_COUNT;
 impl TrafficClassStats {
     /// All counters at zero.
     pub const fn new() -> TrafficClassStats {
-        const Z: TcStats = TcStats::new();
         TrafficClassStats {
-            sent: [Z; TX_TC_STATS],
-            recv: [Z; RX_TC_STATS],
+            sent: [const { TcStats::new() }; TX_TC_STATS],
+            recv: [const { TcStats::new() }; RX_TC_STATS],
         }
     }
 

@@ -150,7 +150,7 @@ impl Driver for NativeTap {
                         continue;
                     }
                     let n = n as usize;
-                    if n < 14 || n > MAX_FRAME {
+                    if !(14..=MAX_FRAME).contains(&n) {
                         self.rx_errors.inc();
                         continue;
                     }

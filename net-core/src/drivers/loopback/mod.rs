@@ -9,9 +9,12 @@ use critical_section::Mutex;
 use crate::buf::NetPkt;
 use crate::drivers::{Driver, DriverError, LinkAddr, RxPath};
 
+/// Where a started device delivers: the stack and the interface index.
+type RxHook = Option<(&'static dyn RxPath, u8)>;
+
 /// A loopback device.
 pub struct Loopback {
-    rx: Mutex<Cell<Option<(&'static dyn RxPath, u8)>>>,
+    rx: Mutex<Cell<RxHook>>,
     dropped: crate::counter::Counter,
 }
 

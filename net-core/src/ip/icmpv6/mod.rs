@@ -31,6 +31,17 @@ macro_rules! nd_stat {
     }};
 }
 
+/// Counts an ICMPv6 message as sent, or as dropped when it could not be sent.
+#[allow(unused_variables)]
+fn count_sent(stack: &Stack, iface: u8, ok: bool) {
+    #[cfg(CONFIG_NET_STATISTICS_ICMP)]
+    if ok {
+        crate::stat_inc!(stack.stats_for(iface), icmp.sent);
+    } else {
+        crate::stat_inc!(stack.stats_for(iface), icmp.drop);
+    }
+}
+
 /// RX of an ICMPv6 message.
 pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv6Info) -> Verdict {
     let len = pkt.len();
@@ -108,17 +119,16 @@ fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv6Info) {
     let sum = !checksum::combine(&[pseudo, pkt_sum(&reply, 0, len)]);
     let _ = reply.write_at(2, &sum.to_be_bytes());
     reply.meta_mut().priority = req.meta().priority;
-    match crate::ip::ipv6::output(
+    let ok = crate::ip::ipv6::output(
         stack,
         Some(iface),
         Some(src),
         ip.src,
         IpProtocol::Icmpv6,
         reply,
-    ) {
-        Ok(()) => icmp_stat!(stack, iface, icmp.sent),
-        Err(_) => icmp_stat!(stack, iface, icmp.drop),
-    }
+    )
+    .is_ok();
+    count_sent(stack, iface, ok);
 }
 
 /// Sends "destination unreachable: port unreachable" about a received datagram, quoting
@@ -180,17 +190,16 @@ pub(crate) fn send_port_unreachable(stack: &Stack, iface: u8, ip: &Ipv6Info, pay
     let pseudo = checksum::pseudo_header_v6(&src, &ip.src, IpProtocol::Icmpv6, total32);
     let sum = !checksum::combine(&[pseudo, pkt_sum(&pkt, 0, total)]);
     let _ = pkt.write_at(2, &sum.to_be_bytes());
-    match crate::ip::ipv6::output(
+    let ok = crate::ip::ipv6::output(
         stack,
         Some(iface),
         Some(src),
         ip.src,
         IpProtocol::Icmpv6,
         pkt,
-    ) {
-        Ok(()) => icmp_stat!(stack, iface, icmp.sent),
-        Err(_) => icmp_stat!(stack, iface, icmp.drop),
-    }
+    )
+    .is_ok();
+    count_sent(stack, iface, ok);
 }
 
 /// Sends a complete ICMPv6 message held in `msg` (checksum included).

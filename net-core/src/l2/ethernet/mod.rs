@@ -69,6 +69,7 @@ pub(crate) fn recv(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdic
     }
     eth_stat!(stack, iface, rx_pkts);
     eth_stat!(stack, iface, rx_bytes, frame_len);
+    #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
     if dst.is_broadcast() {
         eth_stat!(stack, iface, rx_broadcast);
     } else if dst.is_multicast() {
@@ -192,6 +193,7 @@ pub(crate) fn emit_and_send(
         Ok(()) => {
             eth_stat!(stack, iface, tx_pkts);
             eth_stat!(stack, iface, tx_bytes, len);
+            #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
             if dst.is_broadcast() {
                 eth_stat!(stack, iface, tx_broadcast);
             } else if dst.is_multicast() {

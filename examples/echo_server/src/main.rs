@@ -1,0 +1,148 @@
+//! Zephyr's `samples/net/sockets/echo_server` on the net stack: every UDP datagram sent to
+//! port 4242 comes back, over IPv4 and IPv6 (whichever the configuration enables).
+//!
+//! On `native_sim` the stack runs in this process and reaches the host through a TAP
+//! device. Build it with the sample's configuration:
+//!
+//! ```sh
+//! NET_CONFIG=examples/echo_server/prj.conf cargo run -p echo_server -- --eth-if zeth
+//! ```
+//!
+//! Options: `--eth-if NAME` (the TAP; default `CONFIG_ETH_NATIVE_TAP_DRV_NAME`),
+//! `--exit-after SECONDS`. Type `stats` (or send EOF) on stdin
+//! to print the stack's statistics; EOF also ends the program.
+
+use std::io::BufRead;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use net_core::buf::ConfiguredPools;
+use net_core::drivers::ethernet::native_tap::NativeTap;
+use net_core::{AddrFamily, Fd, Iface, L2Kind, PollFd, SockType, Stack, StdClock};
+
+/// The port of Zephyr's echo sample.
+const PORT: u16 = 4242;
+
+static CLOCK: StdClock = StdClock::new();
+static POOLS: ConfiguredPools = ConfiguredPools::new();
+static TAP: NativeTap = NativeTap::new([0x00, 0x00, 0x5e, 0x00, 0x53, 0x01]);
+static IFACES: [Iface; 1] = [Iface::new("eth0", &TAP, L2Kind::Ethernet, 0)];
+static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK);
+static QUIT: AtomicBool = AtomicBool::new(false);
+
+fn print_stats() {
+    let mut s = String::new();
+    let _ = NET.write_stats(&mut s);
+    println!("--- statistics\n{s}---");
+}
+
+fn open(family: AddrFamily) -> Option<Fd> {
+    let fd = NET.socket(family, SockType::Dgram).ok()?;
+    let any = match family {
+        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    NET.bind(fd, SocketAddr::new(any, PORT)).ok()?;
+    NET.setsockopt(fd, net_core::SockOpt::NonBlocking(true))
+        .ok()?;
+    Some(fd)
+}
+
+fn main() -> ExitCode {
+    let mut exit_after = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--eth-if" => match args.next() {
+                Some(n) => TAP.set_interface_name(&n),
+                None => return usage("--eth-if needs a name"),
+            },
+            "--exit-after" => match args.next().and_then(|s| s.parse::<u64>().ok()) {
+                Some(s) => exit_after = Some(Duration::from_secs(s)),
+                None => return usage("--exit-after needs seconds"),
+            },
+            "-h" | "--help" => return usage(""),
+            other => return usage(&format!("unknown argument {other}")),
+        }
+    }
+    if !net_core::config::CONFIG_NET_UDP || !net_core::config::CONFIG_NET_SOCKETS {
+        eprintln!(
+            "echo_server: built without UDP sockets; build with NET_CONFIG=examples/echo_server/prj.conf"
+        );
+        return ExitCode::from(2);
+    }
+    if let Err(e) = NET.start() {
+        eprintln!("echo_server: cannot start the stack: {e:?}");
+        return ExitCode::from(1);
+    }
+    if !IFACES[0].is_up() {
+        eprintln!(
+            "echo_server: {} did not come up (is the TAP {} there?)",
+            IFACES[0].name,
+            TAP.interface_name()
+        );
+        return ExitCode::from(1);
+    }
+    if let Err(e) = NET.spawn_workers() {
+        eprintln!("echo_server: cannot start the stack's threads: {e}");
+        return ExitCode::from(1);
+    }
+    let fds: Vec<Fd> = [AddrFamily::Inet, AddrFamily::Inet6]
+        .into_iter()
+        .filter_map(open)
+        .collect();
+    if fds.is_empty() {
+        eprintln!("echo_server: no IPv4 or IPv6 socket could be opened");
+        return ExitCode::from(1);
+    }
+    println!(
+        "echo_server: listening on UDP port {PORT} via TAP {}",
+        TAP.interface_name()
+    );
+    std::thread::spawn(|| {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            match line {
+                Ok(l) if l.trim() == "stats" => print_stats(),
+                Ok(l) if l.trim() == "quit" => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        QUIT.store(true, Ordering::Relaxed);
+    });
+    let start = Instant::now();
+    let mut buf = vec![0u8; 2048];
+    let mut polls: Vec<PollFd> = fds
+        .iter()
+        .map(|&fd| PollFd {
+            fd,
+            events: net_core::lib::sockets::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    while !QUIT.load(Ordering::Relaxed) && exit_after.is_none_or(|d| start.elapsed() < d) {
+        if NET.poll_fds(&mut polls, Some(200)).unwrap_or(0) == 0 {
+            continue;
+        }
+        for p in &polls {
+            while let Ok((n, from)) = NET.recvfrom(p.fd, &mut buf) {
+                if let Err(e) = NET.sendto(p.fd, &buf[..n], Some(from)) {
+                    eprintln!("echo_server: cannot echo {n} bytes to {from}: {e:?}");
+                }
+            }
+        }
+    }
+    print_stats();
+    ExitCode::SUCCESS
+}
+
+fn usage(msg: &str) -> ExitCode {
+    if !msg.is_empty() {
+        eprintln!("echo_server: {msg}");
+    }
+    eprintln!("usage: echo_server [--eth-if TAP] [--exit-after SECONDS]");
+    ExitCode::from(if msg.is_empty() { 0 } else { 2 })
+}
