@@ -1,0 +1,23 @@
+//! The instance: a `static Stack` whose initializer holds the hidden pools, interface and
+//! clock statics, so they are reachable only through the instance.
+
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+
+use crate::analyze::Model;
+
+/// `#vis static NET: Stack = { <pools> <ifaces> <clock> Stack::new(..) };`
+pub fn generate(model: &Model, pools: &TokenStream2, ifaces: &TokenStream2) -> TokenStream2 {
+    let (attrs, vis, name) = (&model.attrs, &model.vis, &model.name);
+    let (clock, clock_ty, clock_expr) = (&model.clock, &model.clock_ty, &model.clock_expr);
+    let (pools_name, ifaces_name) = (&model.pools, &model.ifaces_static);
+    quote! {
+        #(#attrs)*
+        #vis static #name: ::net_core::Stack = {
+            #pools
+            #ifaces
+            static #clock: #clock_ty = #clock_expr;
+            ::net_core::Stack::new(&#pools_name, &#ifaces_name, &#clock)
+        };
+    }
+}

@@ -1,0 +1,9 @@
+net_macros::net_stack! {
+    static NET: Network;
+    clock: ::net_core::StdClock::new(),
+    interfaces: {
+        eth0: Ethernet(LinkEnd) = LinkEnd::new([2, 0, 0, 0, 0, 1], 1),
+    },
+}
+
+fn main() {}

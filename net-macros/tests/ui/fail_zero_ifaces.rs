@@ -1,0 +1,7 @@
+net_macros::net_stack! {
+    static NET: Stack;
+    clock: ::net_core::StdClock::new(),
+    interfaces: {},
+}
+
+fn main() {}
