@@ -25,6 +25,8 @@ pub mod l2;
 #[path = "lib/mod.rs"]
 pub mod lib;
 pub mod net_if;
+#[cfg(feature = "std")]
+mod notify;
 
 pub use drivers::{Driver, LinkAddr, RxPath};
 #[cfg(feature = "std")]

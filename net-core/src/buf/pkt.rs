@@ -40,11 +40,19 @@ impl<'p> NetPkt<'p> {
         }
         let total = len.checked_add(headroom).ok_or(PktError::NoBuffers)?;
         let blocks = total.div_ceil(size).max(1);
-        let slot = side.alloc_slot(count).ok_or(PktError::NoDescriptor)?;
-        let Some(mut chain) = Chain::alloc(side.bufs, blocks, count) else {
-            side.free_slot(slot);
-            return Err(PktError::NoBuffers);
-        };
+        // Descriptor and blocks under one critical section (the two inner ones nest, which
+        // costs next to nothing): allocation is on every packet's path.
+        let (slot, chain) = critical_section::with(|_| {
+            let slot = side.alloc_slot(count).ok_or(PktError::NoDescriptor)?;
+            match Chain::alloc(side.bufs, blocks, count) {
+                Some(chain) => Ok((slot, chain)),
+                None => {
+                    side.free_slot(slot);
+                    Err(PktError::NoBuffers)
+                }
+            }
+        })?;
+        let mut chain = chain;
         if let Some(mut first) = chain.first_mut() {
             first.set(headroom, 0);
         }
@@ -362,9 +370,14 @@ impl<'p> NetPkt<'p> {
 
 impl Drop for NetPkt<'_> {
     fn drop(&mut self) {
-        // The chain frees its blocks when it is dropped right after this.
+        // Descriptor and blocks go back under one critical section (the inner ones nest).
+        // Without a slot (parked by `into_raw`) the chain is empty and frees nothing.
         if let Some(slot) = self.slot.take() {
-            self.side.free_slot(slot);
+            let chain = core::mem::replace(&mut self.chain, Chain::empty(self.side.bufs));
+            critical_section::with(|_| {
+                self.side.free_slot(slot);
+                drop(chain);
+            });
         }
     }
 }

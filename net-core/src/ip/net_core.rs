@@ -387,9 +387,12 @@ impl Stack {
         let mut n = 0;
         loop {
             let mut did = false;
-            if let Some((_, id)) = self.rx_queues.pop_highest()
-                && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
-            {
+            // Pop and take back under one critical section (the inner ones nest).
+            let next = critical_section::with(|_| {
+                let (_, id) = self.rx_queues.pop_highest()?;
+                NetPkt::from_raw(self.pools(), id)
+            });
+            if let Some(pkt) = next {
                 self.process_rx(pkt);
                 did = true;
             }

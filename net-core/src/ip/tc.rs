@@ -333,61 +333,32 @@ pub type TxQueues =
 
 #[cfg(feature = "std")]
 mod waker {
-    //! A generation counter with a condition variable. Waiters never enter a critical
-    //! section while holding the lock, and pushers take it only after leaving theirs, so
-    //! it cannot deadlock with `critical-section`'s global lock.
+    //! A generation counter with a condition variable ([`crate::notify::Notify`]): a push
+    //! with no worker waiting costs two atomic operations, no lock and no system call.
 
-    use std::sync::{Condvar, Mutex, PoisonError};
     use std::time::{Duration, Instant};
 
-    pub(super) struct Waker {
-        generation: Mutex<u64>,
-        cv: Condvar,
-    }
+    use crate::notify::Notify;
+
+    pub(super) struct Waker(Notify);
 
     impl Waker {
         pub(super) const fn new() -> Self {
-            Self {
-                generation: Mutex::new(0),
-                cv: Condvar::new(),
-            }
+            Self(Notify::new())
         }
 
         pub(super) fn generation(&self) -> u64 {
-            *self
-                .generation
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
+            self.0.generation()
         }
 
+        #[inline]
         pub(super) fn wake(&self) {
-            let mut g = self
-                .generation
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            *g = g.wrapping_add(1);
-            drop(g);
-            self.cv.notify_all();
+            self.0.notify();
         }
 
         /// Waits until the generation differs from `seen` (`true`) or the timeout passes.
         pub(super) fn wait(&self, seen: u64, start: Instant, timeout: Duration) -> bool {
-            let mut g = self
-                .generation
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            while *g == seen {
-                let left = match timeout.checked_sub(start.elapsed()) {
-                    Some(d) if !d.is_zero() => d,
-                    _ => return false,
-                };
-                g = self
-                    .cv
-                    .wait_timeout(g, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-            }
-            true
+            self.0.wait(seen, start.checked_add(timeout))
         }
     }
 }

@@ -170,18 +170,18 @@ pub(crate) fn output(
         Some(s) if !s.is_unspecified() => s,
         _ => chosen_src,
     };
+    // The interface's TTL and MTU, read in one critical section.
+    let (if_ttl, mtu) = stack.iface(index).map_or((None, 0), |i| {
+        i.with(|s| (s.ipv4.as_ref().map(|v| v.ttl), s.mtu))
+    });
     let ttl = if dst.is_multicast() {
         crate::config::CONFIG_NET_INITIAL_MCAST_TTL as u8
     } else {
-        stack
-            .iface(index)
-            .and_then(|i| i.with(|s| s.ipv4.as_ref().map(|v| v.ttl)))
-            .unwrap_or(64)
+        if_ttl.unwrap_or(64)
     };
     let payload_len = pkt.len();
     let total = HEADER_LEN + payload_len;
     let total16 = u16::try_from(total).map_err(|_| Errno::EMSGSIZE)?;
-    let mtu = stack.iface(index).map_or(0, |i| i.mtu());
     if total > usize::from(mtu) {
         return Err(Errno::EMSGSIZE);
     }

@@ -56,13 +56,15 @@ pub(crate) fn recv(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdic
             }
         }
     };
-    let my_mac = stack
-        .iface(iface)
-        .and_then(|i| i.link_addr().mac())
-        .map(EthernetAddress);
-    let promisc = stack
-        .iface(iface)
-        .is_some_and(|i| i.with(|s| s.flags.contains(crate::net_if::IfFlags::PROMISC)));
+    // Our MAC and the PROMISC flag, read in one critical section.
+    let (my_mac, promisc) = stack.iface(iface).map_or((None, false), |i| {
+        i.with(|s| {
+            (
+                s.link_addr.mac().map(EthernetAddress),
+                s.flags.contains(crate::net_if::IfFlags::PROMISC),
+            )
+        })
+    });
     if Some(dst) != my_mac && !dst.is_broadcast() && !dst.is_multicast() && !promisc {
         // Another station's unicast (a bridge or hub delivered it): not an error.
         return Verdict::Drop;

@@ -195,38 +195,22 @@ impl ConnTable {
     }
 }
 
-/// Wakes `std` waiters when a socket gets data.
+/// Wakes `std` waiters when a socket gets data (no lock or system call when nobody waits).
 #[cfg(feature = "std")]
 mod waiters {
-    use std::sync::{Condvar, Mutex};
-    static GENERATION: Mutex<u64> = Mutex::new(0);
-    static CHANGED: Condvar = Condvar::new();
+    static CHANGED: crate::notify::Notify = crate::notify::Notify::new();
 
     pub(crate) fn generation() -> u64 {
-        *GENERATION.lock().unwrap_or_else(|e| e.into_inner())
+        CHANGED.generation()
     }
 
     pub(crate) fn notify() {
-        let mut g = GENERATION.lock().unwrap_or_else(|e| e.into_inner());
-        *g = g.wrapping_add(1);
-        CHANGED.notify_all();
+        CHANGED.notify();
     }
 
     /// Waits until the generation moves past `seen` or `deadline` passes.
     pub(crate) fn wait(seen: u64, deadline: Option<std::time::Instant>) {
-        let g = GENERATION.lock().unwrap_or_else(|e| e.into_inner());
-        if *g != seen {
-            return;
-        }
-        match deadline {
-            Some(d) => {
-                let left = d.saturating_duration_since(std::time::Instant::now());
-                drop(CHANGED.wait_timeout(g, left));
-            }
-            None => {
-                drop(CHANGED.wait(g));
-            }
-        }
+        CHANGED.wait(seen, deadline);
     }
 }
 
@@ -409,9 +393,12 @@ impl Stack {
 
     /// `sendto()`: one datagram to `to` (or to the connected peer when `None`).
     pub fn sendto(&self, fd: Fd, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
-        let local = self.ensure_bound(fd)?;
-        let (remote, family, prio, ty) =
-            self.conn(fd, |c| Ok((c.remote, c.family, c.priority, c.ty)))?;
+        let (local, remote, family, prio, ty) =
+            self.conn(fd, |c| Ok((c.local, c.remote, c.family, c.priority, c.ty)))?;
+        let local = match local {
+            Some(l) => l,
+            None => self.ensure_bound(fd)?,
+        };
         let dst = to.or(remote).ok_or(Errno::EDESTADDRREQ)?;
         if family_of(&dst) != family {
             return Err(Errno::EAFNOSUPPORT);
@@ -444,20 +431,21 @@ impl Stack {
 
     /// `recvfrom()`: the next datagram (truncated to `buf`, as UDP does) and its sender.
     pub fn recvfrom(&self, fd: Fd, buf: &mut [u8]) -> Result<(usize, SocketAddr), Errno> {
+        // The deadline starts when the queue is first found empty, so a datagram that is
+        // already there costs one critical section and no clock read.
         #[cfg(feature = "std")]
-        let deadline = self
-            .conn(fd, |c| {
-                Ok(if c.nonblocking {
-                    Some(0)
-                } else {
-                    c.rcvtimeo_ms
-                })
-            })?
-            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
+        let mut deadline: Option<Option<std::time::Instant>> = None;
         loop {
             #[cfg(feature = "std")]
             let seen = waiters::generation();
-            let next = self.conn(fd, |c| Ok(c.rxq.pop_front()))?;
+            let (next, timeout_ms) = self.conn(fd, |c| {
+                let timeout = if c.nonblocking {
+                    Some(0)
+                } else {
+                    c.rcvtimeo_ms
+                };
+                Ok((c.rxq.pop_front(), timeout))
+            })?;
             if let Some((id, from)) = next {
                 if let Some(pkt) = NetPkt::from_raw(self.pools(), id) {
                     let n = pkt.copy_out(0, buf);
@@ -467,13 +455,21 @@ impl Stack {
             }
             #[cfg(feature = "std")]
             {
+                let deadline = *deadline.get_or_insert_with(|| {
+                    timeout_ms.map(|ms| {
+                        std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms))
+                    })
+                });
                 if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                     return Err(Errno::EAGAIN);
                 }
                 waiters::wait(seen, deadline);
             }
             #[cfg(not(feature = "std"))]
-            return Err(Errno::EAGAIN);
+            {
+                let _ = timeout_ms;
+                return Err(Errno::EAGAIN);
+            }
         }
     }
 
