@@ -35,6 +35,12 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv4Inf
         icmp_stat!(stack, iface, drop);
         return Verdict::Drop;
     }
+    stack.deliver_raw(
+        crate::lib::sockets::AddrFamily::Inet,
+        1,
+        core::net::IpAddr::V4(ip.src),
+        &pkt,
+    );
     icmp_stat!(stack, iface, recv);
     match msg {
         Message::EchoRequest if code == 0 => {

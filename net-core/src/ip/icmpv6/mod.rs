@@ -58,6 +58,12 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv6Inf
         icmp_stat!(stack, iface, icmp.drop);
         return Verdict::Drop;
     }
+    stack.deliver_raw(
+        crate::lib::sockets::AddrFamily::Inet6,
+        58,
+        core::net::IpAddr::V6(ip.src),
+        &pkt,
+    );
     let mut head = [0u8; 4];
     pkt.copy_out(0, &mut head);
     let msg = Icmpv6Message::from(head[0]);

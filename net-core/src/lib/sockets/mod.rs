@@ -140,6 +140,8 @@ pub const EPHEMERAL_FIRST: u16 = 49152;
 pub(crate) struct Conn {
     pub(crate) family: AddrFamily,
     pub(crate) ty: SockType,
+    /// IP protocol number of a raw socket (0 for datagram sockets).
+    pub(crate) proto: u8,
     pub(crate) local: Option<SocketAddr>,
     pub(crate) remote: Option<SocketAddr>,
     pub(crate) rxq: Deque<(PktId, SocketAddr), RX_QUEUE_LEN>,
@@ -241,6 +243,13 @@ impl Stack {
     /// `socket()`: a new socket. `EAFNOSUPPORT`/`EPROTONOSUPPORT` when the family or
     /// protocol is not configured; `ENFILE` when all `NET_MAX_CONTEXTS` are in use.
     pub fn socket(&self, family: AddrFamily, ty: SockType) -> Result<Fd, Errno> {
+        self.socket_proto(family, ty, 0)
+    }
+
+    /// `socket()` with a protocol: raw sockets (`SockType::Raw`) take an IP protocol
+    /// number and receive a copy of every message of it, ICMP (1) and ICMPv6 (58) here
+    /// (so an application can send and receive echo requests, as `ping` does).
+    pub fn socket_proto(&self, family: AddrFamily, ty: SockType, proto: u8) -> Result<Fd, Errno> {
         match family {
             AddrFamily::Inet if !crate::config::CONFIG_NET_IPV4 => return Err(Errno::EAFNOSUPPORT),
             AddrFamily::Inet6 if !crate::config::CONFIG_NET_IPV6 => {
@@ -248,10 +257,12 @@ impl Stack {
             }
             _ => {}
         }
-        match ty {
-            SockType::Dgram if crate::config::CONFIG_NET_UDP => {}
+        match (ty, family, proto) {
+            (SockType::Dgram, _, 0 | 17) if crate::config::CONFIG_NET_UDP => {}
+            (SockType::Raw, AddrFamily::Inet, 1) | (SockType::Raw, AddrFamily::Inet6, 58) => {}
             _ => return Err(Errno::EPROTONOSUPPORT),
         }
+        let proto = if ty == SockType::Raw { proto } else { 0 };
         self.conns.with(|t| {
             let (i, slot) = t
                 .iter_mut()
@@ -261,6 +272,7 @@ impl Stack {
             *slot = Some(Conn {
                 family,
                 ty,
+                proto,
                 local: None,
                 remote: None,
                 rxq: Deque::new(),
@@ -395,6 +407,9 @@ impl Stack {
     pub fn sendto(&self, fd: Fd, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
         let (local, remote, family, prio, ty) =
             self.conn(fd, |c| Ok((c.local, c.remote, c.family, c.priority, c.ty)))?;
+        if ty == SockType::Raw {
+            return self.send_raw(fd, data, to.or(remote), prio);
+        }
         let local = match local {
             Some(l) => l,
             None => self.ensure_bound(fd)?,
@@ -511,7 +526,7 @@ impl Stack {
                             if !c.rxq.is_empty() {
                                 r |= POLLIN;
                             }
-                            if c.ty == SockType::Dgram {
+                            if matches!(c.ty, SockType::Dgram | SockType::Raw) {
                                 r |= POLLOUT;
                             }
                             r & p.events
@@ -535,6 +550,105 @@ impl Stack {
             }
             #[cfg(not(feature = "std"))]
             return Ok(0);
+        }
+    }
+
+    /// A raw socket's message: `data` is the ICMP message, the IP header is added. For
+    /// ICMPv6 the checksum is filled in (as Linux does for raw ICMPv6 sockets); for ICMPv4
+    /// the application computes it.
+    fn send_raw(
+        &self,
+        fd: Fd,
+        data: &[u8],
+        to: Option<SocketAddr>,
+        prio: u8,
+    ) -> Result<usize, Errno> {
+        let (proto, local) = self.conn(fd, |c| Ok((c.proto, c.local)))?;
+        let dst = to.ok_or(Errno::EDESTADDRREQ)?;
+        if data.len() < 4 {
+            return Err(Errno::EINVAL);
+        }
+        let mut pkt = self.alloc_tx(data.len()).map_err(|_| Errno::ENOBUFS)?;
+        pkt.append(data).map_err(|_| Errno::ENOBUFS)?;
+        pkt.meta_mut().priority = prio;
+        let src_hint = local.map(|l| l.ip()).filter(|ip| !ip.is_unspecified());
+        let proto_enum = crate::ip::checksum::IpProtocol::from(proto);
+        match dst.ip() {
+            #[cfg(CONFIG_NET_IPV4)]
+            IpAddr::V4(d) => {
+                let src = match src_hint {
+                    Some(IpAddr::V4(s)) => Some(s),
+                    _ => None,
+                };
+                crate::ip::ipv4::output(self, None, src, d, proto_enum, pkt)?;
+            }
+            #[cfg(CONFIG_NET_IPV6)]
+            IpAddr::V6(d) => {
+                let (iface, chosen) =
+                    crate::ip::ipv6::route(self, None, d).ok_or(Errno::ENETUNREACH)?;
+                let src = match src_hint {
+                    Some(IpAddr::V6(s)) => s,
+                    _ => chosen,
+                };
+                let len = pkt.len();
+                let len32 = u32::try_from(len).map_err(|_| Errno::EMSGSIZE)?;
+                pkt.write_at(2, &[0, 0]).map_err(|_| Errno::EINVAL)?;
+                let pseudo = crate::ip::checksum::pseudo_header_v6(&src, &d, proto_enum, len32);
+                let sum = !crate::ip::checksum::combine(&[
+                    pseudo,
+                    crate::ip::net_core::pkt_sum(&pkt, 0, len),
+                ]);
+                pkt.write_at(2, &sum.to_be_bytes())
+                    .map_err(|_| Errno::EINVAL)?;
+                crate::ip::ipv6::output(self, Some(iface), Some(src), d, proto_enum, pkt)?;
+            }
+            #[allow(unreachable_patterns)]
+            _ => return Err(Errno::EAFNOSUPPORT),
+        }
+        Ok(data.len())
+    }
+
+    /// Gives every raw socket of `proto` in `family` a copy of a received message (the
+    /// part of `pkt` after the IP header) from `src`. Copies come from the RX pool; a copy
+    /// that does not fit is dropped, and the original goes on to the stack as usual.
+    pub(crate) fn deliver_raw(&self, family: AddrFamily, proto: u8, src: IpAddr, pkt: &NetPkt<'_>) {
+        let wanted = self.conns.with(|t| {
+            t.iter()
+                .flatten()
+                .any(|c| c.ty == SockType::Raw && c.family == family && c.proto == proto)
+        });
+        if !wanted {
+            return;
+        }
+        let n = self.conns.with(|t| t.len());
+        for i in 0..n {
+            let matches = self.conns.with(|t| {
+                t.get(i).and_then(Option::as_ref).is_some_and(|c| {
+                    c.ty == SockType::Raw && c.family == family && c.proto == proto
+                })
+            });
+            if !matches {
+                continue;
+            }
+            let Ok(mut copy) = self.pools().alloc_rx(pkt.len(), 0) else {
+                return;
+            };
+            if pkt.chunks().any(|c| copy.append(c).is_err()) {
+                continue;
+            }
+            let id = copy.into_raw();
+            let queued = self
+                .conns
+                .with(|t| match t.get_mut(i).and_then(Option::as_mut) {
+                    Some(c) => c.rxq.push_back((id, SocketAddr::new(src, 0))).is_ok(),
+                    None => false,
+                });
+            if queued {
+                #[cfg(feature = "std")]
+                waiters::notify();
+            } else {
+                drop(NetPkt::from_raw(self.pools(), id));
+            }
         }
     }
 
