@@ -282,7 +282,13 @@ impl Stack {
     /// Like [`Stack::start`], but without the static addresses of `NET_CONFIG_SETTINGS`
     /// (for tests and applications that configure addresses themselves).
     pub fn start_bare(&'static self) -> Result<(), IfError> {
-        if self.started.swap(true, Ordering::AcqRel) {
+        // A critical section rather than `swap`: Cortex-M0 has no compare-and-swap.
+        let already = critical_section::with(|_| {
+            let was = self.started.load(Ordering::Acquire);
+            self.started.store(true, Ordering::Release);
+            was
+        });
+        if already {
             return Ok(());
         }
         for (i, iface) in self.ifaces.iter().enumerate() {

@@ -6,7 +6,9 @@ pub mod dummy;
 pub mod ethernet;
 
 use crate::buf::NetPkt;
-use crate::ip::net_core::{L2Kind, Stack};
+#[cfg(CONFIG_NET_L2_ETHERNET)]
+use crate::ip::net_core::L2Kind;
+use crate::ip::net_core::Stack;
 
 /// The priority of a received frame: the 802.1Q PCP of a VLAN-tagged Ethernet frame,
 /// else `NET_RX_DEFAULT_PRIORITY`. Decides the RX traffic class.

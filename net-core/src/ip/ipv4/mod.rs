@@ -214,6 +214,7 @@ pub(crate) fn output(
 }
 
 /// The destination address of the IPv4 packet at the front of `pkt`.
+#[cfg(CONFIG_NET_L2_ETHERNET)]
 pub(crate) fn peek_dst(pkt: &NetPkt<'_>) -> Option<Ipv4Addr> {
     let mut scratch = [0u8; HEADER_LEN];
     let hdr = pkt.linearize(HEADER_LEN, &mut scratch).ok()?;

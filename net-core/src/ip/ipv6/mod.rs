@@ -248,6 +248,7 @@ pub(crate) fn output_raw(
 }
 
 /// The destination of the IPv6 packet at the front of `pkt`.
+#[cfg(CONFIG_NET_L2_ETHERNET)]
 pub(crate) fn peek_dst(pkt: &NetPkt<'_>) -> Option<Ipv6Addr> {
     let mut scratch = [0u8; HEADER_LEN];
     let hdr = pkt.linearize(HEADER_LEN, &mut scratch).ok()?;

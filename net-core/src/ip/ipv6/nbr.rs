@@ -113,6 +113,7 @@ fn free_slot(entries: &mut [Option<Entry>; SIZE]) -> Option<usize> {
 
 /// TX to unicast `dst`: to the neighbor's MAC (next hop: `dst` or the router), or parked
 /// while a solicitation goes out.
+#[cfg(CONFIG_NET_L2_ETHERNET)]
 pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst: Ipv6Addr) {
     use crate::l2::ethernet::wire::{EtherType, EthernetAddress};
     let Some(i) = stack.iface(iface) else { return };
@@ -203,7 +204,6 @@ pub(crate) fn learn(
     router: Option<bool>,
     create: bool,
 ) {
-    use crate::l2::ethernet::wire::{EtherType, EthernetAddress};
     if ip.is_unspecified() || ip.is_multicast() {
         return;
     }
@@ -257,13 +257,16 @@ pub(crate) fn learn(
     }
     for id in flush {
         if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+            #[cfg(CONFIG_NET_L2_ETHERNET)]
             crate::l2::ethernet::emit_and_send(
                 stack,
                 iface,
                 p,
-                EthernetAddress(mac),
-                EtherType::Ipv6,
+                crate::l2::ethernet::wire::EthernetAddress(mac),
+                crate::l2::ethernet::wire::EtherType::Ipv6,
             );
+            #[cfg(not(CONFIG_NET_L2_ETHERNET))]
+            drop(p);
         }
     }
 }
