@@ -153,6 +153,11 @@ fn udp_echo_over_ipv4() {
         assert!(A.stats.udp.snapshot().recv >= 3);
         assert!(B.stats.udp.snapshot().recv >= 3);
     }
+    // Processing time per direction, when configured.
+    #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+    assert!(A.stats.rx_time.snapshot().count >= 3);
+    #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+    assert!(A.stats.tx_time.snapshot().count >= 3);
 }
 
 #[cfg(all(CONFIG_NET_IPV6, CONFIG_NET_UDP, CONFIG_NET_L2_ETHERNET))]

@@ -22,6 +22,13 @@ use crate::net_if::{IfError, IfFlags, OperState};
 pub trait Clock: Sync {
     /// The current time in milliseconds. Must not go backwards.
     fn now_ms(&self) -> u64;
+
+    /// The current time in microseconds, for the processing-time statistics
+    /// (`NET_PKT_RXTIME_STATS`/`TXTIME_STATS`). Clocks without a finer source keep the
+    /// default.
+    fn now_us(&self) -> u64 {
+        self.now_ms().saturating_mul(1000)
+    }
 }
 
 /// The host clock (`std`).
@@ -53,6 +60,11 @@ impl Clock for StdClock {
     fn now_ms(&self) -> u64 {
         let start = self.start.get_or_init(std::time::Instant::now);
         u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn now_us(&self) -> u64 {
+        let start = self.start.get_or_init(std::time::Instant::now);
+        u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 }
 
@@ -459,9 +471,7 @@ impl Stack {
         };
         #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
         {
-            let spent = (self.now_ms() as u32)
-                .wrapping_sub(start)
-                .wrapping_mul(1000);
+            let spent = (self.clock.now_us() as u32).wrapping_sub(start);
             crate::stat_add!(self.stats_for(index), rx_time.sum_us, spent);
             crate::stat_inc!(self.stats_for(index), rx_time.count);
         }
@@ -516,19 +526,34 @@ impl Stack {
         let Some(iface) = self.iface(index) else {
             return;
         };
+        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+        let start = pkt.meta().timestamp;
         match iface.l2 {
             #[cfg(CONFIG_NET_L2_ETHERNET)]
             L2Kind::Ethernet => crate::l2::ethernet::send(self, index, pkt),
             L2Kind::Dummy => crate::l2::dummy::send(self, index, pkt),
         }
+        // From allocation to the driver (a packet parked for address resolution is
+        // counted when it is parked).
+        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+        {
+            let spent = (self.clock.now_us() as u32).wrapping_sub(start);
+            crate::stat_add!(self.stats_for(index), tx_time.sum_us, spent);
+            crate::stat_inc!(self.stats_for(index), tx_time.count);
+        }
     }
 
     /// Allocates a TX packet for `len` bytes of payload behind all headers.
     pub(crate) fn alloc_tx(&self, len: usize) -> Result<NetPkt<'static>, PktError> {
-        let r = self.pools().alloc_tx(len, TX_HEADROOM);
+        #[allow(unused_mut)]
+        let mut r = self.pools().alloc_tx(len, TX_HEADROOM);
         #[cfg(CONFIG_NET_STATISTICS)]
         if r.is_err() {
             self.stats.processing_error.inc();
+        }
+        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+        if let Ok(p) = r.as_mut() {
+            p.meta_mut().timestamp = self.clock.now_us() as u32;
         }
         r
     }
@@ -601,7 +626,7 @@ impl RxPath for Stack {
                 m.priority = crate::config::CONFIG_NET_RX_DEFAULT_PRIORITY as u8;
                 #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
                 {
-                    m.timestamp = self.now_ms() as u32;
+                    m.timestamp = self.clock.now_us() as u32;
                 }
                 Some(pkt)
             }
