@@ -182,6 +182,9 @@ impl Iface {
 /// the largest IP header the stack emits plus the largest transport header.
 pub const TX_HEADROOM: usize = 18 + 40 + 20;
 
+/// Packets [`Stack::poll`] may process between two looks at the clock.
+pub const TIMER_CHECK_EVERY: u32 = 32;
+
 /// How long (ms) between two runs of the periodic work (ARP/ND timers, expiry).
 pub const TIMER_TICK_MS: u64 = 100;
 
@@ -208,6 +211,7 @@ pub struct Stack {
     #[cfg_attr(not(CONFIG_NET_IPV4), allow(dead_code))]
     pub(crate) ipv4_ident: AtomicU16,
     pub(crate) last_tick: Mutex<core::cell::Cell<u64>>,
+    since_timer_check: core::sync::atomic::AtomicU32,
 }
 
 impl Stack {
@@ -235,6 +239,7 @@ impl Stack {
             started: AtomicBool::new(false),
             ipv4_ident: AtomicU16::new(1),
             last_tick: Mutex::new(core::cell::Cell::new(0)),
+            since_timer_check: core::sync::atomic::AtomicU32::new(0),
         }
     }
 
@@ -426,7 +431,18 @@ impl Stack {
             }
             n += 1;
         }
-        self.run_timers();
+        // Reading the clock costs as much as a small packet: under load, look at the
+        // timers every TIMER_CHECK_EVERY packets; when idle, every call.
+        let since = self
+            .since_timer_check
+            .load(Ordering::Relaxed)
+            .saturating_add(n as u32);
+        if n == 0 || since >= TIMER_CHECK_EVERY {
+            self.since_timer_check.store(0, Ordering::Relaxed);
+            self.run_timers();
+        } else {
+            self.since_timer_check.store(since, Ordering::Relaxed);
+        }
         n
     }
 
