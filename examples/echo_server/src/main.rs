@@ -18,18 +18,24 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use net_core::buf::ConfiguredPools;
 use net_core::drivers::ethernet::native_tap::NativeTap;
-use net_core::{AddrFamily, Fd, Iface, L2Kind, PollFd, SockType, Stack, StdClock};
+use net_core::{AddrFamily, Fd, PollFd, SockType};
 
 /// The port of Zephyr's echo sample.
 const PORT: u16 = 4242;
 
-static CLOCK: StdClock = StdClock::new();
-static POOLS: ConfiguredPools = ConfiguredPools::new();
-static TAP: NativeTap = NativeTap::new([0x00, 0x00, 0x5e, 0x00, 0x53, 0x01]);
-static IFACES: [Iface; 1] = [Iface::new("eth0", &TAP, L2Kind::Ethernet, 0)];
-static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK);
+net_macros::net_stack! {
+    /// The stack: pools, queues, tables and interfaces sized by the resolved configuration.
+    static NET: Stack;
+    clock: ::net_core::StdClock::new(),
+    interfaces: {
+        /// The TAP device of native_sim (Zephyr's eth_native_tap).
+        eth0: Ethernet(NativeTap) = NativeTap::new([0x00, 0x00, 0x5e, 0x00, 0x53, 0x01]),
+    },
+}
+
+/// The TAP driver.
+static TAP: &NativeTap = &NET_ETH0;
 static QUIT: AtomicBool = AtomicBool::new(false);
 
 fn print_stats() {
@@ -77,10 +83,10 @@ fn main() -> ExitCode {
         eprintln!("echo_server: cannot start the stack: {e:?}");
         return ExitCode::from(1);
     }
-    if !IFACES[0].is_up() {
+    if !NET.ifaces()[0].is_up() {
         eprintln!(
             "echo_server: {} did not come up (is the TAP {} there?)",
-            IFACES[0].name,
+            NET.ifaces()[0].name,
             TAP.interface_name()
         );
         return ExitCode::from(1);
