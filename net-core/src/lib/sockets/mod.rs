@@ -134,6 +134,51 @@ pub const POLLNVAL: u16 = 0x0020;
 /// Received datagrams a socket can hold: never more than there are RX packets.
 pub const RX_QUEUE_LEN: usize = crate::config::CONFIG_NET_PKT_RX_COUNT;
 
+/// Bytes of the sender record put in front of a queued datagram (in the headroom the
+/// pulled IP and UDP headers left): family, port and address.
+pub const SENDER_RECORD_LEN: usize = 20;
+
+fn encode_sender(from: &SocketAddr) -> [u8; SENDER_RECORD_LEN] {
+    let mut r = [0u8; SENDER_RECORD_LEN];
+    r[2..4].copy_from_slice(&from.port().to_be_bytes());
+    match from.ip() {
+        IpAddr::V4(a) => {
+            r[0] = 4;
+            r[4..8].copy_from_slice(&a.octets());
+        }
+        IpAddr::V6(a) => {
+            r[0] = 6;
+            r[4..20].copy_from_slice(&a.octets());
+        }
+    }
+    r
+}
+
+fn decode_sender(r: &[u8; SENDER_RECORD_LEN]) -> SocketAddr {
+    let port = u16::from_be_bytes([r[2], r[3]]);
+    if r[0] == 4 {
+        SocketAddr::new(
+            IpAddr::V4(core::net::Ipv4Addr::new(r[4], r[5], r[6], r[7])),
+            port,
+        )
+    } else {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&r[4..20]);
+        SocketAddr::new(IpAddr::V6(core::net::Ipv6Addr::from(a)), port)
+    }
+}
+
+/// Puts the sender record in front of a datagram's payload.
+fn push_sender(pkt: &mut NetPkt<'_>, from: &SocketAddr) -> bool {
+    match pkt.push_header(SENDER_RECORD_LEN) {
+        Ok(h) => {
+            h.copy_from_slice(&encode_sender(from));
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// The first port handed out automatically (IANA dynamic range).
 pub const EPHEMERAL_FIRST: u16 = 49152;
 
@@ -144,7 +189,9 @@ pub(crate) struct Conn {
     pub(crate) proto: u8,
     pub(crate) local: Option<SocketAddr>,
     pub(crate) remote: Option<SocketAddr>,
-    pub(crate) rxq: Deque<(PktId, SocketAddr), RX_QUEUE_LEN>,
+    /// Received datagrams; each packet starts with its [`SENDER_RECORD_LEN`]-byte sender
+    /// record, so the queue itself holds only 2-byte packet ids.
+    pub(crate) rxq: Deque<PktId, RX_QUEUE_LEN>,
     pub(crate) priority: u8,
     pub(crate) rcvtimeo_ms: Option<u32>,
     pub(crate) reuseaddr: bool,
@@ -461,10 +508,12 @@ impl Stack {
                 };
                 Ok((c.rxq.pop_front(), timeout))
             })?;
-            if let Some((id, from)) = next {
+            if let Some(id) = next {
                 if let Some(pkt) = NetPkt::from_raw(self.pools(), id) {
-                    let n = pkt.copy_out(0, buf);
-                    return Ok((n, from));
+                    let mut record = [0u8; SENDER_RECORD_LEN];
+                    pkt.copy_out(0, &mut record);
+                    let n = pkt.copy_out(SENDER_RECORD_LEN, buf);
+                    return Ok((n, decode_sender(&record)));
                 }
                 continue;
             }
@@ -499,7 +548,7 @@ impl Stack {
             .conns
             .with(|t| t.get_mut(usize::from(fd.0)).and_then(Option::take))
             .ok_or(Errno::EBADF)?;
-        for (id, _) in conn.rxq {
+        for id in conn.rxq {
             drop(NetPkt::from_raw(self.pools(), id));
         }
         Ok(())
@@ -630,17 +679,19 @@ impl Stack {
             if !matches {
                 continue;
             }
-            let Ok(mut copy) = self.pools().alloc_rx(pkt.len(), 0) else {
+            let Ok(mut copy) = self.pools().alloc_rx(pkt.len(), SENDER_RECORD_LEN) else {
                 return;
             };
-            if pkt.chunks().any(|c| copy.append(c).is_err()) {
+            if pkt.chunks().any(|c| copy.append(c).is_err())
+                || !push_sender(&mut copy, &SocketAddr::new(src, 0))
+            {
                 continue;
             }
             let id = copy.into_raw();
             let queued = self
                 .conns
                 .with(|t| match t.get_mut(i).and_then(Option::as_mut) {
-                    Some(c) => c.rxq.push_back((id, SocketAddr::new(src, 0))).is_ok(),
+                    Some(c) => c.rxq.push_back(id).is_ok(),
                     None => false,
                 });
             if queued {
@@ -661,43 +712,47 @@ impl Stack {
         src: SocketAddr,
         pkt: NetPkt<'static>,
     ) -> Result<Option<NetPkt<'static>>, ()> {
-        let id = pkt.into_raw();
-        let outcome = self.conns.with(|t| {
-            let best = t
-                .iter_mut()
-                .flatten()
-                .filter(|c| c.ty == SockType::Dgram && c.family == family_of(&dst))
-                .filter(|c| {
+        // Find the socket first: an unclaimed datagram goes back untouched (ICMP quotes it).
+        let target = self.conns.with(|t| {
+            t.iter()
+                .enumerate()
+                .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+                .filter(|(_, c)| c.ty == SockType::Dgram && c.family == family_of(&dst))
+                .filter(|(_, c)| {
                     c.local.is_some_and(|l| {
                         l.port() == dst.port() && (l.ip().is_unspecified() || l.ip() == dst.ip())
                     })
                 })
-                .filter(|c| c.remote.is_none_or(|r| r == src))
-                .max_by_key(|c| {
+                .filter(|(_, c)| c.remote.is_none_or(|r| r == src))
+                .max_by_key(|(_, c)| {
                     (
                         c.remote.is_some(),
                         c.local.is_some_and(|l| !l.ip().is_unspecified()),
                     )
-                });
-            match best {
-                Some(c) => match c.rxq.push_back((id, src)) {
-                    Ok(()) => 1,
-                    Err(_) => 2,
-                },
-                None => 0,
-            }
+                })
+                .map(|(i, _)| i)
         });
-        match outcome {
-            1 => {
-                #[cfg(feature = "std")]
-                waiters::notify();
-                Ok(None)
-            }
-            2 => {
-                drop(NetPkt::from_raw(self.pools(), id));
-                Err(())
-            }
-            _ => Ok(NetPkt::from_raw(self.pools(), id)),
+        let Some(index) = target else {
+            return Ok(Some(pkt));
+        };
+        let mut pkt = pkt;
+        if !push_sender(&mut pkt, &src) {
+            return Err(());
+        }
+        let id = pkt.into_raw();
+        let queued = self
+            .conns
+            .with(|t| match t.get_mut(index).and_then(Option::as_mut) {
+                Some(c) => c.rxq.push_back(id).is_ok(),
+                None => false,
+            });
+        if queued {
+            #[cfg(feature = "std")]
+            waiters::notify();
+            Ok(None)
+        } else {
+            drop(NetPkt::from_raw(self.pools(), id));
+            Err(())
         }
     }
 }
