@@ -69,6 +69,7 @@ pub mod input;
 pub mod kconfig;
 pub mod output;
 pub mod pyint;
+pub mod ram;
 pub mod resolve;
 
 pub use config::{Loaded, Request};

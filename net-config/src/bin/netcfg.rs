@@ -207,6 +207,12 @@ fn show(mut args: Args) -> ExitCode {
         "values" => output::values(&res),
         "json" => {
             let mut v = output::json(&res, loaded.board.as_ref().map(|b| b.name.as_str()));
+            let target = loaded
+                .board
+                .as_ref()
+                .and_then(|b| b.spec.as_ref())
+                .map_or("host", |s| s.target.as_str());
+            v["ram"] = net_config::ram::json(&res, net_config::ram::pointer_width(target));
             if let Some(base) = &base
                 && let Some(map) = v["symbols"].as_object_mut()
             {

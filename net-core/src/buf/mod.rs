@@ -349,3 +349,17 @@ impl<'p> Pools<'p> {
         }
     }
 }
+
+// Keeps net-config's RAM model (`net_config::ram`) honest on 32-bit targets, where the host
+// tests cannot measure: its formulas, checked at compile time for two sizes.
+#[cfg(target_pointer_width = "32")]
+const _: () = {
+    assert!(core::mem::size_of::<PktSlab<14>>() == 24 * 14 + 2 * 4 + 8);
+    assert!(core::mem::size_of::<PktSlab<1>>() == 24 + 2 * 4 + 8);
+    assert!(
+        core::mem::size_of::<BufPool<36, 128>>() == (36 * 128 + 6 * 36_usize).div_ceil(4) * 4 + 12
+    );
+    assert!(
+        core::mem::size_of::<BufPool<3, 1536>>() == (3 * 1536 + 6 * 3_usize).div_ceil(4) * 4 + 12
+    );
+};
