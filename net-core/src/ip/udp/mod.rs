@@ -68,6 +68,34 @@ fn check(
     Some(Header { src_port, dst_port })
 }
 
+/// Hands a checked datagram to its socket, counting it; a datagram no socket wants gets
+/// `unreachable` (the ICMP error of its IP version).
+#[allow(unused_variables)]
+fn deliver(
+    stack: &Stack,
+    iface: u8,
+    dst: SocketAddr,
+    src: SocketAddr,
+    pkt: NetPkt<'static>,
+    unreachable: impl FnOnce(&NetPkt<'static>),
+) -> Verdict {
+    match stack.deliver_datagram(dst, src, pkt) {
+        Ok(None) => {
+            udp_stat!(stack, iface, recv);
+            Verdict::Ok
+        }
+        Ok(Some(unclaimed)) => {
+            udp_stat!(stack, iface, drop);
+            unreachable(&unclaimed);
+            Verdict::Drop
+        }
+        Err(()) => {
+            udp_stat!(stack, iface, drop);
+            Verdict::Drop
+        }
+    }
+}
+
 /// RX of a datagram over IPv4.
 #[cfg(CONFIG_NET_IPV4)]
 pub(crate) fn input_v4(
@@ -88,27 +116,15 @@ pub(crate) fn input_v4(
     };
     let dst = SocketAddr::new(IpAddr::V4(ip.dst), h.dst_port);
     let src = SocketAddr::new(IpAddr::V4(ip.src), h.src_port);
-    match stack.deliver_datagram(dst, src, pkt) {
-        Ok(None) => {
-            udp_stat!(stack, iface, recv);
-            Verdict::Ok
-        }
-        Ok(Some(unclaimed)) => {
-            udp_stat!(stack, iface, drop);
-            crate::ip::icmpv4::send_unreachable(
-                stack,
-                iface,
-                crate::ip::icmpv4::wire::DstUnreachable::PortUnreachable,
-                ip,
-                &unclaimed,
-            );
-            Verdict::Drop
-        }
-        Err(()) => {
-            udp_stat!(stack, iface, drop);
-            Verdict::Drop
-        }
-    }
+    deliver(stack, iface, dst, src, pkt, |unclaimed| {
+        crate::ip::icmpv4::send_unreachable(
+            stack,
+            iface,
+            crate::ip::icmpv4::wire::DstUnreachable::PortUnreachable,
+            ip,
+            unclaimed,
+        )
+    })
 }
 
 /// RX of a datagram over IPv6.
@@ -131,21 +147,9 @@ pub(crate) fn input_v6(
     };
     let dst = SocketAddr::new(IpAddr::V6(ip.dst), h.dst_port);
     let src = SocketAddr::new(IpAddr::V6(ip.src), h.src_port);
-    match stack.deliver_datagram(dst, src, pkt) {
-        Ok(None) => {
-            udp_stat!(stack, iface, recv);
-            Verdict::Ok
-        }
-        Ok(Some(unclaimed)) => {
-            udp_stat!(stack, iface, drop);
-            crate::ip::icmpv6::send_port_unreachable(stack, iface, ip, &unclaimed);
-            Verdict::Drop
-        }
-        Err(()) => {
-            udp_stat!(stack, iface, drop);
-            Verdict::Drop
-        }
-    }
+    deliver(stack, iface, dst, src, pkt, |unclaimed| {
+        crate::ip::icmpv6::send_port_unreachable(stack, iface, ip, unclaimed)
+    })
 }
 
 /// TX: prepends the UDP header to `pkt` (holding the payload) and sends it from `local`
