@@ -416,3 +416,52 @@ fn ping_over_raw_sockets() {
     );
     B.close(fd).unwrap();
 }
+
+/// The port-unreachable error quotes the datagram's UDP header, so the sender can tell
+/// which of its sockets it concerns (RFC 792/RFC 4443).
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn port_unreachable_quotes_the_udp_header() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 8, 0x0a], 16);
+    instance!(B, B_END, [0x02, 0, 0, 0, 8, 0x0b], 17);
+    connect(&A_END, &B_END);
+    A.start_bare().unwrap();
+    B.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    let icmp = B.socket_proto(AddrFamily::Inet, SockType::Raw, 1).unwrap();
+    B.setsockopt(icmp, SockOpt::NonBlocking(true)).unwrap();
+    let fd = udp_socket(&B, AddrFamily::Inet, 40000);
+    let closed = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 9);
+    let mut msg = None;
+    for _ in 0..3 {
+        B.sendto(fd, b"anyone?", Some(closed)).unwrap();
+        let mut buf = [0u8; 256];
+        if run_until(&A, &B, [&A_END, &B_END], Duration::from_secs(2), || match B
+            .recvfrom(icmp, &mut buf)
+        {
+            Ok((n, _)) if buf[0] == 3 => {
+                msg = Some(buf[..n].to_vec());
+                true
+            }
+            _ => false,
+        }) {
+            break;
+        }
+    }
+    let msg = msg.expect("no ICMP error");
+    assert_eq!(msg[1], 3, "port unreachable");
+    // ICMP header (8), quoted IPv4 header (20), then the UDP header.
+    let udp = &msg[28..36];
+    assert_eq!(
+        u16::from_be_bytes([udp[0], udp[1]]),
+        40000,
+        "source port of the quoted datagram"
+    );
+    assert_eq!(
+        u16::from_be_bytes([udp[2], udp[3]]),
+        9,
+        "destination port of the quoted datagram"
+    );
+}

@@ -146,37 +146,31 @@ pub(crate) fn send_port_unreachable(stack: &Stack, iface: u8, ip: &Ipv6Info, pay
     {
         return;
     }
-    let Some(src) = crate::ip::ipv6::route(stack, Some(iface), ip.src)
-        .map(|(_, s)| s)
-        .filter(|_| true)
-    else {
-        return;
-    };
-    let src = if stack
+    // From the address the datagram was sent to when it is ours, else our best address
+    // towards the sender.
+    let dst_is_ours = stack
         .iface(iface)
-        .is_some_and(|i| i.with(|s| s.ipv6.as_ref().is_some_and(|v| v.is_mine(ip.dst))))
-    {
+        .is_some_and(|i| i.with(|s| s.ipv6.as_ref().is_some_and(|v| v.is_mine(ip.dst))));
+    let src = if dst_is_ours {
         ip.dst
     } else {
-        src
+        match crate::ip::ipv6::route(stack, Some(iface), ip.src) {
+            Some((_, s)) => s,
+            None => return,
+        }
     };
-    // Quote: the IPv6 header, then the upper-layer message (UDP header included).
+    // Quote the IPv6 header, then the datagram from its UDP header on, as much as keeps
+    // the error within the minimum MTU.
     let quote_len = payload
         .len()
-        .min(wire::MAX_ERROR_DATA_LEN.saturating_sub(v6wire::HEADER_LEN + 8));
-    let len = 8 + v6wire::HEADER_LEN + 8 + quote_len;
+        .min(wire::MAX_ERROR_DATA_LEN.saturating_sub(v6wire::HEADER_LEN));
+    let len = 8 + v6wire::HEADER_LEN + quote_len;
     let Ok(mut pkt) = stack.alloc_tx(len) else {
         return;
     };
     let mut head = [0u8; 8];
     head[0] = u8::from(Icmpv6Message::DstUnreachable);
     head[1] = 4; // port unreachable
-    let mut udp = [0u8; 8];
-    let quoted_udp = ip.payload_len.min(8);
-    // The UDP header was pulled from `payload`; rebuild its view from the original header
-    // length is not possible, so quote what is left: the datagram's payload.
-    let _ = quoted_udp;
-    udp.fill(0);
     if pkt.append(&head).is_err() || pkt.append(&ip.header).is_err() {
         return;
     }

@@ -22,6 +22,8 @@ macro_rules! udp_stat {
 struct Header {
     src_port: u16,
     dst_port: u16,
+    /// The header as received: an ICMP error about the datagram quotes it.
+    raw: [u8; HEADER_LEN],
 }
 
 /// Checks length and checksum of the datagram in `pkt` (IP header already pulled) and
@@ -42,6 +44,8 @@ fn check(
     if hdr.len() < HEADER_LEN {
         return None;
     }
+    let mut raw = [0u8; HEADER_LEN];
+    raw.copy_from_slice(hdr);
     let p = UdpPacket::new_unchecked(hdr);
     let (src_port, dst_port, len, sum) = (
         p.src_port(),
@@ -65,7 +69,11 @@ fn check(
         return None;
     }
     pkt.pull_header(HEADER_LEN).ok()?;
-    Some(Header { src_port, dst_port })
+    Some(Header {
+        src_port,
+        dst_port,
+        raw,
+    })
 }
 
 /// Hands a checked datagram to its socket, counting it; a datagram no socket wants gets
@@ -76,6 +84,7 @@ fn deliver(
     iface: u8,
     dst: SocketAddr,
     src: SocketAddr,
+    header: &[u8; HEADER_LEN],
     pkt: NetPkt<'static>,
     unreachable: impl FnOnce(&NetPkt<'static>),
 ) -> Verdict {
@@ -84,9 +93,13 @@ fn deliver(
             udp_stat!(stack, iface, recv);
             Verdict::Ok
         }
-        Ok(Some(unclaimed)) => {
+        Ok(Some(mut unclaimed)) => {
             udp_stat!(stack, iface, drop);
-            unreachable(&unclaimed);
+            // The error quotes the datagram from its UDP header on: put the header back.
+            if let Ok(h) = unclaimed.push_header(HEADER_LEN) {
+                h.copy_from_slice(header);
+                unreachable(&unclaimed);
+            }
             Verdict::Drop
         }
         Err(()) => {
@@ -116,7 +129,7 @@ pub(crate) fn input_v4(
     };
     let dst = SocketAddr::new(IpAddr::V4(ip.dst), h.dst_port);
     let src = SocketAddr::new(IpAddr::V4(ip.src), h.src_port);
-    deliver(stack, iface, dst, src, pkt, |unclaimed| {
+    deliver(stack, iface, dst, src, &h.raw, pkt, |unclaimed| {
         crate::ip::icmpv4::send_unreachable(
             stack,
             iface,
@@ -147,7 +160,7 @@ pub(crate) fn input_v6(
     };
     let dst = SocketAddr::new(IpAddr::V6(ip.dst), h.dst_port);
     let src = SocketAddr::new(IpAddr::V6(ip.src), h.src_port);
-    deliver(stack, iface, dst, src, pkt, |unclaimed| {
+    deliver(stack, iface, dst, src, &h.raw, pkt, |unclaimed| {
         crate::ip::icmpv6::send_port_unreachable(stack, iface, ip, unclaimed)
     })
 }
