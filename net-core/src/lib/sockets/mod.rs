@@ -500,16 +500,21 @@ impl Stack {
         loop {
             #[cfg(feature = "std")]
             let seen = waiters::generation();
+            // Pop and take the packet back under one critical section (the slab's nests).
             let (next, timeout_ms) = self.conn(fd, |c| {
                 let timeout = if c.nonblocking {
                     Some(0)
                 } else {
                     c.rcvtimeo_ms
                 };
-                Ok((c.rxq.pop_front(), timeout))
+                let next = c
+                    .rxq
+                    .pop_front()
+                    .map(|id| NetPkt::from_raw(self.pools(), id));
+                Ok((next, timeout))
             })?;
-            if let Some(id) = next {
-                if let Some(pkt) = NetPkt::from_raw(self.pools(), id) {
+            if let Some(pkt) = next {
+                if let Some(pkt) = pkt {
                     let mut record = [0u8; SENDER_RECORD_LEN];
                     pkt.copy_out(0, &mut record);
                     let n = pkt.copy_out(SENDER_RECORD_LEN, buf);
@@ -519,6 +524,10 @@ impl Stack {
             }
             #[cfg(feature = "std")]
             {
+                // Non-blocking (or a zero timeout): nothing to wait for, no clock to read.
+                if timeout_ms == Some(0) {
+                    return Err(Errno::EAGAIN);
+                }
                 let deadline = *deadline.get_or_insert_with(|| {
                     timeout_ms.map(|ms| {
                         std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms))
