@@ -65,6 +65,7 @@ pub mod board;
 pub mod build;
 pub mod config;
 pub mod diag;
+pub mod elf;
 pub mod input;
 pub mod kconfig;
 pub mod output;
