@@ -66,12 +66,14 @@ pub mod build;
 pub mod config;
 pub mod diag;
 pub mod elf;
+pub mod firmware;
 pub mod input;
 pub mod kconfig;
 pub mod output;
 pub mod pyint;
 pub mod ram;
 pub mod resolve;
+pub mod scaffold;
 
 pub use config::{Loaded, Request};
 

@@ -1,13 +1,15 @@
-//! `netcfg`: check, show, compare and explain configurations of the net stack.
+//! `netcfg`: check, show, compare and explain configurations of the net stack; build, run
+//! and create applications.
 //!
-//! Exit codes: 0 ok, 1 configuration errors, 2 usage errors.
+//! Exit codes: 0 ok, 1 configuration or build errors, 2 usage errors.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use net_config::board::{self, DEFAULT_BOARD};
 use net_config::config::{Request, find_root};
-use net_config::output;
+use net_config::firmware::{self, App, Build, Flavor};
+use net_config::{elf, output, scaffold};
 
 const USAGE: &str = "\
 netcfg: configuration tool of the net stack
@@ -19,6 +21,9 @@ USAGE:
     netcfg explain [OPTIONS] SYMBOL [FILE...]
     netcfg boards  [OPTIONS]
     netcfg menuconfig [OPTIONS] FILE      (edit FILE with kconfiglib's menuconfig)
+    netcfg build   -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR
+    netcfg run     -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR [--eth-if TAP] [-- ARGS...]
+    netcfg new     [-b BOARD] [--add-to-workspace] APP_DIR
 
 OPTIONS:
     -b, --board NAME       board whose defconfig applies first (default: the board a TOML
@@ -30,8 +35,19 @@ OPTIONS:
     --lenient              report configuration errors as warnings, as kconfiglib does
     -h, --help             this text
 
+BUILD, RUN AND NEW:
+    -c, --config FILE      a configuration file applied after APP_DIR/prj.conf (repeatable)
+    --eth-if TAP           run: the host TAP of the board's Ethernet interface
+    -- ARGS...             run: arguments for the application
+    --add-to-workspace     new: add APP_DIR to the workspace members in Cargo.toml
+
 FILES are Zephyr .conf fragments or .toml files, applied in order (later wins).
-Exit codes: 0 ok, 1 configuration errors, 2 usage errors.
+An application (APP_DIR) is a Cargo package of the workspace with a prj.conf (or prj.toml);
+its configuration is the board's defconfig, then prj.conf, then each -c FILE, then -D.
+`build` resolves it, builds the release firmware into target/netcfg/<board>-<hash> (one
+directory per board and resolved configuration), and prints the artifact and its ROM/RAM;
+`run` builds, then runs the firmware (native_sim: as a host process) with its exit status.
+Exit codes: 0 ok, 1 configuration or build errors, 2 usage errors.
 ";
 
 struct Args {
@@ -41,6 +57,17 @@ struct Args {
     format: String,
     changed: bool,
     no_board: bool,
+    /// `-c` files (build, run).
+    config_files: Vec<String>,
+    /// `--eth-if` (run).
+    eth_if: Option<String>,
+    /// `--add-to-workspace` (new).
+    add_to_workspace: bool,
+    /// The arguments after `--` (run).
+    passthrough: Vec<String>,
+    /// Options that change the tree or its strictness (`--kconfig`, `--boards-dir`,
+    /// `--lenient`, `--no-board`), which firmware builds cannot honour.
+    tree_options: Vec<&'static str>,
 }
 
 fn usage_error(msg: &str) -> ExitCode {
@@ -58,6 +85,11 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
         format: "text".into(),
         changed: false,
         no_board: false,
+        config_files: Vec::new(),
+        eth_if: None,
+        add_to_workspace: false,
+        passthrough: Vec::new(),
+        tree_options: Vec::new(),
     };
     let mut kconfig: Option<PathBuf> = None;
     while let Some(arg) = it.next() {
@@ -65,18 +97,38 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
         match arg.as_str() {
             "-b" | "--board" => a.req.board = Some(value("--board")?),
             "-D" => a.req.defines.push(value("-D")?),
-            "--kconfig" => kconfig = Some(PathBuf::from(value("--kconfig")?)),
-            "--boards-dir" => a.req.boards_dir = Some(PathBuf::from(value("--boards-dir")?)),
+            "-c" | "--config" => a.config_files.push(value("--config")?),
+            "--eth-if" => a.eth_if = Some(value("--eth-if")?),
+            "--add-to-workspace" => a.add_to_workspace = true,
+            "--" => {
+                a.passthrough = it.by_ref().collect();
+                break;
+            }
+            "--kconfig" => {
+                kconfig = Some(PathBuf::from(value("--kconfig")?));
+                a.tree_options.push("--kconfig");
+            }
+            "--boards-dir" => {
+                a.req.boards_dir = Some(PathBuf::from(value("--boards-dir")?));
+                a.tree_options.push("--boards-dir");
+            }
             "--format" => a.format = value("--format")?,
             "--changed" => a.changed = true,
-            "--lenient" => a.req.lenient = true,
-            "--no-board" => a.no_board = true,
+            "--lenient" => {
+                a.req.lenient = true;
+                a.tree_options.push("--lenient");
+            }
+            "--no-board" => {
+                a.no_board = true;
+                a.tree_options.push("--no-board");
+            }
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("-D") && s.len() > 2 => a.req.defines.push(s[2..].to_string()),
             s if s.starts_with("--board=") => a.req.board = Some(s["--board=".len()..].to_string()),
             s if s.starts_with("--format=") => a.format = s["--format=".len()..].to_string(),
             s if s.starts_with("--kconfig=") => {
-                kconfig = Some(PathBuf::from(&s["--kconfig=".len()..]))
+                kconfig = Some(PathBuf::from(&s["--kconfig=".len()..]));
+                a.tree_options.push("--kconfig");
             }
             s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
             _ => a.positional.push(arg),
@@ -103,6 +155,28 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
     }
     if a.no_board {
         a.req.board = None;
+    }
+    let firmware = matches!(a.command.as_str(), "build" | "run" | "new");
+    if !firmware && !a.config_files.is_empty() {
+        return Err("-c is for build and run; other commands take the files as arguments".into());
+    }
+    if a.eth_if.is_some() && a.command != "run" {
+        return Err("--eth-if is for run".into());
+    }
+    if !a.passthrough.is_empty() && a.command != "run" {
+        return Err("arguments after `--` are for run".into());
+    }
+    if a.add_to_workspace && a.command != "new" {
+        return Err("--add-to-workspace is for new".into());
+    }
+    if firmware && let Some(opt) = a.tree_options.first() {
+        return Err(format!(
+            "{opt} is not for {}: firmware builds use the project's own tree, strictly",
+            a.command
+        ));
+    }
+    if a.command == "new" && (!a.config_files.is_empty() || !a.req.defines.is_empty()) {
+        return Err("-c and -D are for build and run".into());
     }
     Ok(a)
 }
@@ -141,6 +215,9 @@ fn main() -> ExitCode {
         "explain" => explain(args),
         "boards" => boards(args),
         "menuconfig" => menuconfig(args),
+        "build" => build_cmd(args),
+        "run" => run_cmd(args),
+        "new" => new_cmd(args),
         other => usage_error(&format!("unknown command `{other}`")),
     }
 }
@@ -357,4 +434,285 @@ fn menuconfig(args: Args) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints `netcfg: error: MSG` and gives exit code 1.
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("netcfg: error: {msg}");
+    ExitCode::from(1)
+}
+
+/// A firmware that [`build_app`] produced.
+struct Built {
+    board: board::Board,
+    flavor: Flavor,
+    artifact: PathBuf,
+}
+
+/// `netcfg build`/`run`: resolves the application's configuration in-process (printing
+/// diagnostics as `check` does), builds it with cargo into its own build directory, and
+/// prints the artifact and its size to stdout (`build`) or stderr (`run`, whose stdout is
+/// the firmware's console). `Err` holds the exit code.
+fn build_app(args: &Args) -> Result<Built, ExitCode> {
+    let [app_dir] = args.positional.as_slice() else {
+        return Err(usage_error(&format!(
+            "{} needs one APP_DIR (a Cargo package with a prj.conf)",
+            args.command
+        )));
+    };
+    let cwd = std::env::current_dir().map_err(|e| fail(&format!("no current directory: {e}")))?;
+    let app_abs = scaffold::absolute(&cwd, Path::new(app_dir));
+    let app = App::open(&relative_to_cwd(&app_abs)).map_err(|e| fail(&e))?;
+    let Some(root) = find_root(&app_abs) else {
+        return Err(fail(&format!(
+            "{app_dir} is not inside the project (no Kconfig and boards/ above it)"
+        )));
+    };
+    let rel = app_abs
+        .strip_prefix(&root)
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    if !firmware::is_workspace_member(&workspace, &rel) {
+        return Err(fail(&format!(
+            "{app_dir} is not a member of the workspace, so cargo cannot build it\n  help: add \"{rel}\" to `members` in {}",
+            relative_to_cwd(&root.join("Cargo.toml")).display()
+        )));
+    }
+
+    // The configuration, as the build scripts will see it: board, prj.conf, -c, -D.
+    let mut files = vec![scaffold::absolute(&cwd, &app.config)];
+    files.extend(
+        args.config_files
+            .iter()
+            .map(|f| scaffold::absolute(&cwd, Path::new(f))),
+    );
+    let mut req = args.req.clone();
+    req.kconfig = relative_to_cwd(&root.join("Kconfig"));
+    req.boards_dir = None;
+    req.default_board = Some(DEFAULT_BOARD.to_string());
+    req.files = files.iter().map(|f| relative_to_cwd(f)).collect();
+    let loaded = req.load().map_err(|d| ExitCode::from(report(&d)))?;
+    let res = loaded.resolve();
+    let code = report(&res.diagnostics);
+    summary(&res.diagnostics);
+    if code != 0 {
+        return Err(ExitCode::from(code));
+    }
+    // The build scripts' own checks on top of resolution (e.g. no negative sizes).
+    if let Err(e) = net_config::build::configure(&req) {
+        eprint!("{e}");
+        return Err(ExitCode::from(1));
+    }
+    let board = loaded
+        .board
+        .clone()
+        .expect("a default board is always set for builds");
+    let flavor = Flavor::of(&board).map_err(|e| fail(&e))?;
+
+    let target_dir = firmware::build_dir(&root, &board.name, &output::dotconfig(&res));
+    let build = Build {
+        root: root.clone(),
+        package: app.package.clone(),
+        board: board.name.clone(),
+        flavor: flavor.clone(),
+        files,
+        defines: args.req.defines.clone(),
+        target_dir: target_dir.clone(),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = build.cargo_command(cargo).map_err(|e| fail(&e))?;
+    eprintln!(
+        "netcfg: building {} for {} in {}",
+        app.package,
+        board.name,
+        relative_to_cwd(&target_dir).display()
+    );
+    let out = cmd
+        .output()
+        .map_err(|e| fail(&format!("cannot run cargo: {e}")))?;
+    if !out.status.success() {
+        return Err(fail(&format!(
+            "cargo build of {} for {} failed",
+            app.package, board.name
+        )));
+    }
+    let messages = String::from_utf8_lossy(&out.stdout);
+    let Some(artifact) = firmware::artifact_from_messages(&messages, &app.package) else {
+        return Err(fail(&format!(
+            "cargo built {} but named no executable for it",
+            app.package
+        )));
+    };
+    let sizes = elf::read(&artifact).map_err(|e| fail(&e))?;
+    let memory = board.spec.as_ref().and_then(|s| s.memory.as_ref());
+    let line = firmware::fit(&sizes, &board.name, memory).map_err(|e| fail(&e))?;
+    let artifact_shown = relative_to_cwd(&artifact);
+    if args.command == "build" {
+        println!("artifact: {}", artifact_shown.display());
+        println!("size: {line}");
+    } else {
+        eprintln!("netcfg: artifact: {}", artifact_shown.display());
+        eprintln!("netcfg: size: {line}");
+    }
+    Ok(Built {
+        board,
+        flavor,
+        artifact,
+    })
+}
+
+fn build_cmd(args: Args) -> ExitCode {
+    match build_app(&args) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn run_cmd(args: Args) -> ExitCode {
+    let built = match build_app(&args) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let cmd = built.flavor.run_command(
+        &built.board,
+        &built.artifact,
+        args.eth_if.as_deref(),
+        &args.passthrough,
+    );
+    exec(cmd, &built.artifact)
+}
+
+/// Replaces this process with `cmd` (Unix), so the firmware's exit status and signals are
+/// the caller's; elsewhere waits for it and passes its exit code on.
+fn exec(mut cmd: Command, what: &Path) -> ExitCode {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let err = cmd.exec();
+        fail(&format!("cannot run {}: {err}", what.display()))
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(s) => ExitCode::from(s.code().map_or(1, |c| c as u8)),
+        Err(e) => fail(&format!("cannot run {}: {e}", what.display())),
+    }
+}
+
+fn new_cmd(args: Args) -> ExitCode {
+    let [app_dir] = args.positional.as_slice() else {
+        return usage_error("new needs one APP_DIR");
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(&format!("no current directory: {e}")),
+    };
+    let app_abs = scaffold::absolute(&cwd, Path::new(app_dir));
+    let name = app_abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !scaffold::valid_package_name(&name) {
+        return usage_error(&format!(
+            "`{name}` cannot name a Cargo package: use letters, digits, `-` and `_`, not starting with a digit"
+        ));
+    }
+    if app_abs.is_file()
+        || std::fs::read_dir(&app_abs).is_ok_and(|mut entries| entries.next().is_some())
+    {
+        eprintln!("netcfg: {app_dir} exists and is not empty; refusing to overwrite it");
+        return ExitCode::from(2);
+    }
+    let mut existing = app_abs.as_path();
+    while !existing.exists() {
+        existing = existing.parent().unwrap_or(Path::new("/"));
+    }
+    let Some(root) = find_root(existing).or_else(|| find_root(&cwd)) else {
+        return fail("no project (Kconfig and boards/) above APP_DIR or here");
+    };
+    let in_workspace = app_abs
+        .strip_prefix(&root)
+        .ok()
+        .map(|r| r.to_string_lossy().replace('\\', "/"));
+    if args.add_to_workspace && in_workspace.is_none() {
+        return usage_error(&format!(
+            "--add-to-workspace: {app_dir} is outside the workspace at {}",
+            root.display()
+        ));
+    }
+    let board_name = args
+        .req
+        .board
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BOARD.to_string());
+    let board = match board::find(&root.join("boards"), &board_name) {
+        Ok(b) => b,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = Flavor::of(&board) {
+        return fail(&e);
+    }
+
+    let app_shown = relative_to_cwd(&app_abs)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let to_root = scaffold::relative(&app_abs, &root);
+    for (rel, text) in scaffold::files(&name, &to_root, &app_shown, &board.name) {
+        let path = app_abs.join(&rel);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            return fail(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    println!("created {app_shown}: Cargo.toml, prj.conf, src/main.rs (package {name})");
+
+    let manifest_path = root.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap_or_default();
+    let manifest_shown = relative_to_cwd(&manifest_path);
+    match in_workspace {
+        Some(rel) if firmware::is_workspace_member(&manifest, &rel) => {
+            println!("{rel} is already a workspace member");
+        }
+        Some(rel) if args.add_to_workspace => {
+            let updated = scaffold::add_member(&manifest, &rel)
+                .filter(|m| firmware::is_workspace_member(m, &rel));
+            let Some(updated) = updated else {
+                return fail(&format!(
+                    "cannot find `members` in {}; add \"{rel}\" to it by hand",
+                    manifest_shown.display()
+                ));
+            };
+            if let Err(e) = std::fs::write(&manifest_path, updated) {
+                return fail(&format!("cannot write {}: {e}", manifest_shown.display()));
+            }
+            println!(
+                "added \"{rel}\" to the workspace members in {}",
+                manifest_shown.display()
+            );
+        }
+        Some(rel) => {
+            println!(
+                "next: add \"{rel}\" to `members` in {} (or run netcfg new with --add-to-workspace)",
+                manifest_shown.display()
+            );
+        }
+        None => {
+            println!(
+                "note: {app_shown} is outside the workspace at {}; `netcfg build` builds workspace members only",
+                root.display()
+            );
+        }
+    }
+    println!("then: netcfg build -b {} {app_shown}", board.name);
+    println!(
+        "      netcfg run -b {} {app_shown} --eth-if zeth",
+        board.name
+    );
+    ExitCode::SUCCESS
 }

@@ -1,0 +1,531 @@
+//! Firmware builds: what `netcfg build` and `netcfg run` do once the configuration has
+//! resolved.
+//!
+//! An application is a Cargo package of the workspace holding a `prj.conf` (or
+//! `prj.toml`). Its firmware for one board and one resolved configuration is built with
+//! `cargo build --release -p <package>` into `target/netcfg/<board>-<hash>`, where `<hash>`
+//! is [`config_hash`] of the board name and the resolved `.config`: each distinct
+//! board+configuration keeps its own build directory, so switching between them rebuilds
+//! nothing. The configuration reaches the build scripts through `NET_CONFIG`, `NET_BOARD`
+//! and `NET_CONFIG_DEFINES` (see [`crate::build`]).
+//!
+//! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`.
+//! Only `native` (the `native_sim` host process) exists today; the QEMU boards get theirs
+//! with their firmware, by adding a variant to [`Flavor`] and its arms in
+//! [`Flavor::cargo_args`] and [`Flavor::run_command`].
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::board::{Board, Memory};
+use crate::elf::Sizes;
+
+/// Where the per-board, per-configuration build directories live, below the workspace root.
+pub const BUILD_ROOT: &str = "target/netcfg";
+
+/// The configuration files an application directory may hold, in order of preference.
+pub const APP_CONFIG_FILES: [&str; 2] = ["prj.conf", "prj.toml"];
+
+/// FNV-1a, 64 bits: a small, stable hash (the same on every host and Rust release).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// 12 hex digits naming one board + resolved configuration (`dotconfig` is
+/// [`crate::output::dotconfig`] of the resolution).
+pub fn config_hash(board: &str, dotconfig: &str) -> String {
+    let mut bytes = Vec::with_capacity(board.len() + 1 + dotconfig.len());
+    bytes.extend_from_slice(board.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(dotconfig.as_bytes());
+    format!("{:012x}", fnv1a64(&bytes) >> 16)
+}
+
+/// The build directory of `board` with the resolved configuration `dotconfig`, below the
+/// workspace root `root`.
+pub fn build_dir(root: &Path, board: &str, dotconfig: &str) -> PathBuf {
+    root.join(BUILD_ROOT)
+        .join(format!("{board}-{}", config_hash(board, dotconfig)))
+}
+
+/// How firmware for a board is built and run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// A host process (`native_sim`): built for the host, run directly.
+    Native,
+}
+
+impl Flavor {
+    /// The flavor of `board`, or why its firmware cannot be built yet.
+    pub fn of(board: &Board) -> Result<Flavor, String> {
+        let kind = board.spec.as_ref().map(|s| s.run.kind.as_str());
+        match kind {
+            Some("native") => Ok(Flavor::Native),
+            _ => Err(format!(
+                "firmware for {} is not available yet (only native_sim builds and runs today; \
+                 the QEMU boards get theirs with issue 4)",
+                board.name
+            )),
+        }
+    }
+
+    /// Extra `cargo build` arguments (target, features) for this flavor.
+    pub fn cargo_args(&self) -> Vec<String> {
+        match self {
+            // The host is cargo's default target.
+            Flavor::Native => Vec::new(),
+        }
+    }
+
+    /// The command that runs `artifact` on `board`: `eth_if` names the TAP of the first
+    /// Ethernet interface, `args` go to the program.
+    pub fn run_command(
+        &self,
+        board: &Board,
+        artifact: &Path,
+        eth_if: Option<&str>,
+        args: &[String],
+    ) -> Command {
+        match self {
+            Flavor::Native => {
+                let mut cmd = Command::new(artifact);
+                if let Some(spec) = &board.spec {
+                    cmd.args(&spec.run.args);
+                }
+                if let Some(tap) = eth_if {
+                    cmd.args(["--eth-if", tap]);
+                }
+                cmd.args(args);
+                cmd
+            }
+        }
+    }
+}
+
+/// An application: a Cargo package with its configuration file.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The package directory.
+    pub dir: PathBuf,
+    /// The package name, from its `Cargo.toml`.
+    pub package: String,
+    /// `prj.conf` or `prj.toml` in the directory.
+    pub config: PathBuf,
+}
+
+impl App {
+    /// Reads the application in `dir`.
+    pub fn open(dir: &Path) -> Result<App, String> {
+        if !dir.is_dir() {
+            return Err(format!("{}: no such application directory", dir.display()));
+        }
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).map_err(|e| {
+            format!(
+                "{}: cannot read {}: {e} (an application is a Cargo package)",
+                dir.display(),
+                manifest.display()
+            )
+        })?;
+        let package = package_name(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let config = APP_CONFIG_FILES
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file())
+            .ok_or_else(|| {
+                format!(
+                    "{}: no prj.conf or prj.toml (the application's configuration)",
+                    dir.display()
+                )
+            })?;
+        Ok(App {
+            dir: dir.to_path_buf(),
+            package,
+            config,
+        })
+    }
+}
+
+/// The `[package] name` of a `Cargo.toml`.
+pub fn package_name(manifest: &str) -> Result<String, String> {
+    let v: toml::Table = toml::from_str(manifest).map_err(|e| e.message().to_string())?;
+    v.get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(String::from)
+        .ok_or_else(|| "no [package] name: an application is a Cargo package".to_string())
+}
+
+/// Whether `rel` (a path relative to the workspace root, `/`-separated) is a member of the
+/// workspace whose root `Cargo.toml` is `manifest`. Members may use `*` in a component.
+pub fn is_workspace_member(manifest: &str, rel: &str) -> bool {
+    let Ok(v) = toml::from_str::<toml::Table>(manifest) else {
+        return false;
+    };
+    let list = |key: &str| -> Vec<String> {
+        v.get("workspace")
+            .and_then(|w| w.get(key))
+            .and_then(|m| m.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str())
+                    .map(|s| s.trim_end_matches('/').to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let rel = rel.trim_end_matches('/');
+    list("members").iter().any(|m| path_glob(m, rel)) && !list("exclude").iter().any(|e| e == rel)
+}
+
+/// `*` matches within one path component.
+fn path_glob(pattern: &str, path: &str) -> bool {
+    let (p, s): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == s.len() && p.iter().zip(&s).all(|(p, s)| glob(p, s))
+}
+
+fn glob(p: &str, s: &str) -> bool {
+    match p.split_once('*') {
+        None => p == s,
+        Some((head, tail)) => {
+            s.starts_with(head)
+                && (0..=s.len() - head.len())
+                    .any(|i| s.is_char_boundary(head.len() + i) && glob(tail, &s[head.len() + i..]))
+        }
+    }
+}
+
+/// One firmware build.
+#[derive(Clone, Debug)]
+pub struct Build {
+    /// The workspace root (holding `Cargo.toml`, `Kconfig` and `boards/`).
+    pub root: PathBuf,
+    /// The package to build.
+    pub package: String,
+    /// The board name.
+    pub board: String,
+    /// How the board's firmware is built.
+    pub flavor: Flavor,
+    /// Configuration files, lowest precedence first, as absolute paths.
+    pub files: Vec<PathBuf>,
+    /// `NAME=VALUE` overrides.
+    pub defines: Vec<String>,
+    /// The build directory ([`build_dir`]).
+    pub target_dir: PathBuf,
+}
+
+impl Build {
+    /// The `cargo build` command: release profile, the board's target, JSON messages on
+    /// stdout (to find the artifact) with rendered diagnostics on stderr, stdin closed.
+    /// Fails when a file name or override cannot travel in the `;`-separated variables.
+    pub fn cargo_command(&self, cargo: impl Into<OsString>) -> Result<Command, String> {
+        let mut files = Vec::new();
+        for f in &self.files {
+            let s = f.to_string_lossy();
+            if s.contains(';') {
+                return Err(format!(
+                    "{}: a configuration file name cannot contain `;` (NET_CONFIG separates files with it)",
+                    f.display()
+                ));
+            }
+            files.push(s.into_owned());
+        }
+        if let Some(d) = self.defines.iter().find(|d| d.contains(';')) {
+            return Err(format!(
+                "-D {d}: an override cannot contain `;` (NET_CONFIG_DEFINES separates overrides with it)"
+            ));
+        }
+        let mut cmd = Command::new(cargo.into());
+        cmd.current_dir(&self.root)
+            .args(["build", "--release", "-p", &self.package, "--target-dir"])
+            .arg(&self.target_dir)
+            .arg("--message-format=json-render-diagnostics")
+            .args(self.flavor.cargo_args())
+            .env("NET_CONFIG", files.join(";"))
+            .env("NET_BOARD", &self.board)
+            .env("NET_CONFIG_DEFINES", self.defines.join(";"))
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        Ok(cmd)
+    }
+}
+
+/// The executable of `package` among cargo's JSON messages (`--message-format=json*`): the
+/// binary target named after the package, else the package's only binary.
+pub fn artifact_from_messages(messages: &str, package: &str) -> Option<PathBuf> {
+    let mut bins = Vec::new();
+    for line in messages.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let Some(exe) = v["executable"].as_str() else {
+            continue;
+        };
+        let id = v["package_id"].as_str().unwrap_or_default();
+        // `path+file:///dir#name@0.1.0`, or `...#0.1.0` when the dir is named after the package.
+        let id_name = id
+            .rsplit_once('#')
+            .map_or("", |(head, tail)| match tail.split_once('@') {
+                Some((name, _)) => name,
+                None => head.rsplit('/').next().unwrap_or_default(),
+            });
+        if id_name != package {
+            continue;
+        }
+        let target = v["target"]["name"].as_str().unwrap_or_default().to_string();
+        bins.push((target, PathBuf::from(exe)));
+    }
+    match bins.iter().find(|(t, _)| t == package) {
+        Some((_, p)) => Some(p.clone()),
+        None if bins.len() == 1 => bins.pop().map(|(_, p)| p),
+        None => None,
+    }
+}
+
+/// `65536` → `64 KiB`, `4194304` → `4 MiB`, other values in bytes.
+pub fn human(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// The one-line size summary of an image on `board`, or the reason it does not fit the
+/// board's flash and RAM. A board without `[memory]` (the host) has nothing to fit: the
+/// line gives just the sizes. A board without flash loads the whole image into RAM, so
+/// there ROM + bss must fit RAM.
+pub fn fit(sizes: &Sizes, board: &str, memory: Option<&Memory>) -> Result<String, String> {
+    let mut line = sizes.to_string();
+    let Some(mem) = memory else {
+        return Ok(line);
+    };
+    let mut errors = Vec::new();
+    let over = |what: &str, used: u64, size: u64, region: &str| {
+        format!(
+            "{what} {used} B exceeds the {} ({size} B) {region} of {board} by {} B",
+            human(size),
+            used - size
+        )
+    };
+    match mem.flash_size {
+        Some(flash) => {
+            let _ = write!(
+                line,
+                "; {} of {} flash, {} of {} RAM",
+                percent(sizes.rom(), flash),
+                human(flash),
+                percent(sizes.ram(), mem.ram_size),
+                human(mem.ram_size)
+            );
+            if sizes.rom() > flash {
+                errors.push(over("ROM", sizes.rom(), flash, "flash"));
+            }
+            if sizes.ram() > mem.ram_size {
+                errors.push(over("RAM", sizes.ram(), mem.ram_size, "RAM"));
+            }
+        }
+        None => {
+            let used = sizes.rom() + sizes.bss;
+            let _ = write!(
+                line,
+                "; {} of {} RAM (no flash: the whole image loads into RAM)",
+                percent(used, mem.ram_size),
+                human(mem.ram_size)
+            );
+            if used > mem.ram_size {
+                errors.push(over("ROM + bss", used, mem.ram_size, "RAM"));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(line)
+    } else {
+        Err(format!(
+            "the firmware does not fit {board}: {}\n  note: {line}\n  help: turn features off or shrink pools and tables \
+             (`netcfg show --format json` lists the RAM by component)",
+            errors.join("; ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem(flash: Option<u64>, ram: u64) -> Memory {
+        Memory {
+            flash_origin: flash.map(|_| 0),
+            flash_size: flash,
+            ram_origin: 0x2000_0000,
+            ram_size: ram,
+        }
+    }
+
+    #[test]
+    fn fnv_reference_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn hash_is_short_and_separates_board_and_config() {
+        let h = config_hash("native_sim", "CONFIG_X=y\n");
+        assert_eq!(h.len(), 12);
+        assert!(h.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(h, config_hash("native_sim", "CONFIG_X=y\n"));
+        assert_ne!(h, config_hash("native_sim", "CONFIG_X=n\n"));
+        assert_ne!(h, config_hash("qemu_cortex_m3", "CONFIG_X=y\n"));
+        let d = build_dir(Path::new("/w"), "native_sim", "");
+        assert!(d.starts_with("/w/target/netcfg"));
+        assert!(
+            d.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("native_sim-")
+        );
+    }
+
+    #[test]
+    fn fit_without_memory_prints_sizes() {
+        let s = Sizes {
+            text: 1000,
+            rodata: 200,
+            data: 30,
+            bss: 4,
+        };
+        assert_eq!(fit(&s, "native_sim", None).unwrap(), s.to_string());
+    }
+
+    #[test]
+    fn fit_against_flash_and_ram() {
+        let s = Sizes {
+            text: 20 * 1024,
+            rodata: 4 * 1024,
+            data: 0,
+            bss: 16 * 1024,
+        };
+        let line = fit(
+            &s,
+            "qemu_cortex_m3",
+            Some(&mem(Some(256 * 1024), 64 * 1024)),
+        )
+        .unwrap();
+        assert!(
+            line.ends_with("; 9.4% of 256 KiB flash, 25.0% of 64 KiB RAM"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn too_big_fails_with_the_overflow() {
+        let s = Sizes {
+            text: 300_000,
+            rodata: 0,
+            data: 100,
+            bss: 70_000,
+        };
+        let e = fit(&s, "qemu_cortex_m3", Some(&mem(Some(262_144), 65_536))).unwrap_err();
+        assert!(
+            e.starts_with("the firmware does not fit qemu_cortex_m3: "),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "ROM 300100 B exceeds the 256 KiB (262144 B) flash of qemu_cortex_m3 by 37956 B"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("RAM 70100 B exceeds the 64 KiB (65536 B) RAM of qemu_cortex_m3 by 4564 B"),
+            "{e}"
+        );
+        // Only RAM too small.
+        let s = Sizes {
+            text: 1000,
+            bss: 70_000,
+            ..Sizes::default()
+        };
+        let e = fit(&s, "b", Some(&mem(Some(262_144), 65_536))).unwrap_err();
+        assert!(!e.contains("ROM 1000 B exceeds"), "{e}");
+        assert!(e.contains("RAM 70000 B exceeds"), "{e}");
+    }
+
+    #[test]
+    fn ram_loaded_board_counts_the_whole_image_in_ram() {
+        let s = Sizes {
+            text: 60_000,
+            rodata: 0,
+            data: 0,
+            bss: 10_000,
+        };
+        assert!(fit(&s, "r", Some(&mem(None, 65_536))).is_err());
+        assert!(fit(&s, "r", Some(&mem(None, 131_072))).is_ok());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(65536), "64 KiB");
+        assert_eq!(human(4 << 20), "4 MiB");
+        assert_eq!(human(1000), "1000 B");
+    }
+
+    #[test]
+    fn package_names() {
+        assert_eq!(
+            package_name("[package]\nname = \"echo_server\"\n").unwrap(),
+            "echo_server"
+        );
+        assert!(package_name("[workspace]\n").is_err());
+    }
+
+    #[test]
+    fn workspace_members() {
+        let m = "[workspace]\nmembers = [\"net-config\", \"examples/echo_server\", \"apps/*\"]\nexclude = [\"apps/skip\"]\n";
+        assert!(is_workspace_member(m, "examples/echo_server"));
+        assert!(is_workspace_member(m, "apps/foo"));
+        assert!(!is_workspace_member(m, "apps/skip"));
+        assert!(!is_workspace_member(m, "apps/foo/bar"));
+        assert!(!is_workspace_member(m, "examples/other"));
+    }
+
+    #[test]
+    fn finds_the_artifact_in_cargo_messages() {
+        let msgs = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#libc@0.2.0","target":{"name":"libc"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/examples/echo_server#0.1.0","target":{"name":"echo_server"},"executable":"/w/target/release/echo_server"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+            "\n"
+        );
+        assert_eq!(
+            artifact_from_messages(msgs, "echo_server"),
+            Some(PathBuf::from("/w/target/release/echo_server"))
+        );
+        let named = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/apps/x#my-app@0.1.0","target":{"name":"tool"},"executable":"/w/t/tool"}"#;
+        assert_eq!(
+            artifact_from_messages(named, "my-app"),
+            Some(PathBuf::from("/w/t/tool"))
+        );
+        assert_eq!(artifact_from_messages(named, "other"), None);
+    }
+}
