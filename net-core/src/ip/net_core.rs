@@ -495,13 +495,29 @@ impl Stack {
 
     /// Hands an IP packet (L3 header in place) to the interface: through the TX traffic
     /// class queue when there is one, else straight to L2.
+    pub(crate) fn send_ip(&self, pkt: NetPkt<'static>) -> Result<(), crate::lib::sockets::Errno> {
+        let index = pkt.meta().iface;
+        let iface = self
+            .iface(index)
+            .ok_or(crate::lib::sockets::Errno::ENETUNREACH)?;
+        let up = iface.is_up();
+        self.send_ip_up(pkt, up)
+    }
+
+    /// [`Stack::send_ip`] with the interface's state already read (`up`), by a caller that
+    /// read it together with the route.
     // One of two cfg'd tails ends the function, so the `return` is needed in one build.
     #[allow(clippy::needless_return)]
-    pub(crate) fn send_ip(&self, pkt: NetPkt<'static>) -> Result<(), crate::lib::sockets::Errno> {
+    pub(crate) fn send_ip_up(
+        &self,
+        pkt: NetPkt<'static>,
+        up: bool,
+    ) -> Result<(), crate::lib::sockets::Errno> {
         use crate::lib::sockets::Errno;
-        let index = pkt.meta().iface;
-        let iface = self.iface(index).ok_or(Errno::ENETUNREACH)?;
-        if !iface.is_up() {
+        if self.iface(pkt.meta().iface).is_none() {
+            return Err(Errno::ENETUNREACH);
+        }
+        if !up {
             return Err(Errno::ENETDOWN);
         }
         #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]

@@ -128,31 +128,67 @@ pub(crate) fn input(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdi
     }
 }
 
-/// The interface and source address for sending to `dst`: `iface` when given, else the
-/// first interface with `dst` on-link, else the first with a gateway.
-pub(crate) fn route(stack: &Stack, iface: Option<u8>, dst: Ipv4Addr) -> Option<(u8, Ipv4Addr)> {
-    let pick = |idx: u8| -> Option<(u8, Ipv4Addr)> {
+/// A route towards a destination, with what the output path needs from the interface
+/// (TTL, MTU, operational state), all read in one critical section.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    /// The interface.
+    pub iface: u8,
+    /// The source address to use.
+    pub src: Ipv4Addr,
+    /// The interface's unicast TTL.
+    ttl: u8,
+    /// The interface's L3 MTU.
+    mtu: u16,
+    /// The interface was operationally up.
+    up: bool,
+}
+
+/// The route for sending to `dst`: through `iface` when given, else the first interface
+/// with `dst` on-link, else the first with a gateway. One pass over the interfaces, one
+/// critical section each.
+pub(crate) fn route(stack: &Stack, iface: Option<u8>, dst: Ipv4Addr) -> Option<Route> {
+    // Whether `dst` is on-link on `idx`, and the route through `idx` if there is one.
+    let look = |idx: u8| -> Option<(bool, Option<Route>)> {
         let i = stack.iface(idx)?;
-        i.with(|s| {
-            let v4 = s.ipv4.as_ref()?;
-            v4.next_hop(dst)?;
-            v4.source_for(dst).map(|src| (idx, src))
-        })
+        Some(i.with(|s| {
+            let Some(v4) = s.ipv4.as_ref() else {
+                return (false, None);
+            };
+            let on_link = v4.unicast.iter().flatten().any(|a| a.on_link(dst));
+            let route = v4.next_hop(dst).and(v4.source_for(dst)).map(|src| Route {
+                iface: idx,
+                src,
+                ttl: v4.ttl,
+                mtu: s.mtu,
+                up: s.oper == crate::net_if::OperState::Up,
+            });
+            (on_link, route)
+        }))
     };
     if let Some(idx) = iface {
-        return pick(idx);
+        return look(idx)?.1;
     }
     let n = u8::try_from(stack.ifaces().len()).unwrap_or(u8::MAX);
-    let on_link = (0..n).find(|&idx| {
-        stack.iface(idx).is_some_and(|i| {
-            i.with(|s| {
-                s.ipv4
-                    .as_ref()
-                    .is_some_and(|v4| v4.unicast.iter().flatten().any(|a| a.on_link(dst)))
-            })
-        })
-    });
-    on_link.and_then(pick).or_else(|| (0..n).find_map(pick))
+    // The first interface with `dst` on-link wins; failing that (none, or no route
+    // through it), the first interface with any route.
+    let mut first = None;
+    let mut on_link_seen = false;
+    for idx in 0..n {
+        let Some((on_link, route)) = look(idx) else {
+            continue;
+        };
+        if on_link && !on_link_seen {
+            on_link_seen = true;
+            if route.is_some() {
+                return route;
+            }
+        }
+        if first.is_none() {
+            first = route;
+        }
+    }
+    first
 }
 
 /// TX: prepends the IPv4 header to a packet holding the L4 message and sends it.
@@ -163,22 +199,32 @@ pub(crate) fn output(
     src: Option<Ipv4Addr>,
     dst: Ipv4Addr,
     proto: IpProtocol,
+    pkt: NetPkt<'static>,
+) -> Result<(), Errno> {
+    let route = route(stack, iface, dst).ok_or(Errno::ENETUNREACH)?;
+    output_routed(stack, &route, src, dst, proto, pkt)
+}
+
+/// [`output`] along a route already looked up (with [`route`]).
+pub(crate) fn output_routed(
+    stack: &Stack,
+    route: &Route,
+    src: Option<Ipv4Addr>,
+    dst: Ipv4Addr,
+    proto: IpProtocol,
     mut pkt: NetPkt<'static>,
 ) -> Result<(), Errno> {
-    let (index, chosen_src) = route(stack, iface, dst).ok_or(Errno::ENETUNREACH)?;
+    let index = route.iface;
     let src = match src {
         Some(s) if !s.is_unspecified() => s,
-        _ => chosen_src,
+        _ => route.src,
     };
-    // The interface's TTL and MTU, read in one critical section.
-    let (if_ttl, mtu) = stack.iface(index).map_or((None, 0), |i| {
-        i.with(|s| (s.ipv4.as_ref().map(|v| v.ttl), s.mtu))
-    });
     let ttl = if dst.is_multicast() {
         crate::config::CONFIG_NET_INITIAL_MCAST_TTL as u8
     } else {
-        if_ttl.unwrap_or(64)
+        route.ttl
     };
+    let mtu = route.mtu;
     let payload_len = pkt.len();
     let total = HEADER_LEN + payload_len;
     let total16 = u16::try_from(total).map_err(|_| Errno::EMSGSIZE)?;
@@ -210,7 +256,7 @@ pub(crate) fn output(
     crate::stat_inc!(stack.stats_for(index), ipv4.sent);
     #[cfg(CONFIG_NET_STATISTICS)]
     crate::stat_add!(stack.stats_for(index), bytes.sent, total as u32);
-    stack.send_ip(pkt)
+    stack.send_ip_up(pkt, route.up)
 }
 
 /// The destination address of the IPv4 packet at the front of `pkt`.

@@ -186,10 +186,10 @@ pub(crate) fn output(
     match (local.ip(), dst.ip()) {
         #[cfg(CONFIG_NET_IPV4)]
         (IpAddr::V4(l), IpAddr::V4(d)) => {
-            let iface_hint = None;
-            let (iface, src) =
-                crate::ip::ipv4::route(stack, iface_hint, d).ok_or(Errno::ENETUNREACH)?;
-            let src = if l.is_unspecified() { src } else { l };
+            // Route, TTL, MTU and interface state in one critical section.
+            let route = crate::ip::ipv4::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            let iface = route.iface;
+            let src = if l.is_unspecified() { route.src } else { l };
             let sum = checksum::combine(&[
                 checksum::pseudo_header_v4(&src, &d, IpProtocol::Udp, len16),
                 pkt_sum(&pkt, 0, len),
@@ -200,7 +200,8 @@ pub(crate) fn output(
             };
             pkt.write_at(6, &sum.to_be_bytes())
                 .map_err(|_| Errno::EINVAL)?;
-            let r = crate::ip::ipv4::output(stack, Some(iface), Some(src), d, IpProtocol::Udp, pkt);
+            let r =
+                crate::ip::ipv4::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt);
             if r.is_ok() {
                 udp_stat!(stack, iface, sent);
             }
