@@ -109,33 +109,53 @@ pub(crate) fn send(stack: &Stack, iface: u8, pkt: NetPkt<'static>) {
             let Some(dst) = crate::ip::ipv4::peek_dst(&pkt) else {
                 return;
             };
-            if dst.is_broadcast()
-                || stack.iface(iface).is_some_and(|i| {
-                    i.with(|s| {
-                        s.ipv4.as_ref().is_some_and(|v4| {
-                            v4.unicast.iter().flatten().any(|a| a.broadcast() == dst)
-                        })
-                    })
-                })
-            {
-                emit_and_send(
+            let Some(i) = stack.iface(iface) else { return };
+            // One critical section for all the interface and cache state the frame needs:
+            // a subnet broadcast?, our MAC, and for unicast the next hop's cached MAC.
+            let (broadcast, src, _cached) = critical_section::with(|cs| {
+                let s = i.state.borrow_ref(cs);
+                let v4 = s.ipv4.as_ref();
+                let broadcast = dst.is_broadcast()
+                    || v4.is_some_and(|v4| {
+                        v4.unicast.iter().flatten().any(|a| a.broadcast() == dst)
+                    });
+                let src = EthernetAddress(s.link_addr.mac().unwrap_or([0; 6]));
+                #[cfg(CONFIG_NET_ARP)]
+                let cached = if broadcast || dst.is_multicast() {
+                    None
+                } else {
+                    v4.and_then(|v4| v4.next_hop(dst))
+                        .and_then(|hop| stack.arp.lookup_in(cs, iface, hop))
+                };
+                #[cfg(not(CONFIG_NET_ARP))]
+                let cached: Option<EthernetAddress> = None;
+                (broadcast, src, cached)
+            });
+            if broadcast {
+                emit_and_send_from(
                     stack,
                     iface,
                     pkt,
+                    src,
                     EthernetAddress::BROADCAST,
                     EtherType::Ipv4,
                 );
             } else if dst.is_multicast() {
-                emit_and_send(
+                emit_and_send_from(
                     stack,
                     iface,
                     pkt,
+                    src,
                     EthernetAddress::from_ipv4_multicast(dst),
                     EtherType::Ipv4,
                 );
             } else {
                 #[cfg(CONFIG_NET_ARP)]
-                arp::send_resolved(stack, iface, pkt, dst);
+                match _cached {
+                    Some(mac) => emit_and_send_from(stack, iface, pkt, src, mac, EtherType::Ipv4),
+                    // No next hop, or not resolved yet: the slow path drops or parks it.
+                    None => arp::send_resolved(stack, iface, pkt, dst),
+                }
                 #[cfg(not(CONFIG_NET_ARP))]
                 drop(pkt);
             }
@@ -167,12 +187,25 @@ pub(crate) fn send(stack: &Stack, iface: u8, pkt: NetPkt<'static>) {
 pub(crate) fn emit_and_send(
     stack: &Stack,
     iface: u8,
-    mut pkt: NetPkt<'static>,
+    pkt: NetPkt<'static>,
     dst: EthernetAddress,
     ethertype: EtherType,
 ) {
     let Some(i) = stack.iface(iface) else { return };
     let src = EthernetAddress(i.link_addr().mac().unwrap_or([0; 6]));
+    emit_and_send_from(stack, iface, pkt, src, dst, ethertype);
+}
+
+/// [`emit_and_send`] with our MAC address already read.
+pub(crate) fn emit_and_send_from(
+    stack: &Stack,
+    iface: u8,
+    mut pkt: NetPkt<'static>,
+    src: EthernetAddress,
+    dst: EthernetAddress,
+    ethertype: EtherType,
+) {
+    let Some(i) = stack.iface(iface) else { return };
     let repr = EthernetRepr {
         src_addr: src,
         dst_addr: dst,

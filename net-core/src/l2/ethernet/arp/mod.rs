@@ -64,14 +64,22 @@ impl ArpCache {
 
     /// The MAC address cached for `ip` on `iface`, if resolved.
     pub fn lookup(&self, iface: u8, ip: Ipv4Addr) -> Option<EthernetAddress> {
-        critical_section::with(|cs| {
-            self.entries
-                .borrow_ref(cs)
-                .iter()
-                .flatten()
-                .find(|e| e.iface == iface && e.ip == ip)
-                .and_then(|e| e.mac)
-        })
+        critical_section::with(|cs| self.lookup_in(cs, iface, ip))
+    }
+
+    /// [`lookup`](Self::lookup) inside a critical section the caller holds.
+    pub(crate) fn lookup_in(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        iface: u8,
+        ip: Ipv4Addr,
+    ) -> Option<EthernetAddress> {
+        self.entries
+            .borrow_ref(cs)
+            .iter()
+            .flatten()
+            .find(|e| e.iface == iface && e.ip == ip)
+            .and_then(|e| e.mac)
     }
 
     /// The number of entries in use (resolved or resolving).
