@@ -334,16 +334,28 @@ fn socket_api_misuse_returns_errors() {
     instance!(A, A_END, [0x02, 0, 0, 0, 6, 0x0a], 13);
     A.start_bare().unwrap();
     assert_eq!(A.close(Fd(200)), Err(Errno::EBADF));
-    assert_eq!(
-        A.socket(AddrFamily::Inet6, SockType::Stream).err(),
-        Some(Errno::EPROTONOSUPPORT)
-    );
-    let mut fds = Vec::new();
     let family = if net_core::config::CONFIG_NET_IPV6 {
         AddrFamily::Inet6
     } else {
         AddrFamily::Inet
     };
+    assert_eq!(
+        A.socket(family, SockType::Stream).err(),
+        Some(Errno::EPROTONOSUPPORT)
+    );
+    if !net_core::config::CONFIG_NET_IPV4 {
+        assert_eq!(
+            A.socket(AddrFamily::Inet, SockType::Dgram).err(),
+            Some(Errno::EAFNOSUPPORT)
+        );
+    }
+    if !net_core::config::CONFIG_NET_IPV6 {
+        assert_eq!(
+            A.socket(AddrFamily::Inet6, SockType::Dgram).err(),
+            Some(Errno::EAFNOSUPPORT)
+        );
+    }
+    let mut fds = Vec::new();
     loop {
         match A.socket(family, SockType::Dgram) {
             Ok(fd) => fds.push(fd),
