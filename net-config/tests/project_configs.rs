@@ -112,3 +112,41 @@ fn dotconfig_round_trips() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's configuration examples (its `conf` and `toml` code blocks) resolve without
+/// errors, so the README stays true.
+#[test]
+fn readme_examples_resolve() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let dir = std::env::temp_dir().join(format!("netcfg-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut checked = 0;
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let ext = match line.trim() {
+            "```conf" => "conf",
+            "```toml" => "toml",
+            _ => continue,
+        };
+        let block: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+        let file = dir.join(format!("example{checked}.{ext}"));
+        std::fs::write(&file, block.join("\n") + "\n").unwrap();
+        let board = if ext == "toml" {
+            "qemu_cortex_m3"
+        } else {
+            "native_sim"
+        };
+        if let Err(e) = resolve(board, &file) {
+            panic!(
+                "README example {checked} ({ext}) does not resolve:\n{}\n{e}",
+                block.join("\n")
+            );
+        }
+        checked += 1;
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        checked >= 2,
+        "expected the .conf and TOML examples in the README"
+    );
+}
