@@ -475,14 +475,23 @@ impl Stack {
         };
         #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
         let start = pkt.meta().timestamp;
-        if !iface.is_up() {
+        // The interface's state with what Ethernet needs (our MAC, PROMISC): one critical
+        // section.
+        let (up, _mac, _promisc) = iface.with(|s| {
+            (
+                s.oper == OperState::Up,
+                s.link_addr.mac(),
+                s.flags.contains(IfFlags::PROMISC),
+            )
+        });
+        if !up {
             #[cfg(CONFIG_NET_STATISTICS)]
             crate::stat_inc!(self.stats_for(index), processing_error);
             return;
         }
         let _verdict = match iface.l2 {
             #[cfg(CONFIG_NET_L2_ETHERNET)]
-            L2Kind::Ethernet => crate::l2::ethernet::recv(self, index, pkt),
+            L2Kind::Ethernet => crate::l2::ethernet::recv(self, index, pkt, _mac, _promisc),
             L2Kind::Dummy => crate::l2::dummy::recv(self, index, pkt),
         };
         #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]

@@ -36,8 +36,15 @@ macro_rules! eth_stat {
 #[allow(unused_imports)]
 pub(crate) use eth_stat;
 
-/// RX path of an Ethernet frame.
-pub(crate) fn recv(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdict {
+/// RX path of an Ethernet frame; `my_mac` and `promisc` are the interface's, read by the
+/// caller together with its state.
+pub(crate) fn recv(
+    stack: &Stack,
+    iface: u8,
+    mut pkt: NetPkt<'static>,
+    my_mac: Option<[u8; 6]>,
+    promisc: bool,
+) -> Verdict {
     let frame_len = pkt.len();
     let (dst, ethertype, hdr_len) = {
         let mut scratch = [0u8; VLAN_HEADER_LEN];
@@ -56,15 +63,7 @@ pub(crate) fn recv(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdic
             }
         }
     };
-    // Our MAC and the PROMISC flag, read in one critical section.
-    let (my_mac, promisc) = stack.iface(iface).map_or((None, false), |i| {
-        i.with(|s| {
-            (
-                s.link_addr.mac().map(EthernetAddress),
-                s.flags.contains(crate::net_if::IfFlags::PROMISC),
-            )
-        })
-    });
+    let my_mac = my_mac.map(EthernetAddress);
     if Some(dst) != my_mac && !dst.is_broadcast() && !dst.is_multicast() && !promisc {
         // Another station's unicast (a bridge or hub delivered it): not an error.
         return Verdict::Drop;
