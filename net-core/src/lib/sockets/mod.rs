@@ -721,9 +721,21 @@ impl Stack {
         src: SocketAddr,
         pkt: NetPkt<'static>,
     ) -> Result<Option<NetPkt<'static>>, ()> {
-        // Find the socket first: an unclaimed datagram goes back untouched (ICMP quotes it).
-        let target = self.conns.with(|t| {
-            t.iter()
+        // The sender record goes in front now when the headroom has room for it (no
+        // allocation), so that finding the socket, parking the packet and queueing it take
+        // one critical section. An unclaimed datagram gets the record pulled off again and
+        // goes back untouched (ICMP quotes it).
+        let mut pkt = pkt;
+        let early = pkt.headroom() >= SENDER_RECORD_LEN && push_sender(&mut pkt, &src);
+        enum Outcome {
+            Queued,
+            Full(PktId),
+            NoRoom(NetPkt<'static>),
+            Unclaimed(NetPkt<'static>),
+        }
+        let outcome = self.conns.with(|t| {
+            let target = t
+                .iter()
                 .enumerate()
                 .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
                 .filter(|(_, c)| c.ty == SockType::Dgram && c.family == family_of(&dst))
@@ -739,29 +751,43 @@ impl Stack {
                         c.local.is_some_and(|l| !l.ip().is_unspecified()),
                     )
                 })
-                .map(|(i, _)| i)
+                .map(|(i, _)| i);
+            let Some(index) = target else {
+                return Outcome::Unclaimed(pkt);
+            };
+            if !early && !push_sender(&mut pkt, &src) {
+                return Outcome::NoRoom(pkt);
+            }
+            // The slab's critical section nests in this one.
+            let id = pkt.into_raw();
+            match t.get_mut(index).and_then(Option::as_mut) {
+                Some(c) => match c.rxq.push_back(id) {
+                    Ok(()) => Outcome::Queued,
+                    Err(id) => Outcome::Full(id),
+                },
+                None => Outcome::Full(id),
+            }
         });
-        let Some(index) = target else {
-            return Ok(Some(pkt));
-        };
-        let mut pkt = pkt;
-        if !push_sender(&mut pkt, &src) {
-            return Err(());
-        }
-        let id = pkt.into_raw();
-        let queued = self
-            .conns
-            .with(|t| match t.get_mut(index).and_then(Option::as_mut) {
-                Some(c) => c.rxq.push_back(id).is_ok(),
-                None => false,
-            });
-        if queued {
-            #[cfg(feature = "std")]
-            waiters::notify();
-            Ok(None)
-        } else {
-            drop(NetPkt::from_raw(self.pools(), id));
-            Err(())
+        match outcome {
+            Outcome::Queued => {
+                #[cfg(feature = "std")]
+                waiters::notify();
+                Ok(None)
+            }
+            Outcome::Full(id) => {
+                drop(NetPkt::from_raw(self.pools(), id));
+                Err(())
+            }
+            Outcome::NoRoom(pkt) => {
+                drop(pkt);
+                Err(())
+            }
+            Outcome::Unclaimed(mut pkt) => {
+                if early {
+                    let _ = pkt.pull_header(SENDER_RECORD_LEN);
+                }
+                Ok(Some(pkt))
+            }
         }
     }
 }
