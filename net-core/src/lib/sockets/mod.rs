@@ -452,8 +452,16 @@ impl Stack {
 
     /// `sendto()`: one datagram to `to` (or to the connected peer when `None`).
     pub fn sendto(&self, fd: Fd, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
-        let (local, remote, family, prio, ty) =
-            self.conn(fd, |c| Ok((c.local, c.remote, c.family, c.priority, c.ty)))?;
+        // A bound datagram socket whose datagram passes every check below gets its packet
+        // in the same critical section as the socket lookup (the pool's nests in it).
+        let (local, remote, family, prio, ty, early) = self.conn(fd, |c| {
+            let fits = c.ty == SockType::Dgram
+                && c.local.is_some()
+                && to.or(c.remote).is_some_and(|d| family_of(&d) == c.family)
+                && data.len() <= usize::from(u16::MAX) - 8;
+            let early = fits.then(|| self.alloc_tx(data.len()));
+            Ok((c.local, c.remote, c.family, c.priority, c.ty, early))
+        })?;
         if ty == SockType::Raw {
             return self.send_raw(fd, data, to.or(remote), prio);
         }
@@ -471,7 +479,9 @@ impl Stack {
         if data.len() > usize::from(u16::MAX) - 8 {
             return Err(Errno::EMSGSIZE);
         }
-        let mut pkt = self.alloc_tx(data.len()).map_err(|_| Errno::ENOBUFS)?;
+        let mut pkt = early
+            .unwrap_or_else(|| self.alloc_tx(data.len()))
+            .map_err(|_| Errno::ENOBUFS)?;
         pkt.append(data).map_err(|_| Errno::ENOBUFS)?;
         pkt.meta_mut().priority = prio;
         #[cfg(CONFIG_NET_UDP)]
