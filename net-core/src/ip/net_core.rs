@@ -504,6 +504,7 @@ impl Stack {
 
     /// Hands an IP packet (L3 header in place) to the interface: through the TX traffic
     /// class queue when there is one, else straight to L2.
+    #[cfg_attr(not(CONFIG_NET_IPV6), allow(dead_code))]
     pub(crate) fn send_ip(&self, pkt: NetPkt<'static>) -> Result<(), crate::lib::sockets::Errno> {
         let index = pkt.meta().iface;
         let iface = self

@@ -111,7 +111,7 @@ fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv6Info) {
     // our best address towards the sender.
     let src = if ip.dst.is_multicast() {
         match crate::ip::ipv6::route(stack, Some(iface), ip.src) {
-            Some((_, s)) => s,
+            Some(r) => r.src,
             None => return,
         }
     } else {
@@ -155,7 +155,7 @@ pub(crate) fn send_port_unreachable(stack: &Stack, iface: u8, ip: &Ipv6Info, pay
         ip.dst
     } else {
         match crate::ip::ipv6::route(stack, Some(iface), ip.src) {
-            Some((_, s)) => s,
+            Some(r) => r.src,
             None => return,
         }
     };
@@ -245,7 +245,7 @@ fn our_mac(stack: &Stack, iface: u8) -> Option<[u8; 6]> {
 /// unicast to `unicast_mac` when probing a known neighbor.
 #[cfg(CONFIG_NET_IPV6_ND)]
 pub(crate) fn send_ns(stack: &Stack, iface: u8, target: Ipv6Addr, unicast_mac: Option<[u8; 6]>) {
-    let Some(src) = crate::ip::ipv6::route(stack, Some(iface), target).map(|(_, s)| s) else {
+    let Some(src) = crate::ip::ipv6::route(stack, Some(iface), target).map(|r| r.src) else {
         return;
     };
     let dst = if unicast_mac.is_some() {
@@ -287,7 +287,7 @@ pub(crate) fn send_dad_ns(stack: &Stack, iface: u8, addr: Ipv6Addr) {
 pub(crate) fn send_rs(stack: &Stack, iface: u8) {
     let dst = v6wire::ALL_ROUTERS;
     let src =
-        crate::ip::ipv6::route(stack, Some(iface), dst).map_or(Ipv6Addr::UNSPECIFIED, |(_, s)| s);
+        crate::ip::ipv6::route(stack, Some(iface), dst).map_or(Ipv6Addr::UNSPECIFIED, |r| r.src);
     // RFC 4861 §4.1: no link-layer option from the unspecified address.
     let lladdr = if src.is_unspecified() {
         None
@@ -559,7 +559,7 @@ pub(crate) fn send_mld_report(stack: &Stack, iface: u8) {
         .collect();
     let dst = v6wire::ALL_MLDV2_ROUTERS;
     let src =
-        crate::ip::ipv6::route(stack, Some(iface), dst).map_or(Ipv6Addr::UNSPECIFIED, |(_, s)| s);
+        crate::ip::ipv6::route(stack, Some(iface), dst).map_or(Ipv6Addr::UNSPECIFIED, |r| r.src);
     let len = wire::mldv2_report_len(&records);
     let mut buf = [0u8; 8 + 8 + 20 * MAX];
     let Some(msg) = buf.get_mut(8..8 + len) else {

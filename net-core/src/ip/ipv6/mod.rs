@@ -152,17 +152,38 @@ pub(crate) fn input(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdi
     }
 }
 
-/// The interface and source address for sending to `dst`: `iface` when given, else the
-/// first interface with `dst` on-link, else the first with a default router, else the
-/// default interface for link-local and multicast destinations.
-pub(crate) fn route(stack: &Stack, iface: Option<u8>, dst: Ipv6Addr) -> Option<(u8, Ipv6Addr)> {
-    let pick = |idx: u8, need_hop: bool| -> Option<(u8, Ipv6Addr)> {
+/// Where and how a packet to some destination leaves.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    /// The interface.
+    pub iface: u8,
+    /// The source address to use.
+    pub src: Ipv6Addr,
+    /// The interface's unicast hop limit.
+    hop_limit: u8,
+    /// The interface's L3 MTU.
+    mtu: u16,
+    /// The interface was operationally up.
+    up: bool,
+}
+
+/// The route for sending to `dst`: `iface` when given, else the first interface with `dst`
+/// on-link or a default router. One critical section per interface looked at, which also
+/// reads what the output path needs (hop limit, MTU, state).
+pub(crate) fn route(stack: &Stack, iface: Option<u8>, dst: Ipv6Addr) -> Option<Route> {
+    let pick = |idx: u8, need_hop: bool| -> Option<Route> {
         stack.iface(idx)?.with(|s| {
             let v6 = s.ipv6.as_ref()?;
             if need_hop {
                 v6.next_hop(dst)?;
             }
-            v6.source_for(dst).map(|src| (idx, src))
+            v6.source_for(dst).map(|src| Route {
+                iface: idx,
+                src,
+                hop_limit: v6.hop_limit,
+                mtu: s.mtu,
+                up: s.oper == crate::net_if::OperState::Up,
+            })
         })
     };
     if let Some(idx) = iface {
@@ -181,27 +202,58 @@ pub(crate) fn output(
     proto: IpProtocol,
     pkt: NetPkt<'static>,
 ) -> Result<(), Errno> {
-    let (index, chosen) = match route(stack, iface, dst) {
-        Some(r) => r,
+    match route(stack, iface, dst) {
+        Some(r) => output_routed(stack, &r, src, dst, proto, pkt),
         // Before any address is usable (DAD, RS) the unspecified source is allowed.
-        None => (
-            iface.or(stack.default_iface()).ok_or(Errno::ENETUNREACH)?,
-            Ipv6Addr::UNSPECIFIED,
-        ),
-    };
-    let src = match src {
-        Some(s) => s,
-        None => chosen,
-    };
+        None => {
+            let index = iface.or(stack.default_iface()).ok_or(Errno::ENETUNREACH)?;
+            let hop_limit = if dst.is_multicast() {
+                crate::config::CONFIG_NET_INITIAL_MCAST_HOP_LIMIT as u8
+            } else {
+                stack
+                    .iface(index)
+                    .and_then(|i| i.with(|s| s.ipv6.as_ref().map(|v| v.hop_limit)))
+                    .unwrap_or(64)
+            };
+            output_raw(
+                stack,
+                index,
+                src.unwrap_or(Ipv6Addr::UNSPECIFIED),
+                dst,
+                proto,
+                hop_limit,
+                pkt,
+            )
+        }
+    }
+}
+
+/// TX along a route already found (no further interface lookups).
+pub(crate) fn output_routed(
+    stack: &Stack,
+    route: &Route,
+    src: Option<Ipv6Addr>,
+    dst: Ipv6Addr,
+    proto: IpProtocol,
+    pkt: NetPkt<'static>,
+) -> Result<(), Errno> {
     let hop_limit = if dst.is_multicast() {
         crate::config::CONFIG_NET_INITIAL_MCAST_HOP_LIMIT as u8
     } else {
-        stack
-            .iface(index)
-            .and_then(|i| i.with(|s| s.ipv6.as_ref().map(|v| v.hop_limit)))
-            .unwrap_or(64)
+        route.hop_limit
     };
-    output_raw(stack, index, src, dst, proto, hop_limit, pkt)
+    let src = src.unwrap_or(route.src);
+    emit(
+        stack,
+        route.iface,
+        src,
+        dst,
+        proto,
+        hop_limit,
+        route.mtu,
+        Some(route.up),
+        pkt,
+    )
 }
 
 /// TX with every header field given (neighbor discovery needs hop limit 255).
@@ -212,10 +264,26 @@ pub(crate) fn output_raw(
     dst: Ipv6Addr,
     proto: IpProtocol,
     hop_limit: u8,
+    pkt: NetPkt<'static>,
+) -> Result<(), Errno> {
+    let mtu = stack.iface(index).map_or(0, |i| i.mtu());
+    emit(stack, index, src, dst, proto, hop_limit, mtu, None, pkt)
+}
+
+/// Writes the header and hands the packet to the interface.
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    stack: &Stack,
+    index: u8,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    proto: IpProtocol,
+    hop_limit: u8,
+    mtu: u16,
+    up: Option<bool>,
     mut pkt: NetPkt<'static>,
 ) -> Result<(), Errno> {
     let payload_len = pkt.len();
-    let mtu = stack.iface(index).map_or(0, |i| i.mtu());
     if HEADER_LEN + payload_len > usize::from(mtu) {
         return Err(Errno::EMSGSIZE);
     }
@@ -244,7 +312,10 @@ pub(crate) fn output_raw(
         bytes.sent,
         (HEADER_LEN + payload_len) as u32
     );
-    stack.send_ip(pkt)
+    match up {
+        Some(up) => stack.send_ip_up(pkt, up),
+        None => stack.send_ip(pkt),
+    }
 }
 
 /// The destination of the IPv6 packet at the front of `pkt`.

@@ -209,8 +209,8 @@ pub(crate) fn output(
         }
         #[cfg(CONFIG_NET_IPV6)]
         (IpAddr::V6(l), IpAddr::V6(d)) => {
-            let (iface, src) = crate::ip::ipv6::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
-            let src = if l.is_unspecified() { src } else { l };
+            let route = crate::ip::ipv6::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            let src = if l.is_unspecified() { route.src } else { l };
             let sum = checksum::combine(&[
                 checksum::pseudo_header_v6(&src, &d, IpProtocol::Udp, u32::from(len16)),
                 pkt_sum(&pkt, 0, len),
@@ -221,9 +221,10 @@ pub(crate) fn output(
             };
             pkt.write_at(6, &sum.to_be_bytes())
                 .map_err(|_| Errno::EINVAL)?;
-            let r = crate::ip::ipv6::output(stack, Some(iface), Some(src), d, IpProtocol::Udp, pkt);
+            let r =
+                crate::ip::ipv6::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt);
             if r.is_ok() {
-                udp_stat!(stack, iface, sent);
+                udp_stat!(stack, route.iface, sent);
             }
             r
         }

@@ -652,8 +652,9 @@ impl Stack {
             }
             #[cfg(CONFIG_NET_IPV6)]
             IpAddr::V6(d) => {
-                let (iface, chosen) =
-                    crate::ip::ipv6::route(self, None, d).ok_or(Errno::ENETUNREACH)?;
+                let (iface, chosen) = crate::ip::ipv6::route(self, None, d)
+                    .map(|r| (r.iface, r.src))
+                    .ok_or(Errno::ENETUNREACH)?;
                 let src = match src_hint {
                     Some(IpAddr::V6(s)) => s,
                     _ => chosen,
