@@ -101,5 +101,9 @@ pub mod loopback;
 #[cfg(feature = "std")]
 pub mod link;
 
-#[cfg(all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"))]
+#[cfg(any(
+    all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"),
+    CONFIG_ETH_STELLARIS,
+    test
+))]
 pub mod ethernet;

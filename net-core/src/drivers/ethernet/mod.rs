@@ -2,3 +2,6 @@
 
 #[cfg(all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"))]
 pub mod native_tap;
+
+#[cfg(any(CONFIG_ETH_STELLARIS, test))]
+pub mod stellaris;
