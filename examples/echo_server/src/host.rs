@@ -1,16 +1,5 @@
-//! Zephyr's `samples/net/sockets/echo_server` on the net stack: every UDP datagram sent to
-//! port 4242 comes back, over IPv4 and IPv6 (whichever the configuration enables).
-//!
-//! On `native_sim` the stack runs in this process and reaches the host through a TAP
-//! device. Build it with the sample's configuration:
-//!
-//! ```sh
-//! NET_CONFIG=examples/echo_server/prj.conf cargo run -p echo_server -- --eth-if zeth
-//! ```
-//!
-//! Options: `--eth-if NAME` (the TAP; default `CONFIG_ETH_NATIVE_TAP_DRV_NAME`),
-//! `--exit-after SECONDS`. Type `stats` (or send EOF) on stdin
-//! to print the stack's statistics; EOF also ends the program.
+//! The `native_sim` build: the stack runs in this process and reaches the host through a
+//! TAP device (see the crate documentation).
 
 use std::io::BufRead;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -56,7 +45,8 @@ fn open(family: AddrFamily) -> Option<Fd> {
     Some(fd)
 }
 
-fn main() -> ExitCode {
+/// The host program: parses the options, starts the stack and echoes until told to stop.
+pub fn main() -> ExitCode {
     let mut exit_after = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

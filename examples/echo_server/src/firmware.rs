@@ -1,0 +1,138 @@
+//! The `qemu_cortex_m3` firmware: the LM3S6965 (Cortex-M3) with its on-chip Stellaris
+//! Ethernet MAC, as QEMU's `lm3s6965evb` machine emulates it.
+//!
+//! Board support, all here: the reset entry and vector table come from `cortex-m-rt` (the
+//! memory map is `boards/qemu_cortex_m3/memory.x`, linked by `build.rs`); SysTick ticks a
+//! millisecond counter that is the stack's [`Clock`]; the Ethernet interrupt (NVIC line 42)
+//! moves received frames into the stack's RX pool; the console and the exit status go
+//! through semihosting. The main loop runs the stack ([`Stack::poll`]) and echoes every UDP
+//! datagram sent to port 4242, then sleeps until the next interrupt.
+#![allow(unsafe_code)]
+
+use core::cell::Cell;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::{entry, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use critical_section::Mutex;
+use net_core::drivers::ethernet::stellaris::{self, Stellaris};
+use net_core::{AddrFamily, Clock, Fd, SockType};
+use panic_halt as _;
+
+/// The port of Zephyr's echo sample.
+const PORT: u16 = 4242;
+/// The core clock of QEMU's lm3s6965evb after reset (12 MHz crystal, PLL off).
+const CORE_HZ: u32 = 12_000_000;
+
+/// Milliseconds since boot, bumped by SysTick.
+static MILLIS: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
+
+/// The stack's clock: the SysTick millisecond counter.
+pub struct SysTickClock;
+
+impl Clock for SysTickClock {
+    fn now_ms(&self) -> u64 {
+        critical_section::with(|cs| MILLIS.borrow(cs).get())
+    }
+}
+
+net_macros::net_stack! {
+    /// The stack: pools, queues, tables and interfaces sized by the resolved configuration.
+    static NET: Stack;
+    clock: SysTickClock = SysTickClock,
+    interfaces: {
+        /// The on-chip Stellaris Ethernet MAC.
+        eth0: Ethernet(Stellaris) = Stellaris::new([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+    },
+}
+
+/// The Ethernet interrupt line, for the NVIC.
+#[derive(Clone, Copy)]
+struct EthernetIrq;
+
+// SAFETY: 42 is the LM3S6965's Ethernet interrupt, a valid NVIC line of the device.
+unsafe impl cortex_m::interrupt::InterruptNumber for EthernetIrq {
+    fn number(self) -> u16 {
+        stellaris::IRQ
+    }
+}
+
+#[exception]
+fn SysTick() {
+    critical_section::with(|cs| {
+        let ms = MILLIS.borrow(cs);
+        ms.set(ms.get() + 1);
+    });
+}
+
+/// Device interrupts: without a peripheral access crate every line lands here.
+#[exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    if irqn == stellaris::IRQ as i16 {
+        NET_ETH0.on_interrupt();
+    }
+}
+
+fn open(family: AddrFamily) -> Option<Fd> {
+    let fd = NET.socket(family, SockType::Dgram).ok()?;
+    let any = match family {
+        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    NET.bind(fd, SocketAddr::new(any, PORT)).ok()?;
+    Some(fd)
+}
+
+fn fail(msg: &str) -> ! {
+    hprintln!("echo_server: {}", msg);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(mut cp) = cortex_m::Peripherals::take() else {
+        fail("core peripherals already taken");
+    };
+    cp.SYST.set_clock_source(SystClkSource::Core);
+    cp.SYST.set_reload(CORE_HZ / 1000 - 1);
+    cp.SYST.clear_current();
+    cp.SYST.enable_counter();
+    cp.SYST.enable_interrupt();
+
+    if !net_core::config::CONFIG_NET_UDP || !net_core::config::CONFIG_NET_SOCKETS {
+        fail("built without UDP sockets; build with examples/echo_server/prj.conf");
+    }
+    if NET.start().is_err() {
+        fail("cannot start the stack");
+    }
+    // SAFETY: the handler only touches the driver, whose RX hook `start` has just set.
+    unsafe { cortex_m::peripheral::NVIC::unmask(EthernetIrq) };
+
+    let fds = [open(AddrFamily::Inet), open(AddrFamily::Inet6)];
+    if fds.iter().all(Option::is_none) {
+        fail("no IPv4 or IPv6 socket could be opened");
+    }
+    hprintln!(
+        "echo_server: listening on UDP port {} (qemu_cortex_m3)",
+        PORT
+    );
+
+    let mut buf = [0u8; 1500];
+    loop {
+        let mut work = NET.poll();
+        for fd in fds.iter().flatten() {
+            while let Ok((n, from)) = NET.recvfrom(*fd, &mut buf) {
+                work += 1;
+                let _ = NET.sendto(*fd, buf.get(..n).unwrap_or_default(), Some(from));
+            }
+        }
+        if work == 0 {
+            // SysTick wakes the loop at least every millisecond for the timers.
+            cortex_m::asm::wfi();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Zephyr's `samples/net/sockets/echo_server` on the net stack: every UDP datagram sent to
+//! port 4242 comes back, over IPv4 and IPv6 (whichever the configuration enables).
+//!
+//! On `native_sim` the stack runs in this process and reaches the host through a TAP
+//! device. Build it with the sample's configuration:
+//!
+//! ```sh
+//! NET_CONFIG=examples/echo_server/prj.conf cargo run -p echo_server -- --eth-if zeth
+//! ```
+//!
+//! Options: `--eth-if NAME` (the TAP; default `CONFIG_ETH_NATIVE_TAP_DRV_NAME`),
+//! `--exit-after SECONDS`. Type `stats` (or send EOF) on stdin
+//! to print the stack's statistics; EOF also ends the program.
+//!
+//! On `qemu_cortex_m3` (`thumbv7m-none-eabi`, no `std`) the same sample is firmware for the
+//! LM3S6965 with its Stellaris Ethernet MAC (see `firmware.rs`):
+//!
+//! ```sh
+//! netcfg run -b qemu_cortex_m3 examples/echo_server --eth-if qtap0
+//! ```
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(not(target_os = "none"))]
+mod host;
+
+#[cfg(not(target_os = "none"))]
+fn main() -> std::process::ExitCode {
+    host::main()
+}
+
+#[cfg(target_os = "none")]
+mod firmware;
