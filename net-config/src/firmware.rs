@@ -9,10 +9,11 @@
 //! nothing. The configuration reaches the build scripts through `NET_CONFIG`, `NET_BOARD`
 //! and `NET_CONFIG_DEFINES` (see [`crate::build`]).
 //!
-//! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`.
-//! Only `native` (the `native_sim` host process) exists today; the QEMU boards get theirs
-//! with their firmware, by adding a variant to [`Flavor`] and its arms in
-//! [`Flavor::cargo_args`] and [`Flavor::run_command`].
+//! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`:
+//! `native` (the `native_sim` host process) and `qemu` for the boards whose firmware exists
+//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`), built for the board's target and run under the
+//! board's QEMU machine with semihosting. The other QEMU boards are refused until their
+//! firmware exists.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -52,23 +53,40 @@ pub fn build_dir(root: &Path, board: &str, dotconfig: &str) -> PathBuf {
         .join(format!("{board}-{}", config_hash(board, dotconfig)))
 }
 
+/// The QEMU boards whose firmware (board support in the application, a driver for the NIC)
+/// exists: `netcfg build`/`run` accept these and refuse the other QEMU boards.
+pub const QEMU_BOARDS: [&str; 1] = ["qemu_cortex_m3"];
+
+/// The MAC address QEMU gives the NIC (`-nic ...,mac=`): the one the firmware programs.
+pub const QEMU_MAC: &str = "52:54:00:12:34:56";
+
 /// How firmware for a board is built and run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Flavor {
     /// A host process (`native_sim`): built for the host, run directly.
     Native,
+    /// Bare-metal firmware for `target` (a Rust target triple), run under QEMU with
+    /// semihosting: the console goes to stdout and the exit status is the firmware's.
+    Qemu {
+        /// The Rust target triple of the board.
+        target: String,
+    },
 }
 
 impl Flavor {
     /// The flavor of `board`, or why its firmware cannot be built yet.
     pub fn of(board: &Board) -> Result<Flavor, String> {
-        let kind = board.spec.as_ref().map(|s| s.run.kind.as_str());
-        match kind {
+        let spec = board.spec.as_ref();
+        match spec.map(|s| s.run.kind.as_str()) {
             Some("native") => Ok(Flavor::Native),
+            Some("qemu") if QEMU_BOARDS.contains(&board.name.as_str()) => Ok(Flavor::Qemu {
+                target: spec.map(|s| s.target.clone()).unwrap_or_default(),
+            }),
             _ => Err(format!(
-                "firmware for {} is not available yet (only native_sim builds and runs today; \
-                 the QEMU boards get theirs with issue 4)",
-                board.name
+                "firmware for {} is not available yet (native_sim and {} build and run today; \
+                 the other QEMU boards get theirs with issue 4)",
+                board.name,
+                QEMU_BOARDS.join(", ")
             )),
         }
     }
@@ -78,6 +96,9 @@ impl Flavor {
         match self {
             // The host is cargo's default target.
             Flavor::Native => Vec::new(),
+            // The application selects `net-core` without `std` for bare-metal targets
+            // (`[target.'cfg(target_os = "none")'.dependencies]`).
+            Flavor::Qemu { target } => vec!["--target".to_string(), target.clone()],
         }
     }
 
@@ -99,6 +120,34 @@ impl Flavor {
                 if let Some(tap) = eth_if {
                     cmd.args(["--eth-if", tap]);
                 }
+                cmd.args(args);
+                cmd
+            }
+            Flavor::Qemu { .. } => {
+                let run = board.spec.as_ref().map(|s| &s.run);
+                let qemu = run
+                    .and_then(|r| r.qemu.clone())
+                    .unwrap_or_else(|| "qemu-system-arm".to_string());
+                let mut cmd = Command::new(qemu);
+                if let Some(machine) = run.and_then(|r| r.machine.as_deref()) {
+                    cmd.args(["-machine", machine]);
+                }
+                if let Some(r) = run {
+                    cmd.args(&r.args);
+                }
+                match (eth_if, run.and_then(|r| r.nic_model.as_deref())) {
+                    (Some(tap), Some(model)) => {
+                        cmd.arg("-nic").arg(format!(
+                            "tap,ifname={tap},script=no,downscript=no,model={model},mac={QEMU_MAC}"
+                        ));
+                    }
+                    // No backend named: no NIC at all (QEMU's default would be SLIRP).
+                    _ => {
+                        cmd.args(["-nic", "none"]);
+                    }
+                }
+                cmd.arg("-kernel").arg(artifact);
+                // Firmware takes no command line: arguments after `--` go to QEMU.
                 cmd.args(args);
                 cmd
             }
@@ -479,6 +528,63 @@ mod tests {
         };
         assert!(fit(&s, "r", Some(&mem(None, 65_536))).is_err());
         assert!(fit(&s, "r", Some(&mem(None, 131_072))).is_ok());
+    }
+
+    fn repo_board(name: &str) -> Board {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        crate::board::find(&boards, name).unwrap()
+    }
+
+    #[test]
+    fn flavors_of_the_boards() {
+        assert_eq!(Flavor::of(&repo_board("native_sim")), Ok(Flavor::Native));
+        let m3 = Flavor::of(&repo_board("qemu_cortex_m3")).unwrap();
+        assert_eq!(
+            m3,
+            Flavor::Qemu {
+                target: "thumbv7m-none-eabi".into()
+            }
+        );
+        assert_eq!(m3.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
+        for other in ["mps2_an385", "qemu_cortex_m0", "qemu_riscv32"] {
+            let e = Flavor::of(&repo_board(other)).unwrap_err();
+            assert!(
+                e.contains(&format!("firmware for {other} is not available yet")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn qemu_run_command() {
+        let board = repo_board("qemu_cortex_m3");
+        let flavor = Flavor::of(&board).unwrap();
+        let args = |cmd: &Command| -> Vec<String> {
+            cmd.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some("qtap0"), &[]);
+        assert_eq!(cmd.get_program(), "qemu-system-arm");
+        let a = args(&cmd);
+        let joined = a.join(" ");
+        assert!(joined.contains("-machine lm3s6965evb"), "{joined}");
+        assert!(
+            joined.contains("-semihosting-config enable=on,target=native"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(
+                "-nic tap,ifname=qtap0,script=no,downscript=no,model=stellaris,mac=52:54:00:12:34:56"
+            ),
+            "{joined}"
+        );
+        assert!(joined.ends_with("-kernel /fw.elf"), "{joined}");
+        // Without a TAP: no NIC rather than QEMU's default SLIRP; `--` arguments go to QEMU.
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), None, &["-S".into()]);
+        let joined = args(&cmd).join(" ");
+        assert!(joined.contains("-nic none"), "{joined}");
+        assert!(joined.ends_with("-kernel /fw.elf -S"), "{joined}");
     }
 
     #[test]

@@ -137,13 +137,36 @@ fn build_reuse_variants_and_run() {
 }
 
 #[test]
-fn qemu_boards_are_not_available_yet() {
+fn qemu_cortex_m3_firmware_builds_and_fits() {
+    let out = netcfg(&["build", "-b", "qemu_cortex_m3", "examples/echo_server"]);
+    let (artifact, size) = built(&out);
+    assert!(artifact.is_file(), "{} does not exist", artifact.display());
+    assert!(
+        artifact.ends_with("thumbv7m-none-eabi/release/echo_server"),
+        "{}",
+        artifact.display()
+    );
+    assert!(
+        build_dir(&artifact)
+            .to_string_lossy()
+            .contains("qemu_cortex_m3-"),
+        "{}",
+        artifact.display()
+    );
+    assert!(
+        size.contains("of 256 KiB flash") && size.contains("of 64 KiB RAM"),
+        "{size}"
+    );
+}
+
+#[test]
+fn qemu_boards_without_firmware_are_refused() {
     for cmd in ["build", "run"] {
-        let out = netcfg(&[cmd, "-b", "qemu_cortex_m3", "examples/echo_server"]);
+        let out = netcfg(&[cmd, "-b", "mps2_an385", "examples/echo_server"]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd}: {stderr}");
         assert!(
-            stderr.contains("firmware for qemu_cortex_m3 is not available yet"),
+            stderr.contains("firmware for mps2_an385 is not available yet"),
             "{cmd}: {stderr}"
         );
         assert!(

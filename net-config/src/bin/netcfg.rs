@@ -38,7 +38,8 @@ OPTIONS:
 BUILD, RUN AND NEW:
     -c, --config FILE      a configuration file applied after APP_DIR/prj.conf (repeatable)
     --eth-if TAP           run: the host TAP of the board's Ethernet interface
-    -- ARGS...             run: arguments for the application
+    -- ARGS...             run: arguments for the application (QEMU boards: extra QEMU
+                           options, the firmware takes no command line)
     --add-to-workspace     new: add APP_DIR to the workspace members in Cargo.toml
 
 FILES are Zephyr .conf fragments or .toml files, applied in order (later wins).
@@ -652,8 +653,15 @@ fn new_cmd(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if let Err(e) = Flavor::of(&board) {
-        return fail(&e);
+    match Flavor::of(&board) {
+        Ok(Flavor::Native) => {}
+        Ok(Flavor::Qemu { .. }) => {
+            return fail(&format!(
+                "scaffolding for {} is not available yet (netcfg new makes native_sim applications)",
+                board.name
+            ));
+        }
+        Err(e) => return fail(&e),
     }
 
     let app_shown = relative_to_cwd(&app_abs)
