@@ -22,8 +22,9 @@ use panic_halt as _;
 
 /// The port of Zephyr's echo sample.
 const PORT: u16 = 4242;
-/// The core clock of QEMU's lm3s6965evb after reset (12 MHz crystal, PLL off).
-const CORE_HZ: u32 = 12_000_000;
+/// The core clock of QEMU's lm3s6965evb after reset: QEMU derives the period from RCC's
+/// SYSDIV field (reset value 0xf) as 5 ns x (SYSDIV + 1) = 80 ns, i.e. 12.5 MHz.
+const CORE_HZ: u32 = 12_500_000;
 
 /// Milliseconds since boot, bumped by SysTick.
 static MILLIS: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
