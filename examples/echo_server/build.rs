@@ -1,5 +1,6 @@
 //! Links the firmware for bare-metal targets: copies the board's memory map
-//! (`boards/<NET_BOARD>/memory.x`, `qemu_cortex_m3` by default) into OUT_DIR, where
+//! (`boards/<NET_BOARD>/memory.x`; by default `qemu_cortex_m0` for `thumbv6m`, else
+//! `qemu_cortex_m3`) into OUT_DIR, where
 //! `cortex-m-rt`'s `link.x` finds it, and passes `-Tlink.x`. Host builds are untouched.
 
 use std::path::Path;
@@ -14,7 +15,15 @@ fn main() {
     let board = std::env::var("NET_BOARD")
         .ok()
         .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| "qemu_cortex_m3".to_string());
+        .unwrap_or_else(|| {
+            let m0 = target.starts_with("thumbv6m");
+            if m0 {
+                "qemu_cortex_m0"
+            } else {
+                "qemu_cortex_m3"
+            }
+            .to_string()
+        });
     let map = Path::new(&manifest)
         .join("../../boards")
         .join(&board)

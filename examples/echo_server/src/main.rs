@@ -18,6 +18,10 @@
 //! ```sh
 //! netcfg run -b qemu_cortex_m3 examples/echo_server --eth-if qtap0
 //! ```
+//!
+//! On `qemu_cortex_m0` (`thumbv6m-none-eabi`, the micro:bit, no NIC) it is firmware that
+//! echoes UDP to itself over the loopback driver, prints the statistics and exits (see
+//! `firmware_m0.rs`): `netcfg run -b qemu_cortex_m0 examples/echo_server`.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(not(target_os = "none"))]
@@ -28,5 +32,10 @@ fn main() -> std::process::ExitCode {
     host::main()
 }
 
-#[cfg(target_os = "none")]
+// Firmware by target: `thumbv6m` (no compare-and-swap) is the `qemu_cortex_m0` micro:bit
+// over loopback; the others are `firmware.rs`.
+#[cfg(all(target_os = "none", target_has_atomic = "ptr"))]
+mod firmware;
+#[cfg(all(target_os = "none", not(target_has_atomic = "ptr")))]
+#[path = "firmware_m0.rs"]
 mod firmware;
