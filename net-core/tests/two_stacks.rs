@@ -28,6 +28,22 @@ macro_rules! instance {
     };
 }
 
+/// Connects two instances, starts them, and gives them 192.0.2.1/24 and 192.0.2.2/24.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP))]
+fn start_v4_pair(
+    a: &'static Stack,
+    b: &'static Stack,
+    a_end: &'static LinkEnd,
+    b_end: &'static LinkEnd,
+) {
+    connect(a_end, b_end);
+    a.start_bare().unwrap();
+    b.start_bare().unwrap();
+    let mask = Ipv4Addr::new(255, 255, 255, 0);
+    a.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
+    b.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+}
+
 /// Polls both stacks and the link until `done` holds or `timeout` passes.
 fn run_until(
     a: &Stack,
@@ -123,12 +139,7 @@ fn echo_sizes(
 fn udp_echo_over_ipv4() {
     instance!(A, A_END, [0x02, 0, 0, 0, 0, 0x0a], 1);
     instance!(B, B_END, [0x02, 0, 0, 0, 0, 0x0b], 2);
-    connect(&A_END, &B_END);
-    A.start_bare().unwrap();
-    B.start_bare().unwrap();
-    let mask = Ipv4Addr::new(255, 255, 255, 0);
-    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
-    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    start_v4_pair(&A, &B, &A_END, &B_END);
     let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);
     echo_sizes(
         &A,
@@ -215,12 +226,7 @@ fn duplicate_address_is_detected() {
 fn closed_port_gets_icmp_unreachable_and_is_counted() {
     instance!(A, A_END, [0x02, 0, 0, 0, 3, 0x0a], 7);
     instance!(B, B_END, [0x02, 0, 0, 0, 3, 0x0b], 8);
-    connect(&A_END, &B_END);
-    A.start_bare().unwrap();
-    B.start_bare().unwrap();
-    let mask = Ipv4Addr::new(255, 255, 255, 0);
-    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
-    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    start_v4_pair(&A, &B, &A_END, &B_END);
     let fd = udp_socket(&B, AddrFamily::Inet, 0);
     let closed = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 9);
     B.sendto(fd, b"anyone?", Some(closed)).unwrap();
@@ -294,12 +300,7 @@ fn loss_duplication_and_reordering_never_corrupt() {
 fn flood_exhausts_the_rx_pool_and_everything_comes_back() {
     instance!(A, A_END, [0x02, 0, 0, 0, 5, 0x0a], 11);
     instance!(B, B_END, [0x02, 0, 0, 0, 5, 0x0b], 12);
-    connect(&A_END, &B_END);
-    A.start_bare().unwrap();
-    B.start_bare().unwrap();
-    let mask = Ipv4Addr::new(255, 255, 255, 0);
-    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
-    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    start_v4_pair(&A, &B, &A_END, &B_END);
     let sink = udp_socket(&A, AddrFamily::Inet, 5000);
     let fd = udp_socket(&B, AddrFamily::Inet, 0);
     let to = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
@@ -384,12 +385,7 @@ fn socket_api_misuse_returns_errors() {
 fn ping_over_raw_sockets() {
     instance!(A, A_END, [0x02, 0, 0, 0, 7, 0x0a], 14);
     instance!(B, B_END, [0x02, 0, 0, 0, 7, 0x0b], 15);
-    connect(&A_END, &B_END);
-    A.start_bare().unwrap();
-    B.start_bare().unwrap();
-    let mask = Ipv4Addr::new(255, 255, 255, 0);
-    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
-    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    start_v4_pair(&A, &B, &A_END, &B_END);
     let fd = B.socket_proto(AddrFamily::Inet, SockType::Raw, 1).unwrap();
     B.setsockopt(fd, SockOpt::NonBlocking(true)).unwrap();
     let mut req = vec![8u8, 0, 0, 0, 0x12, 0x34, 0, 1];
@@ -436,12 +432,7 @@ fn ping_over_raw_sockets() {
 fn port_unreachable_quotes_the_udp_header() {
     instance!(A, A_END, [0x02, 0, 0, 0, 8, 0x0a], 16);
     instance!(B, B_END, [0x02, 0, 0, 0, 8, 0x0b], 17);
-    connect(&A_END, &B_END);
-    A.start_bare().unwrap();
-    B.start_bare().unwrap();
-    let mask = Ipv4Addr::new(255, 255, 255, 0);
-    A.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 1), mask).unwrap();
-    B.ipv4_add(0, Ipv4Addr::new(192, 0, 2, 2), mask).unwrap();
+    start_v4_pair(&A, &B, &A_END, &B_END);
     let icmp = B.socket_proto(AddrFamily::Inet, SockType::Raw, 1).unwrap();
     B.setsockopt(icmp, SockOpt::NonBlocking(true)).unwrap();
     let fd = udp_socket(&B, AddrFamily::Inet, 40000);
