@@ -1,12 +1,17 @@
 //! Links the firmware for bare-metal targets: copies the board's memory map
 //! (`boards/<NET_BOARD>/memory.x`; by default `qemu_cortex_m0` for `thumbv6m`, else
 //! `qemu_cortex_m3`) into OUT_DIR, where
-//! `cortex-m-rt`'s `link.x` finds it, and passes `-Tlink.x`. Host builds are untouched.
+//! `cortex-m-rt`'s `link.x` finds it, and passes `-Tlink.x`. It also sets the cfg
+//! `net_board = "<board>"`, by which the firmware picks its board support. Host builds are
+//! untouched.
 
 use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=NET_BOARD");
+    println!(
+        "cargo::rustc-check-cfg=cfg(net_board, values(\"qemu_cortex_m3\", \"mps2_an385\", \"qemu_cortex_m0\"))"
+    );
     let target = std::env::var("TARGET").unwrap_or_default();
     if !target.starts_with("thumb") {
         return;
@@ -29,6 +34,7 @@ fn main() {
         .join(&board)
         .join("memory.x");
     println!("cargo:rerun-if-changed={}", map.display());
+    println!("cargo:rustc-cfg=net_board=\"{board}\"");
     let text = std::fs::read(&map).unwrap_or_else(|e| {
         panic!(
             "{}: {e} (board {board} has no memory map for {target})",

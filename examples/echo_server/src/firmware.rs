@@ -1,11 +1,16 @@
-//! The `qemu_cortex_m3` firmware: the LM3S6965 (Cortex-M3) with its on-chip Stellaris
-//! Ethernet MAC, as QEMU's `lm3s6965evb` machine emulates it.
+//! The Cortex-M3 firmware with an Ethernet NIC, for two boards, chosen by the `net_board`
+//! cfg that `build.rs` sets from `NET_BOARD`:
+//!
+//! - `qemu_cortex_m3` (the default): the LM3S6965 with its on-chip Stellaris Ethernet MAC, as
+//!   QEMU's `lm3s6965evb` machine emulates it (Ethernet on NVIC line 42, 12.5 MHz core);
+//! - `mps2_an385`: Arm's MPS2 AN385 FPGA image with its SMSC LAN9220, QEMU's `mps2-an385`
+//!   with the `lan9118` NIC model (Ethernet on NVIC line 13, 25 MHz core).
 //!
 //! Board support, all here: the reset entry and vector table come from `cortex-m-rt` (the
-//! memory map is `boards/qemu_cortex_m3/memory.x`, linked by `build.rs`); SysTick ticks a
-//! millisecond counter that is the stack's [`Clock`]; the Ethernet interrupt (NVIC line 42)
-//! moves received frames into the stack's RX pool; the console and the exit status go
-//! through semihosting. The main loop runs the stack ([`Stack::poll`]) and echoes every UDP
+//! memory map is `boards/<board>/memory.x`, linked by `build.rs`); SysTick ticks a
+//! millisecond counter that is the stack's [`Clock`]; the Ethernet interrupt moves received
+//! frames into the stack's RX pool; the console and the exit status go through
+//! semihosting. The main loop runs the stack ([`Stack::poll`]) and echoes every UDP
 //! datagram sent to port 4242, then sleeps until the next interrupt.
 #![allow(unsafe_code)]
 
@@ -16,15 +21,34 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use critical_section::Mutex;
-use net_core::drivers::ethernet::stellaris::{self, Stellaris};
 use net_core::{AddrFamily, Clock, Fd, SockType};
 use panic_halt as _;
 
+use board::{CORE_HZ, Nic};
+
+/// The board's NIC, its interrupt line and the core clock.
+#[cfg(not(net_board = "mps2_an385"))]
+mod board {
+    pub use net_core::drivers::ethernet::stellaris::{IRQ, Stellaris as Nic};
+    /// The board's name, for the console.
+    pub const NAME: &str = "qemu_cortex_m3";
+    /// The core clock of QEMU's lm3s6965evb after reset: QEMU derives the period from RCC's
+    /// SYSDIV field (reset value 0xf) as 5 ns x (SYSDIV + 1) = 80 ns, i.e. 12.5 MHz.
+    pub const CORE_HZ: u32 = 12_500_000;
+}
+
+/// The board's NIC, its interrupt line and the core clock.
+#[cfg(net_board = "mps2_an385")]
+mod board {
+    pub use net_core::drivers::ethernet::smsc911x::{IRQ, Smsc911x as Nic};
+    /// The board's name, for the console.
+    pub const NAME: &str = "mps2_an385";
+    /// The MPS2 system clock (QEMU's `SYSCLK_FRQ`, 25 MHz), which clocks the core.
+    pub const CORE_HZ: u32 = 25_000_000;
+}
+
 /// The port of Zephyr's echo sample.
 const PORT: u16 = 4242;
-/// The core clock of QEMU's lm3s6965evb after reset: QEMU derives the period from RCC's
-/// SYSDIV field (reset value 0xf) as 5 ns x (SYSDIV + 1) = 80 ns, i.e. 12.5 MHz.
-const CORE_HZ: u32 = 12_500_000;
 
 /// Milliseconds since boot, bumped by SysTick.
 static MILLIS: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
@@ -43,8 +67,8 @@ net_macros::net_stack! {
     static NET: Stack;
     clock: SysTickClock = SysTickClock,
     interfaces: {
-        /// The on-chip Stellaris Ethernet MAC.
-        eth0: Ethernet(Stellaris) = Stellaris::new([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+        /// The board's Ethernet NIC (Stellaris MAC or LAN9220).
+        eth0: Ethernet(Nic) = Nic::new([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
     },
 }
 
@@ -52,10 +76,11 @@ net_macros::net_stack! {
 #[derive(Clone, Copy)]
 struct EthernetIrq;
 
-// SAFETY: 42 is the LM3S6965's Ethernet interrupt, a valid NVIC line of the device.
+// SAFETY: `board::IRQ` is the board's Ethernet interrupt (42 on the LM3S6965, 13 on the
+// AN385), a valid NVIC line of the device.
 unsafe impl cortex_m::interrupt::InterruptNumber for EthernetIrq {
     fn number(self) -> u16 {
-        stellaris::IRQ
+        board::IRQ
     }
 }
 
@@ -70,7 +95,7 @@ fn SysTick() {
 /// Device interrupts: without a peripheral access crate every line lands here.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
-    if irqn == stellaris::IRQ as i16 {
+    if irqn == board::IRQ as i16 {
         NET_ETH0.on_interrupt();
     }
 }
@@ -110,6 +135,9 @@ fn main() -> ! {
     if NET.start().is_err() {
         fail("cannot start the stack");
     }
+    // A line left pending from before the driver configured its interrupt (the LAN9220's
+    // line is active-low out of reset) would only cost one empty interrupt; drop it.
+    cortex_m::peripheral::NVIC::unpend(EthernetIrq);
     // SAFETY: the handler only touches the driver, whose RX hook `start` has just set.
     unsafe { cortex_m::peripheral::NVIC::unmask(EthernetIrq) };
 
@@ -118,8 +146,9 @@ fn main() -> ! {
         fail("no IPv4 or IPv6 socket could be opened");
     }
     hprintln!(
-        "echo_server: listening on UDP port {} (qemu_cortex_m3)",
-        PORT
+        "echo_server: listening on UDP port {} ({})",
+        PORT,
+        board::NAME
     );
 
     let mut buf = [0u8; 1500];

@@ -104,6 +104,7 @@ pub mod link;
 #[cfg(any(
     all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"),
     CONFIG_ETH_STELLARIS,
+    CONFIG_ETH_SMSC911X,
     test
 ))]
 pub mod ethernet;

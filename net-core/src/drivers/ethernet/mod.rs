@@ -5,3 +5,6 @@ pub mod native_tap;
 
 #[cfg(any(CONFIG_ETH_STELLARIS, test))]
 pub mod stellaris;
+
+#[cfg(any(CONFIG_ETH_SMSC911X, test))]
+pub mod smsc911x;
