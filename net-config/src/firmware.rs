@@ -11,7 +11,7 @@
 //!
 //! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`:
 //! `native` (the `native_sim` host process) and `qemu` for the boards whose firmware exists
-//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`), built for the board's target and run under the
+//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`, `qemu_cortex_m0`), built for the board's target and run under the
 //! board's QEMU machine with semihosting. The other QEMU boards are refused until their
 //! firmware exists.
 
@@ -55,7 +55,7 @@ pub fn build_dir(root: &Path, board: &str, dotconfig: &str) -> PathBuf {
 
 /// The QEMU boards whose firmware (board support in the application, a driver for the NIC)
 /// exists: `netcfg build`/`run` accept these and refuse the other QEMU boards.
-pub const QEMU_BOARDS: [&str; 1] = ["qemu_cortex_m3"];
+pub const QEMU_BOARDS: [&str; 2] = ["qemu_cortex_m3", "qemu_cortex_m0"];
 
 /// The MAC address QEMU gives the NIC (`-nic ...,mac=`): the one the firmware programs.
 pub const QEMU_MAC: &str = "52:54:00:12:34:56";
@@ -197,6 +197,14 @@ impl App {
             config,
         })
     }
+}
+
+/// The application's board overlay for `board`: `APP_DIR/boards/<board>.conf`, when it
+/// exists. As in Zephyr, it applies right after `prj.conf` (before the `-c` files), so an
+/// application can size itself for one board (e.g. smaller pools for 16 KiB of RAM).
+pub fn board_overlay(app_dir: &Path, board: &str) -> Option<PathBuf> {
+    let path = app_dir.join("boards").join(format!("{board}.conf"));
+    path.is_file().then_some(path)
 }
 
 /// The `[package] name` of a `Cargo.toml`.
@@ -546,7 +554,7 @@ mod tests {
             }
         );
         assert_eq!(m3.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
-        for other in ["mps2_an385", "qemu_cortex_m0", "qemu_riscv32"] {
+        for other in ["mps2_an385", "qemu_riscv32"] {
             let e = Flavor::of(&repo_board(other)).unwrap_err();
             assert!(
                 e.contains(&format!("firmware for {other} is not available yet")),
@@ -585,6 +593,51 @@ mod tests {
         let joined = args(&cmd).join(" ");
         assert!(joined.contains("-nic none"), "{joined}");
         assert!(joined.ends_with("-kernel /fw.elf -S"), "{joined}");
+    }
+
+    #[test]
+    fn qemu_cortex_m0_runs_the_microbit_without_a_nic() {
+        let board = repo_board("qemu_cortex_m0");
+        let flavor = Flavor::of(&board).unwrap();
+        assert_eq!(flavor.cargo_args(), ["--target", "thumbv6m-none-eabi"]);
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), None, &[]);
+        assert_eq!(cmd.get_program(), "qemu-system-arm");
+        let joined = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for part in [
+            "-machine microbit",
+            "-cpu cortex-m0",
+            "-nographic",
+            "-semihosting-config enable=on,target=native",
+            "-nic none",
+        ] {
+            assert!(joined.contains(part), "{part}: {joined}");
+        }
+        assert!(!joined.contains("model="), "{joined}");
+        assert!(joined.ends_with("-kernel /fw.elf"), "{joined}");
+    }
+
+    #[test]
+    fn board_overlays() {
+        let dir = std::env::temp_dir().join(format!("netcfg-overlay-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("boards")).unwrap();
+        std::fs::write(
+            dir.join("boards/qemu_cortex_m0.conf"),
+            "CONFIG_NET_BUF_RX_COUNT=8\n",
+        )
+        .unwrap();
+        assert_eq!(
+            board_overlay(&dir, "qemu_cortex_m0"),
+            Some(dir.join("boards/qemu_cortex_m0.conf"))
+        );
+        assert_eq!(board_overlay(&dir, "qemu_cortex_m3"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/echo_server");
+        assert!(board_overlay(&repo, "qemu_cortex_m0").is_some());
+        assert_eq!(board_overlay(&repo, "native_sim"), None);
     }
 
     #[test]

@@ -326,3 +326,41 @@ fn new_scaffolds_an_application() {
 
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn qemu_cortex_m0_firmware_applies_the_board_overlay_and_fits_16k() {
+    let out = netcfg(&["build", "-b", "qemu_cortex_m0", "examples/echo_server"]);
+    let stderr = text(&out.stderr);
+    let (artifact, size) = built(&out);
+    assert!(
+        artifact.ends_with("thumbv6m-none-eabi/release/echo_server"),
+        "{}",
+        artifact.display()
+    );
+    // prj.conf alone asks for Ethernet-sized pools and ARP; the overlay undoes both.
+    assert!(
+        stderr.contains("netcfg: board overlay examples/echo_server/boards/qemu_cortex_m0.conf"),
+        "{stderr}"
+    );
+    assert!(
+        size.contains("of 256 KiB flash") && size.contains("of 16 KiB RAM"),
+        "{size}"
+    );
+    // The overlay comes before -c files and -D, which still win over it.
+    let out = netcfg(&[
+        "build",
+        "-b",
+        "qemu_cortex_m0",
+        "-D",
+        "NET_BUF_RX_COUNT=4096",
+        "examples/echo_server",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The linker refuses first (memory.x maps 16 KiB), else netcfg's own size check.
+    assert!(
+        stderr.contains("will not fit in region 'RAM'")
+            || stderr.contains("the firmware does not fit qemu_cortex_m0"),
+        "{stderr}"
+    );
+}

@@ -36,7 +36,8 @@ OPTIONS:
     -h, --help             this text
 
 BUILD, RUN AND NEW:
-    -c, --config FILE      a configuration file applied after APP_DIR/prj.conf (repeatable)
+    -c, --config FILE      a configuration file applied after APP_DIR/prj.conf and the
+                           board overlay (repeatable)
     --eth-if TAP           run: the host TAP of the board's Ethernet interface
     -- ARGS...             run: arguments for the application (QEMU boards: extra QEMU
                            options, the firmware takes no command line)
@@ -44,7 +45,8 @@ BUILD, RUN AND NEW:
 
 FILES are Zephyr .conf fragments or .toml files, applied in order (later wins).
 An application (APP_DIR) is a Cargo package of the workspace with a prj.conf (or prj.toml);
-its configuration is the board's defconfig, then prj.conf, then each -c FILE, then -D.
+its configuration is the board's defconfig, then prj.conf, then the board overlay
+APP_DIR/boards/<board>.conf if there is one (as in Zephyr), then each -c FILE, then -D.
 `build` resolves it, builds the release firmware into target/netcfg/<board>-<hash> (one
 directory per board and resolved configuration), and prints the artifact and its ROM/RAM;
 `run` builds, then runs the firmware (native_sim: as a host process) with its exit status.
@@ -493,7 +495,21 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
     req.boards_dir = None;
     req.default_board = Some(DEFAULT_BOARD.to_string());
     req.files = files.iter().map(|f| relative_to_cwd(f)).collect();
-    let loaded = req.load().map_err(|d| ExitCode::from(report(&d)))?;
+    let mut loaded = req.load().map_err(|d| ExitCode::from(report(&d)))?;
+    // Zephyr's board overlay: APP_DIR/boards/<board>.conf, right after prj.conf.
+    let overlay = loaded
+        .board
+        .as_ref()
+        .and_then(|b| firmware::board_overlay(&app_abs, &b.name));
+    if let Some(overlay) = overlay {
+        eprintln!(
+            "netcfg: board overlay {}",
+            relative_to_cwd(&overlay).display()
+        );
+        files.insert(1, overlay);
+        req.files = files.iter().map(|f| relative_to_cwd(f)).collect();
+        loaded = req.load().map_err(|d| ExitCode::from(report(&d)))?;
+    }
     let res = loaded.resolve();
     let code = report(&res.diagnostics);
     summary(&res.diagnostics);
