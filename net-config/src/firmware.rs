@@ -11,9 +11,9 @@
 //!
 //! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`:
 //! `native` (the `native_sim` host process) and `qemu` for the boards whose firmware exists
-//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`, `qemu_cortex_m0`), built for the board's target and run under the
-//! board's QEMU machine with semihosting. The other QEMU boards are refused until their
-//! firmware exists.
+//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`, `qemu_cortex_m0`, `mps2_an385`), built for the board's
+//! target and run under the board's QEMU machine with semihosting. The other QEMU boards are
+//! refused until their firmware exists.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -55,7 +55,7 @@ pub fn build_dir(root: &Path, board: &str, dotconfig: &str) -> PathBuf {
 
 /// The QEMU boards whose firmware (board support in the application, a driver for the NIC)
 /// exists: `netcfg build`/`run` accept these and refuse the other QEMU boards.
-pub const QEMU_BOARDS: [&str; 2] = ["qemu_cortex_m3", "qemu_cortex_m0"];
+pub const QEMU_BOARDS: [&str; 3] = ["qemu_cortex_m3", "qemu_cortex_m0", "mps2_an385"];
 
 /// The MAC address QEMU gives the NIC (`-nic ...,mac=`): the one the firmware programs.
 pub const QEMU_MAC: &str = "52:54:00:12:34:56";
@@ -554,13 +554,11 @@ mod tests {
             }
         );
         assert_eq!(m3.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
-        for other in ["mps2_an385", "qemu_riscv32"] {
-            let e = Flavor::of(&repo_board(other)).unwrap_err();
-            assert!(
-                e.contains(&format!("firmware for {other} is not available yet")),
-                "{e}"
-            );
-        }
+        let e = Flavor::of(&repo_board("qemu_riscv32")).unwrap_err();
+        assert!(
+            e.contains("firmware for qemu_riscv32 is not available yet"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -638,6 +636,29 @@ mod tests {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/echo_server");
         assert!(board_overlay(&repo, "qemu_cortex_m0").is_some());
         assert_eq!(board_overlay(&repo, "native_sim"), None);
+    }
+
+    #[test]
+    fn mps2_an385_runs_with_the_lan9118() {
+        let board = repo_board("mps2_an385");
+        let flavor = Flavor::of(&board).unwrap();
+        assert_eq!(flavor.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some("qtap0"), &[]);
+        assert_eq!(cmd.get_program(), "qemu-system-arm");
+        let joined = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for part in [
+            "-machine mps2-an385",
+            "-cpu cortex-m3",
+            "-semihosting-config enable=on,target=native",
+            "-nic tap,ifname=qtap0,script=no,downscript=no,model=lan9118,mac=52:54:00:12:34:56",
+        ] {
+            assert!(joined.contains(part), "{part}: {joined}");
+        }
+        assert!(joined.ends_with("-kernel /fw.elf"), "{joined}");
     }
 
     #[test]

@@ -162,11 +162,11 @@ fn qemu_cortex_m3_firmware_builds_and_fits() {
 #[test]
 fn qemu_boards_without_firmware_are_refused() {
     for cmd in ["build", "run"] {
-        let out = netcfg(&[cmd, "-b", "mps2_an385", "examples/echo_server"]);
+        let out = netcfg(&[cmd, "-b", "qemu_riscv32", "examples/echo_server"]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd}: {stderr}");
         assert!(
-            stderr.contains("firmware for mps2_an385 is not available yet"),
+            stderr.contains("firmware for qemu_riscv32 is not available yet"),
             "{cmd}: {stderr}"
         );
         assert!(
