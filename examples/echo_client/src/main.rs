@@ -53,12 +53,12 @@ fn round_trip(fd: Fd, peer: SocketAddr, data: &[u8]) -> Result<Duration, String>
             }
             Err(e) => return Err(format!("sendto {peer}: {e:?}")),
         }
-        match NET.recvfrom(fd, &mut buf) {
-            Ok((n, from)) if from == peer && buf[..n] == *data => return Ok(start.elapsed()),
-            Ok((n, from)) => {
-                return Err(format!("{n} bytes from {from} do not match what was sent"));
+        // Read until this datagram's echo or the receive timeout: a late echo of an
+        // earlier try (or an earlier size) may still be queued, and is skipped.
+        while let Ok((n, from)) = NET.recvfrom(fd, &mut buf) {
+            if from == peer && buf[..n] == *data {
+                return Ok(start.elapsed());
             }
-            Err(_) => continue,
         }
     }
     Err(format!("no echo of {} bytes from {peer}", data.len()))
