@@ -869,3 +869,47 @@ fn pools_are_full_after_a_burst_of_garbage() {
         assert_eq!(s.allocated, 0, "{name}: {p:?}");
     }
 }
+
+// --- Errors the driver reports ----------------------------------------------------------
+
+/// A driver's receive problems land in the interface's Ethernet statistics, by kind.
+#[test]
+fn driver_rx_errors_are_counted() {
+    use net_core::drivers::RxError;
+    let (_turn, socks) = instance();
+    let cases = [
+        (RxError::NoBuffer, "rx_no_buffer_count"),
+        (RxError::Length, "rx_length_errors"),
+        (RxError::Overrun, "rx_missed_errors"),
+        (RxError::Device, "rx_errors"),
+    ];
+    for (error, _field) in cases {
+        #[allow(unused_variables)]
+        let before = snapshot_all();
+        RxPath::rx_error(&STACK, 0, error);
+        #[allow(unused_variables)]
+        let after = snapshot_all();
+        #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
+        {
+            let (b, a) = (before.ethernet, after.ethernet);
+            assert_eq!(a.rx_errors, b.rx_errors + 1, "{error:?}");
+            let moved = |x: u32, y: u32| u32::from(y != x);
+            assert_eq!(
+                moved(b.rx_no_buffer_count, a.rx_no_buffer_count),
+                u32::from(error == RxError::NoBuffer),
+                "{error:?}"
+            );
+            assert_eq!(
+                moved(b.rx_length_errors, a.rx_length_errors),
+                u32::from(error == RxError::Length),
+                "{error:?}"
+            );
+            assert_eq!(
+                moved(b.rx_missed_errors, a.rx_missed_errors),
+                u32::from(error == RxError::Overrun),
+                "{error:?}"
+            );
+        }
+    }
+    assert_alive(socks, "after driver errors");
+}

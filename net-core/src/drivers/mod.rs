@@ -84,6 +84,20 @@ pub trait Driver: Sync {
     }
 }
 
+/// A receive problem a driver saw; the stack counts it in the interface's Ethernet
+/// statistics (Zephyr's `net_stats_eth` error details).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RxError {
+    /// A frame was lost because no packet buffer was free (`rx_no_buffer_count`).
+    NoBuffer,
+    /// A frame too short or too long (`rx_length_errors`).
+    Length,
+    /// The device's receive FIFO overflowed (`rx_missed_errors`).
+    Overrun,
+    /// Any other error the device reported (`rx_errors` only).
+    Device,
+}
+
 /// Where drivers deliver received frames: implemented by the stack.
 pub trait RxPath: Sync {
     /// A packet with room for a `len`-byte frame from the RX pool, or `None` when the pool
@@ -93,6 +107,11 @@ pub trait RxPath: Sync {
 
     /// Hands a received frame to the stack. Never blocks; safe from an interrupt handler.
     fn recv(&self, iface: u8, frame: NetPkt<'static>);
+
+    /// Counts a receive problem of interface `iface`. Safe from an interrupt handler.
+    fn rx_error(&self, iface: u8, error: RxError) {
+        let _ = (iface, error);
+    }
 }
 
 #[cfg(CONFIG_NET_LOOPBACK)]

@@ -680,6 +680,22 @@ impl RxPath for Stack {
         }
     }
 
+    #[allow(unused_variables)]
+    fn rx_error(&self, iface: u8, error: crate::drivers::RxError) {
+        #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
+        {
+            use crate::drivers::RxError;
+            let stats = self.stats_for(iface);
+            crate::stat_inc!(stats, ethernet.rx_errors);
+            match error {
+                RxError::NoBuffer => crate::stat_inc!(stats, ethernet.rx_no_buffer_count),
+                RxError::Length => crate::stat_inc!(stats, ethernet.rx_length_errors),
+                RxError::Overrun => crate::stat_inc!(stats, ethernet.rx_missed_errors),
+                RxError::Device => {}
+            }
+        }
+    }
+
     fn recv(&self, iface: u8, mut frame: NetPkt<'static>) {
         frame.meta_mut().iface = iface;
         let prio = crate::l2::rx_priority(self, iface, &frame);

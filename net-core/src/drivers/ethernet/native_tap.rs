@@ -14,7 +14,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::{Mutex, OnceLock};
 
 use crate::buf::NetPkt;
-use crate::drivers::{Driver, DriverError, LinkAddr, RxPath};
+use crate::drivers::{Driver, DriverError, LinkAddr, RxError, RxPath};
 
 const IFF_TAP: libc::c_short = 0x0002;
 const IFF_NO_PI: libc::c_short = 0x1000;
@@ -146,16 +146,19 @@ impl Driver for NativeTap {
                             continue;
                         }
                         self.rx_errors.inc();
+                        rx.rx_error(iface, RxError::Device);
                         std::thread::sleep(std::time::Duration::from_millis(10));
                         continue;
                     }
                     let n = n as usize;
                     if !(14..=MAX_FRAME).contains(&n) {
                         self.rx_errors.inc();
+                        rx.rx_error(iface, RxError::Length);
                         continue;
                     }
                     let Some(mut pkt) = rx.alloc_rx(iface, n) else {
                         self.rx_no_buffer.inc();
+                        rx.rx_error(iface, RxError::NoBuffer);
                         continue;
                     };
                     if pkt.append(&frame[..n]).is_err() {

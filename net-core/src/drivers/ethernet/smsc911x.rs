@@ -31,7 +31,7 @@ use critical_section::Mutex;
 
 use crate::buf::NetPkt;
 use crate::counter::Counter;
-use crate::drivers::{Driver, DriverError, LinkAddr, RxPath};
+use crate::drivers::{Driver, DriverError, LinkAddr, RxError, RxPath};
 
 /// The controller's base address on the MPS2 AN385 (and AN386/AN500).
 pub const BASE: usize = 0x4020_0000;
@@ -279,7 +279,7 @@ impl RxStatus {
 
 /// Why a received frame was not handed to the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RxError {
+pub enum FrameError {
     /// The controller flagged the frame in its status word.
     Bad,
     /// The frame is shorter than an Ethernet header.
@@ -295,14 +295,14 @@ pub fn rx_frame(
     status: RxStatus,
     mut next: impl FnMut() -> u32,
     out: &mut [u8],
-) -> Result<usize, RxError> {
+) -> Result<usize, FrameError> {
     let frame_len = status.frame_len();
     let verdict = if status.is_error() {
-        Err(RxError::Bad)
+        Err(FrameError::Bad)
     } else if frame_len < MIN_FRAME {
-        Err(RxError::TooShort)
+        Err(FrameError::TooShort)
     } else if frame_len > MAX_FRAME || frame_len > out.len() {
-        Err(RxError::TooLong)
+        Err(FrameError::TooLong)
     } else {
         Ok(frame_len)
     };
@@ -388,16 +388,23 @@ impl Smsc911x {
         // none is left behind without an interrupt.
         let status = self.regs.read(reg::INT_STS);
         self.regs.write(reg::INT_STS, status);
+        let hook = critical_section::with(|cs| self.rx.borrow(cs).get());
+        let report = |e: RxError| {
+            if let Some((rx, iface)) = hook {
+                rx.rx_error(iface, e);
+            }
+        };
         if status & int::RXDF != 0 {
             self.rx_overruns.inc();
+            report(RxError::Overrun);
         }
         if status & int::RXE != 0 {
             self.rx_errors.inc();
+            report(RxError::Device);
         }
         if status & int::TXE != 0 {
             self.tx_errors.inc();
         }
-        let hook = critical_section::with(|cs| self.rx.borrow(cs).get());
         // The bound keeps a misbehaving device from holding the handler forever; frames left
         // over keep RSFL raised.
         for _ in 0..64 {
@@ -414,11 +421,13 @@ impl Smsc911x {
                 Ok(n) => n,
                 Err(_) => {
                     self.rx_errors.inc();
+                    rx.rx_error(iface, RxError::Length);
                     continue;
                 }
             };
             let Some(mut pkt) = rx.alloc_rx(iface, n) else {
                 self.rx_no_buffer.inc();
+                rx.rx_error(iface, RxError::NoBuffer);
                 continue;
             };
             let Some(bytes) = frame.get(..n) else {
@@ -613,11 +622,11 @@ mod tests {
     #[test]
     fn rx_frame_rejects_but_drains_bad_frames() {
         let mut out = [0u8; MAX_FRAME];
-        let cases: [(usize, u32, usize, RxError); 4] = [
-            (MAX_FRAME + 1, 0, MAX_FRAME, RxError::TooLong),
-            (100, 0, 64, RxError::TooLong),
-            (60, RX_STS_ES | 0x2, MAX_FRAME, RxError::Bad),
-            (10, 0, MAX_FRAME, RxError::TooShort),
+        let cases: [(usize, u32, usize, FrameError); 4] = [
+            (MAX_FRAME + 1, 0, MAX_FRAME, FrameError::TooLong),
+            (100, 0, 64, FrameError::TooLong),
+            (60, RX_STS_ES | 0x2, MAX_FRAME, FrameError::Bad),
+            (10, 0, MAX_FRAME, FrameError::TooShort),
         ];
         for (len, extra, room, want) in cases {
             let (status, fifo) = rx_fifo(&frame(len), extra);
@@ -639,7 +648,7 @@ mod tests {
             },
             &mut out,
         );
-        assert_eq!(r, Err(RxError::TooShort));
+        assert_eq!(r, Err(FrameError::TooShort));
         assert_eq!(reads, 0);
     }
 }

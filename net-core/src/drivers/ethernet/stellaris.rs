@@ -29,7 +29,7 @@ use critical_section::Mutex;
 
 use crate::buf::NetPkt;
 use crate::counter::Counter;
-use crate::drivers::{Driver, DriverError, LinkAddr, RxPath};
+use crate::drivers::{Driver, DriverError, LinkAddr, RxError, RxPath};
 
 /// The controller's base address on the LM3S6965.
 pub const BASE: usize = 0x4004_8000;
@@ -109,7 +109,7 @@ impl Regs {
 
 /// Why a received frame was not handed to the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RxError {
+pub enum FrameError {
     /// The FIFO length is shorter than an Ethernet header (plus length and CRC).
     TooShort,
     /// The frame is longer than [`MAX_FRAME`] or than the buffer.
@@ -156,15 +156,15 @@ pub fn rx_frame(
     first: u32,
     mut next: impl FnMut() -> u32,
     out: &mut [u8],
-) -> Result<usize, RxError> {
+) -> Result<usize, FrameError> {
     let fifo_len = (first & 0xffff) as usize;
     // The words the controller gives for this frame: length, frame and CRC, rounded up.
     let words = fifo_len.div_ceil(4).max(1);
     let frame_len = fifo_len.saturating_sub(6);
     let verdict = if frame_len < MIN_FRAME {
-        Err(RxError::TooShort)
+        Err(FrameError::TooShort)
     } else if frame_len > MAX_FRAME || frame_len > out.len() {
-        Err(RxError::TooLong)
+        Err(FrameError::TooLong)
     } else {
         Ok(frame_len)
     };
@@ -243,13 +243,20 @@ impl Stellaris {
     pub fn on_interrupt(&self) {
         let status = self.regs.read(reg::RIS_IACK);
         self.regs.write(reg::RIS_IACK, status);
+        let hook = critical_section::with(|cs| self.rx.borrow(cs).get());
+        let report = |e: RxError| {
+            if let Some((rx, iface)) = hook {
+                rx.rx_error(iface, e);
+            }
+        };
         if status & int::FOV != 0 {
             self.rx_overruns.inc();
+            report(RxError::Overrun);
         }
         if status & int::RXER != 0 {
             self.rx_errors.inc();
+            report(RxError::Device);
         }
-        let hook = critical_section::with(|cs| self.rx.borrow(cs).get());
         // The FIFO holds at most 31 frames; the bound keeps a misbehaving device from
         // holding the handler forever.
         for _ in 0..64 {
@@ -266,11 +273,13 @@ impl Stellaris {
                 Ok(n) => n,
                 Err(_) => {
                     self.rx_errors.inc();
+                    rx.rx_error(iface, RxError::Length);
                     continue;
                 }
             };
             let Some(mut pkt) = rx.alloc_rx(iface, n) else {
                 self.rx_no_buffer.inc();
+                rx.rx_error(iface, RxError::NoBuffer);
                 continue;
             };
             let Some(bytes) = frame.get(..n) else {
@@ -403,7 +412,7 @@ mod tests {
         let mut out = [0u8; MAX_FRAME];
         assert_eq!(
             rx_frame(fifo[0], || it.next().unwrap(), &mut out),
-            Err(RxError::TooLong)
+            Err(FrameError::TooLong)
         );
         assert_eq!(it.next(), None);
         // Too long for the buffer.
@@ -412,7 +421,7 @@ mod tests {
         let mut small = [0u8; 64];
         assert_eq!(
             rx_frame(fifo[0], || it.next().unwrap(), &mut small),
-            Err(RxError::TooLong)
+            Err(FrameError::TooLong)
         );
         assert_eq!(it.next(), None);
         // Runts and a zero length never read past their words.
@@ -426,7 +435,7 @@ mod tests {
                 },
                 &mut out,
             );
-            assert_eq!(r, Err(RxError::TooShort));
+            assert_eq!(r, Err(FrameError::TooShort));
             assert_eq!(reads, (first as usize).div_ceil(4).max(1) - 1);
         }
     }

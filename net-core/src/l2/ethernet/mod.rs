@@ -234,9 +234,12 @@ pub(crate) fn emit_and_send_from(
                 eth_stat!(stack, iface, tx_multicast);
             }
         }
-        Err(_) => {
+        Err(e) => {
             eth_stat!(stack, iface, tx_errors);
             eth_stat!(stack, iface, tx_dropped);
+            if e == crate::drivers::DriverError::Busy {
+                eth_stat!(stack, iface, tx_timeout_count);
+            }
         }
     }
 }
