@@ -124,6 +124,7 @@ pub mod link;
     all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"),
     CONFIG_ETH_STELLARIS,
     CONFIG_ETH_SMSC911X,
+    CONFIG_ETH_VIRTIO_NET,
     test
 ))]
 pub mod ethernet;

@@ -8,3 +8,6 @@ pub mod stellaris;
 
 #[cfg(any(CONFIG_ETH_SMSC911X, test))]
 pub mod smsc911x;
+
+#[cfg(any(CONFIG_ETH_VIRTIO_NET, test))]
+pub mod virtio_net;
