@@ -19,6 +19,10 @@
 //! netcfg run -b qemu_cortex_m3 examples/echo_server --eth-if qtap0
 //! ```
 //!
+//! On `qemu_riscv32` (`riscv32imac-unknown-none-elf`) it is firmware for QEMU's riscv32
+//! `virt` machine with a virtio-net device (see `firmware_riscv.rs`):
+//! `netcfg run -b qemu_riscv32 examples/echo_server --eth-if qtap0`.
+//!
 //! On `qemu_cortex_m0` (`thumbv6m-none-eabi`, the micro:bit, no NIC) it is firmware that
 //! echoes UDP to itself over the loopback driver, prints the statistics and exits (see
 //! `firmware_m0.rs`): `netcfg run -b qemu_cortex_m0 examples/echo_server`.
@@ -33,9 +37,17 @@ fn main() -> std::process::ExitCode {
 }
 
 // Firmware by target: `thumbv6m` (no compare-and-swap) is the `qemu_cortex_m0` micro:bit
-// over loopback; the others are `firmware.rs`.
-#[cfg(all(target_os = "none", target_has_atomic = "ptr"))]
+// over loopback; `riscv32` is `qemu_riscv32` (`firmware_riscv.rs`); the other Cortex-M
+// targets are `firmware.rs`.
+#[cfg(all(target_os = "none", target_arch = "arm", target_has_atomic = "ptr"))]
 mod firmware;
-#[cfg(all(target_os = "none", not(target_has_atomic = "ptr")))]
+#[cfg(all(
+    target_os = "none",
+    target_arch = "arm",
+    not(target_has_atomic = "ptr")
+))]
 #[path = "firmware_m0.rs"]
+mod firmware;
+#[cfg(all(target_os = "none", target_arch = "riscv32"))]
+#[path = "firmware_riscv.rs"]
 mod firmware;
