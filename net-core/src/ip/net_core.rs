@@ -212,6 +212,11 @@ pub struct Stack {
     pub(crate) ipv4_ident: AtomicU16,
     pub(crate) last_tick: Mutex<core::cell::Cell<u64>>,
     since_timer_check: core::sync::atomic::AtomicU32,
+    /// A copy of `last_tick` for a lock-free "not due yet" check where 64-bit atomics
+    /// exist (0: look under the lock). Elsewhere the check takes the critical section,
+    /// which on a single core only masks interrupts.
+    #[cfg(target_has_atomic = "64")]
+    last_tick_hint: core::sync::atomic::AtomicU64,
 }
 
 impl Stack {
@@ -240,6 +245,8 @@ impl Stack {
             ipv4_ident: AtomicU16::new(1),
             last_tick: Mutex::new(core::cell::Cell::new(0)),
             since_timer_check: core::sync::atomic::AtomicU32::new(0),
+            #[cfg(target_has_atomic = "64")]
+            last_tick_hint: core::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -411,10 +418,14 @@ impl Stack {
         loop {
             let mut did = false;
             // Pop and take back under one critical section (the inner ones nest).
-            let next = critical_section::with(|_| {
-                let (_, id) = self.rx_queues.pop_highest()?;
-                NetPkt::from_raw(self.pools(), id)
-            });
+            let next = if self.rx_queues.maybe_pending() {
+                critical_section::with(|_| {
+                    let (_, id) = self.rx_queues.pop_highest()?;
+                    NetPkt::from_raw(self.pools(), id)
+                })
+            } else {
+                None
+            };
             if let Some(pkt) = next {
                 self.process_rx(pkt);
                 did = true;
@@ -449,10 +460,19 @@ impl Stack {
     /// Runs the periodic work when a tick is due.
     pub fn run_timers(&self) {
         let now = self.now_ms();
+        #[cfg(target_has_atomic = "64")]
+        {
+            let hint = self.last_tick_hint.load(Ordering::Relaxed);
+            if hint != 0 && now.saturating_sub(hint) < TIMER_TICK_MS {
+                return;
+            }
+        }
         let due = critical_section::with(|cs| {
             let last = self.last_tick.borrow(cs);
             if now.saturating_sub(last.get()) >= TIMER_TICK_MS || last.get() == 0 {
                 last.set(now.max(1));
+                #[cfg(target_has_atomic = "64")]
+                self.last_tick_hint.store(now.max(1), Ordering::Relaxed);
                 true
             } else {
                 false

@@ -7,6 +7,7 @@
 //! priorities.
 
 use core::cell::RefCell;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use critical_section::Mutex;
 
@@ -208,6 +209,12 @@ impl<const DEPTH: usize> Ring<DEPTH> {
 /// worker thread per class (`rx_q[n]` / `tx_q[n]`) sleep until work arrives.
 pub struct TcQueues<const CLASSES: usize, const DEPTH: usize> {
     rings: Mutex<RefCell<[Ring<DEPTH>; CLASSES]>>,
+    /// Ids queued over all classes, written only inside the critical section. Pollers read
+    /// it without one, so an idle poll (the common case) costs one load instead of a
+    /// critical section; a push that races with the read is seen by the next poll, as it
+    /// would be had it come just after a locked look. Only load and store are used, which
+    /// targets without compare-and-swap (thumbv6m) have.
+    queued: AtomicUsize,
     #[cfg(feature = "std")]
     wakers: [waker::Waker; CLASSES],
 }
@@ -217,6 +224,7 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
     pub const fn new() -> Self {
         Self {
             rings: Mutex::new(RefCell::new([const { Ring::EMPTY }; CLASSES])),
+            queued: AtomicUsize::new(0),
             #[cfg(feature = "std")]
             wakers: [const { waker::Waker::new() }; CLASSES],
         }
@@ -230,9 +238,16 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
     /// Queues `id` at the back of `class`. Fails (counting a drop) when the queue is full,
     /// or when `class` does not exist, returning the id to the caller.
     pub fn push(&self, class: usize, id: PktId) -> Result<(), QueueFull> {
-        let res = critical_section::with(|cs| match self.rings.borrow_ref_mut(cs).get_mut(class) {
-            Some(ring) => ring.push(id),
-            None => Err(QueueFull(id)),
+        let res = critical_section::with(|cs| {
+            let res = match self.rings.borrow_ref_mut(cs).get_mut(class) {
+                Some(ring) => ring.push(id),
+                None => Err(QueueFull(id)),
+            };
+            if res.is_ok() {
+                self.queued
+                    .store(self.queued.load(Ordering::Relaxed) + 1, Ordering::Release);
+            }
+            res
         });
         #[cfg(feature = "std")]
         if res.is_ok()
@@ -245,15 +260,46 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
 
     /// Takes the oldest id of the highest non-empty class.
     pub fn pop_highest(&self) -> Option<(usize, PktId)> {
+        if self.queued.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         critical_section::with(|cs| {
             let mut rings = self.rings.borrow_ref_mut(cs);
-            (rings.iter_mut().enumerate().rev()).find_map(|(c, r)| r.pop().map(|id| (c, id)))
+            let popped =
+                (rings.iter_mut().enumerate().rev()).find_map(|(c, r)| r.pop().map(|id| (c, id)));
+            if popped.is_some() {
+                self.taken();
+            }
+            popped
         })
     }
 
     /// Takes the oldest id of `class`.
     pub fn pop_class(&self, class: usize) -> Option<PktId> {
-        critical_section::with(|cs| self.rings.borrow_ref_mut(cs).get_mut(class)?.pop())
+        if self.queued.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        critical_section::with(|cs| {
+            let popped = self.rings.borrow_ref_mut(cs).get_mut(class)?.pop();
+            if popped.is_some() {
+                self.taken();
+            }
+            popped
+        })
+    }
+
+    /// Whether some class may hold an id: a lock-free hint for pollers, exact when no push
+    /// or pop runs at the same time.
+    pub fn maybe_pending(&self) -> bool {
+        self.queued.load(Ordering::Acquire) != 0
+    }
+
+    /// Books one popped id; called inside the critical section that popped it.
+    fn taken(&self) {
+        self.queued.store(
+            self.queued.load(Ordering::Relaxed).saturating_sub(1),
+            Ordering::Relaxed,
+        );
     }
 
     /// Number of ids waiting in `class` (0 for a class that does not exist).
@@ -430,6 +476,31 @@ mod tests {
 
     fn id(n: u16) -> PktId {
         PktId::from_u16(n)
+    }
+
+    #[test]
+    fn pending_hint_follows_pushes_and_pops() {
+        let q: TcQueues<2, 4> = TcQueues::new();
+        assert!(!q.maybe_pending());
+        assert_eq!(q.pop_highest(), None);
+        q.push(0, id(1)).unwrap();
+        q.push(1, id(2)).unwrap();
+        assert!(q.maybe_pending());
+        assert_eq!(q.pop_class(1), Some(id(2)));
+        assert!(q.maybe_pending());
+        // A failed push (no such class, or full) does not count.
+        assert!(q.push(5, id(3)).is_err());
+        assert_eq!(q.pop_highest(), Some((0, id(1))));
+        assert!(!q.maybe_pending());
+        for n in 0..4 {
+            q.push(0, id(n)).unwrap();
+        }
+        assert!(q.push(0, id(9)).is_err());
+        for n in 0..4 {
+            assert_eq!(q.pop_highest(), Some((0, id(n))));
+        }
+        assert!(!q.maybe_pending());
+        assert_eq!(q.pop_class(0), None);
     }
 
     #[test]
