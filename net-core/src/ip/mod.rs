@@ -19,5 +19,7 @@ pub mod icmpv6;
 pub mod ipv4;
 #[cfg(CONFIG_NET_IPV6)]
 pub mod ipv6;
+#[cfg(CONFIG_NET_TCP)]
+pub mod tcp;
 #[cfg(CONFIG_NET_UDP)]
 pub mod udp;
