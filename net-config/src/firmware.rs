@@ -11,9 +11,15 @@
 //!
 //! How a board is built and run is its [`Flavor`], chosen from `board.toml`'s `[run] kind`:
 //! `native` (the `native_sim` host process) and `qemu` for the boards whose firmware exists
-//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`, `qemu_cortex_m0`, `mps2_an385`), built for the board's
-//! target and run under the board's QEMU machine with semihosting. The other QEMU boards are
-//! refused until their firmware exists.
+//! ([`QEMU_BOARDS`]: `qemu_cortex_m3`, `qemu_cortex_m0`, `mps2_an385`, `qemu_riscv32`), built
+//! for the board's target and run under the board's QEMU machine with semihosting. Other
+//! QEMU boards are refused until their firmware exists.
+//!
+//! The NIC of a QEMU board is attached to a host network backend ([`NetBackend`]): a TAP
+//! (`--eth-if`) or any QEMU `-netdev` backend (`--netdev`, e.g. `socket,udp=...`). On-board
+//! NICs take it as `-nic BACKEND,model=M`; NICs that are devices of their own
+//! ([`DEVICE_NICS`]: `virtio-net-device` on `virt`) as `-netdev BACKEND,id=net0 -device
+//! M,netdev=net0` ([`qemu_nic_args`]).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -55,7 +61,55 @@ pub fn build_dir(root: &Path, board: &str, dotconfig: &str) -> PathBuf {
 
 /// The QEMU boards whose firmware (board support in the application, a driver for the NIC)
 /// exists: `netcfg build`/`run` accept these and refuse the other QEMU boards.
-pub const QEMU_BOARDS: [&str; 3] = ["qemu_cortex_m3", "qemu_cortex_m0", "mps2_an385"];
+pub const QEMU_BOARDS: [&str; 4] = [
+    "qemu_cortex_m3",
+    "qemu_cortex_m0",
+    "mps2_an385",
+    "qemu_riscv32",
+];
+
+/// NIC models that are not built into the machine but plugged in as a device of their own
+/// (`-netdev ... -device`): QEMU refuses `-nic ...,model=` for them.
+pub const DEVICE_NICS: [&str; 1] = ["virtio-net-device"];
+
+/// Where a QEMU board's NIC is connected on the host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetBackend {
+    /// An existing TAP device (`--eth-if TAP`).
+    Tap(String),
+    /// A QEMU `-netdev` backend as QEMU spells it without `id=` (`--netdev`), e.g.
+    /// `socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556`.
+    Netdev(String),
+}
+
+impl NetBackend {
+    /// The backend as QEMU's `-nic`/`-netdev` option value begins.
+    pub fn qemu_spec(&self) -> String {
+        match self {
+            NetBackend::Tap(tap) => format!("tap,ifname={tap},script=no,downscript=no"),
+            NetBackend::Netdev(spec) => spec.clone(),
+        }
+    }
+}
+
+/// The QEMU arguments that attach a NIC of model `model` (board.toml's `nic_model`) to
+/// `backend`, with the MAC address [`QEMU_MAC`].
+pub fn qemu_nic_args(model: &str, backend: &NetBackend) -> Vec<String> {
+    let spec = backend.qemu_spec();
+    if DEVICE_NICS.contains(&model) {
+        vec![
+            "-netdev".to_string(),
+            format!("{spec},id=net0"),
+            "-device".to_string(),
+            format!("{model},netdev=net0,mac={QEMU_MAC}"),
+        ]
+    } else {
+        vec![
+            "-nic".to_string(),
+            format!("{spec},model={model},mac={QEMU_MAC}"),
+        ]
+    }
+}
 
 /// The MAC address QEMU gives the NIC (`-nic ...,mac=`): the one the firmware programs.
 pub const QEMU_MAC: &str = "52:54:00:12:34:56";
@@ -83,8 +137,7 @@ impl Flavor {
                 target: spec.map(|s| s.target.clone()).unwrap_or_default(),
             }),
             _ => Err(format!(
-                "firmware for {} is not available yet (native_sim and {} build and run today; \
-                 the other QEMU boards get theirs with issue 4)",
+                "firmware for {} is not available yet (native_sim and {} build and run today)",
                 board.name,
                 QEMU_BOARDS.join(", ")
             )),
@@ -102,13 +155,13 @@ impl Flavor {
         }
     }
 
-    /// The command that runs `artifact` on `board`: `eth_if` names the TAP of the first
-    /// Ethernet interface, `args` go to the program.
+    /// The command that runs `artifact` on `board`: `net` is where the first Ethernet
+    /// interface is connected (native_sim takes a TAP only), `args` go to the program.
     pub fn run_command(
         &self,
         board: &Board,
         artifact: &Path,
-        eth_if: Option<&str>,
+        net: Option<&NetBackend>,
         args: &[String],
     ) -> Command {
         match self {
@@ -117,7 +170,7 @@ impl Flavor {
                 if let Some(spec) = &board.spec {
                     cmd.args(&spec.run.args);
                 }
-                if let Some(tap) = eth_if {
+                if let Some(NetBackend::Tap(tap)) = net {
                     cmd.args(["--eth-if", tap]);
                 }
                 cmd.args(args);
@@ -135,11 +188,9 @@ impl Flavor {
                 if let Some(r) = run {
                     cmd.args(&r.args);
                 }
-                match (eth_if, run.and_then(|r| r.nic_model.as_deref())) {
-                    (Some(tap), Some(model)) => {
-                        cmd.arg("-nic").arg(format!(
-                            "tap,ifname={tap},script=no,downscript=no,model={model},mac={QEMU_MAC}"
-                        ));
+                match (net, run.and_then(|r| r.nic_model.as_deref())) {
+                    (Some(backend), Some(model)) => {
+                        cmd.args(qemu_nic_args(model, backend));
                     }
                     // No backend named: no NIC at all (QEMU's default would be SLIRP).
                     _ => {
@@ -554,9 +605,17 @@ mod tests {
             }
         );
         assert_eq!(m3.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
-        let e = Flavor::of(&repo_board("qemu_riscv32")).unwrap_err();
+        let rv = Flavor::of(&repo_board("qemu_riscv32")).unwrap();
+        assert_eq!(
+            rv.cargo_args(),
+            ["--target", "riscv32imac-unknown-none-elf"]
+        );
+        // A QEMU board without firmware is refused.
+        let mut other = repo_board("qemu_riscv32");
+        other.name = "qemu_x86".into();
+        let e = Flavor::of(&other).unwrap_err();
         assert!(
-            e.contains("firmware for qemu_riscv32 is not available yet"),
+            e.contains("firmware for qemu_x86 is not available yet"),
             "{e}"
         );
     }
@@ -570,7 +629,8 @@ mod tests {
                 .map(|a| a.to_string_lossy().into_owned())
                 .collect()
         };
-        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some("qtap0"), &[]);
+        let tap = NetBackend::Tap("qtap0".into());
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some(&tap), &[]);
         assert_eq!(cmd.get_program(), "qemu-system-arm");
         let a = args(&cmd);
         let joined = a.join(" ");
@@ -591,6 +651,62 @@ mod tests {
         let joined = args(&cmd).join(" ");
         assert!(joined.contains("-nic none"), "{joined}");
         assert!(joined.ends_with("-kernel /fw.elf -S"), "{joined}");
+        // Any -netdev backend (`--netdev`): an on-board NIC takes it with -nic.
+        let socket =
+            NetBackend::Netdev("socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556".into());
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some(&socket), &[]);
+        let a = args(&cmd);
+        let at = a.iter().position(|x| x == "-nic").unwrap();
+        assert_eq!(
+            a[at + 1],
+            "socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556,model=stellaris,mac=52:54:00:12:34:56"
+        );
+        assert_eq!(a.iter().filter(|x| *x == "-nic").count(), 1, "{a:?}");
+    }
+
+    #[test]
+    fn qemu_riscv32_attaches_virtio_net_as_a_device() {
+        let board = repo_board("qemu_riscv32");
+        let flavor = Flavor::of(&board).unwrap();
+        let args = |cmd: &Command| -> Vec<String> {
+            cmd.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let tap = NetBackend::Tap("qtap0".into());
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some(&tap), &[]);
+        assert_eq!(cmd.get_program(), "qemu-system-riscv32");
+        let a = args(&cmd);
+        let joined = a.join(" ");
+        for part in [
+            "-machine virt",
+            "-bios none",
+            "-semihosting-config enable=on,target=native",
+            "-global virtio-mmio.force-legacy=false",
+            "-netdev tap,ifname=qtap0,script=no,downscript=no,id=net0 \
+             -device virtio-net-device,netdev=net0,mac=52:54:00:12:34:56",
+        ] {
+            assert!(joined.contains(part), "{part}: {joined}");
+        }
+        assert!(!a.iter().any(|x| x == "-nic"), "{joined}");
+        assert!(joined.ends_with("-kernel /fw.elf"), "{joined}");
+
+        let socket =
+            NetBackend::Netdev("socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556".into());
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some(&socket), &[]);
+        let joined = args(&cmd).join(" ");
+        assert!(
+            joined.contains(
+                "-netdev socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556,id=net0 \
+                 -device virtio-net-device,netdev=net0,mac=52:54:00:12:34:56"
+            ),
+            "{joined}"
+        );
+        // Without a backend the machine has no NIC at all (QEMU's default would be SLIRP).
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), None, &[]);
+        let joined = args(&cmd).join(" ");
+        assert!(joined.contains("-nic none"), "{joined}");
+        assert!(!joined.contains("virtio-net-device"), "{joined}");
     }
 
     #[test]
@@ -643,7 +759,8 @@ mod tests {
         let board = repo_board("mps2_an385");
         let flavor = Flavor::of(&board).unwrap();
         assert_eq!(flavor.cargo_args(), ["--target", "thumbv7m-none-eabi"]);
-        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some("qtap0"), &[]);
+        let tap = NetBackend::Tap("qtap0".into());
+        let cmd = flavor.run_command(&board, Path::new("/fw.elf"), Some(&tap), &[]);
         assert_eq!(cmd.get_program(), "qemu-system-arm");
         let joined = cmd
             .get_args()

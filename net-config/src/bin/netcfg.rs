@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode};
 
 use net_config::board::{self, DEFAULT_BOARD};
 use net_config::config::{Request, find_root};
-use net_config::firmware::{self, App, Build, Flavor};
+use net_config::firmware::{self, App, Build, Flavor, NetBackend};
 use net_config::{elf, output, scaffold};
 
 const USAGE: &str = "\
@@ -22,7 +22,8 @@ USAGE:
     netcfg boards  [OPTIONS]
     netcfg menuconfig [OPTIONS] FILE      (edit FILE with kconfiglib's menuconfig)
     netcfg build   -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR
-    netcfg run     -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR [--eth-if TAP] [-- ARGS...]
+    netcfg run     -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR
+                   [--eth-if TAP | --netdev BACKEND] [-- ARGS...]
     netcfg new     [-b BOARD] [--add-to-workspace] APP_DIR
 
 OPTIONS:
@@ -39,6 +40,8 @@ BUILD, RUN AND NEW:
     -c, --config FILE      a configuration file applied after APP_DIR/prj.conf and the
                            board overlay (repeatable)
     --eth-if TAP           run: the host TAP of the board's Ethernet interface
+    --netdev BACKEND       run (QEMU boards): connect the NIC to this QEMU -netdev backend
+                           instead, e.g. socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556
     -- ARGS...             run: arguments for the application (QEMU boards: extra QEMU
                            options, the firmware takes no command line)
     --add-to-workspace     new: add APP_DIR to the workspace members in Cargo.toml
@@ -64,6 +67,8 @@ struct Args {
     config_files: Vec<String>,
     /// `--eth-if` (run).
     eth_if: Option<String>,
+    /// `--netdev` (run, QEMU boards).
+    netdev: Option<String>,
     /// `--add-to-workspace` (new).
     add_to_workspace: bool,
     /// The arguments after `--` (run).
@@ -90,6 +95,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
         no_board: false,
         config_files: Vec::new(),
         eth_if: None,
+        netdev: None,
         add_to_workspace: false,
         passthrough: Vec::new(),
         tree_options: Vec::new(),
@@ -102,6 +108,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
             "-D" => a.req.defines.push(value("-D")?),
             "-c" | "--config" => a.config_files.push(value("--config")?),
             "--eth-if" => a.eth_if = Some(value("--eth-if")?),
+            "--netdev" => a.netdev = Some(value("--netdev")?),
             "--add-to-workspace" => a.add_to_workspace = true,
             "--" => {
                 a.passthrough = it.by_ref().collect();
@@ -165,6 +172,25 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
     }
     if a.eth_if.is_some() && a.command != "run" {
         return Err("--eth-if is for run".into());
+    }
+    if a.netdev.is_some() && a.command != "run" {
+        return Err("--netdev is for run".into());
+    }
+    if a.eth_if.is_some() && a.netdev.is_some() {
+        return Err("--eth-if and --netdev both connect the NIC: give one".into());
+    }
+    if let Some(spec) = &a.netdev {
+        let kind = spec.split(',').next().unwrap_or_default();
+        if kind.is_empty() || kind.contains('=') {
+            return Err(format!(
+                "--netdev {spec}: expected a QEMU -netdev backend such as socket,udp=HOST:PORT,localaddr=HOST:PORT"
+            ));
+        }
+        if spec.split(',').any(|opt| opt.starts_with("id=")) {
+            return Err(format!(
+                "--netdev {spec}: leave out id=, netcfg names the backend itself"
+            ));
+        }
     }
     if !a.passthrough.is_empty() && a.command != "run" {
         return Err("arguments after `--` are for run".into());
@@ -591,10 +617,28 @@ fn run_cmd(args: Args) -> ExitCode {
         Ok(b) => b,
         Err(code) => return code,
     };
+    let net = match (&args.eth_if, &args.netdev) {
+        (Some(tap), _) => Some(NetBackend::Tap(tap.clone())),
+        (None, Some(spec)) => Some(NetBackend::Netdev(spec.clone())),
+        (None, None) => None,
+    };
+    if args.netdev.is_some() {
+        let nic = built
+            .board
+            .spec
+            .as_ref()
+            .and_then(|s| s.run.nic_model.as_deref());
+        if built.flavor == Flavor::Native || nic.is_none() {
+            return usage_error(&format!(
+                "--netdev is for QEMU boards with a NIC; {} has none (native_sim: use --eth-if)",
+                built.board.name
+            ));
+        }
+    }
     let cmd = built.flavor.run_command(
         &built.board,
         &built.artifact,
-        args.eth_if.as_deref(),
+        net.as_ref(),
         &args.passthrough,
     );
     exec(cmd, &built.artifact)
