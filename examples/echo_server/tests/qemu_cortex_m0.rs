@@ -8,59 +8,13 @@
 //! Needs `qemu-system-arm` (no root). Without it the test prints why it skipped; with
 //! `NET_INTEROP_REQUIRED=1` it fails instead.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn required() -> bool {
-    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
-}
-
-/// Prints why the test cannot run, or fails when interop tests are required.
-fn skip(why: &str) {
-    assert!(!required(), "NET_INTEROP_REQUIRED=1 but: {why}");
-    eprintln!("SKIP: {why}");
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// netcfg, built by a nested cargo in its own target directory.
-fn netcfg_bin() -> Result<PathBuf, String> {
-    let target = root().join("target/nested-netcfg");
-    let out = Command::new(env!("CARGO"))
-        .current_dir(root())
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "net-config",
-            "--bin",
-            "netcfg",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .env_remove("NET_CONFIG")
-        .env_remove("NET_BOARD")
-        .env_remove("NET_CONFIG_DEFINES")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    Ok(target.join("debug/netcfg"))
-}
+use common::{have, netcfg_bin, root, skip};
 
 #[test]
 fn echo_server_firmware_echoes_over_loopback() {

@@ -1,0 +1,353 @@
+//! What the firmware tests of echo_server share: skipping when a tool or root is missing,
+//! building `netcfg` and the firmware, starting `netcfg run` and waiting for the firmware's
+//! console, a network namespace with a TAP, and the interop checks against Linux (ping over
+//! IPv4 and IPv6, UDP echoes). Each test binary uses part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The TAP inside a test's namespace.
+pub const TAP: &str = "qtap0";
+
+/// What the firmware prints once its sockets are open.
+pub const READY: &str = "listening on UDP port 4242";
+
+pub fn required() -> bool {
+    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
+}
+
+/// Prints why the test cannot run, or fails when interop tests are required.
+pub fn skip(why: &str) {
+    assert!(!required(), "NET_INTEROP_REQUIRED=1 but: {why}");
+    eprintln!("SKIP: {why}");
+}
+
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs `cmd`: whether it succeeded, and its stdout and stderr.
+pub fn run(cmd: &[&str]) -> (bool, String) {
+    let out = Command::new(cmd[0])
+        .args(&cmd[1..])
+        .stdin(Stdio::null())
+        .output()
+        .expect("command runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// netcfg, built by a nested cargo in its own target directory.
+pub fn netcfg_bin() -> Result<PathBuf, String> {
+    let target = root().join("target/nested-netcfg");
+    let out = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "net-config",
+            "--bin",
+            "netcfg",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .env_remove("NET_CONFIG")
+        .env_remove("NET_BOARD")
+        .env_remove("NET_CONFIG_DEFINES")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(target.join("debug/netcfg"))
+}
+
+/// `netcfg ARGS` as a command run from the workspace root.
+pub fn netcfg(bin: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(root())
+        .args(args)
+        .env("CARGO", env!("CARGO"))
+        .env_remove("NET_CONFIG")
+        .env_remove("NET_BOARD")
+        .env_remove("NET_CONFIG_DEFINES")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Builds netcfg, then echo_server for `board` with `netcfg build` (so that a later
+/// `netcfg run` finds it up to date). Returns netcfg's path.
+pub fn build_firmware(board: &str) -> PathBuf {
+    let bin = netcfg_bin().expect("netcfg builds");
+    let build = netcfg(&bin, &["build", "-b", board, "examples/echo_server"])
+        .output()
+        .expect("netcfg runs");
+    assert!(
+        build.status.success(),
+        "netcfg build -b {board} failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    bin
+}
+
+/// A started firmware: QEMU (`netcfg run` exec's it, so the child's PID is QEMU's), killed
+/// by that PID on drop, and the lines of its console.
+pub struct Firmware {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Firmware {
+    /// Spawns `cmd` with its stdout piped: each console line is echoed to stderr as
+    /// `firmware: ...` and kept for [`Firmware::wait_for`].
+    pub fn spawn(mut cmd: Command) -> Firmware {
+        let mut child = cmd
+            .env_remove("NET_CONFIG")
+            .env_remove("NET_BOARD")
+            .env_remove("NET_CONFIG_DEFINES")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("netcfg run starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("firmware: {line}");
+                let _ = tx.send(line);
+            }
+        });
+        Firmware { child, lines }
+    }
+
+    /// Waits up to `timeout` for a console line containing `needle`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => {}
+                // QEMU exited or the time is up.
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Firmware {
+    fn drop(&mut self) {
+        // Only our own child, by its PID.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A network namespace with a TAP (192.0.2.2/24, 2001:db8::2/64), removed on drop (after
+/// the firmware running in it, which is stopped first).
+pub struct Netns {
+    pub name: String,
+    pub firmware: Option<Firmware>,
+}
+
+impl Netns {
+    /// Creates the namespace `<prefix>-<pid>`.
+    pub fn create(prefix: &str) -> Netns {
+        let name = format!("{prefix}-{}", std::process::id());
+        let ns = Netns {
+            name: name.clone(),
+            firmware: None,
+        };
+        for cmd in [
+            vec!["ip", "netns", "add", &name],
+            vec!["ip", "-n", &name, "link", "set", "lo", "up"],
+            vec![
+                "ip", "-n", &name, "tuntap", "add", "dev", TAP, "mode", "tap",
+            ],
+            vec!["ip", "-n", &name, "addr", "add", "192.0.2.2/24", "dev", TAP],
+            vec![
+                "ip",
+                "-n",
+                &name,
+                "addr",
+                "add",
+                "2001:db8::2/64",
+                "dev",
+                TAP,
+                "nodad",
+            ],
+            vec!["ip", "-n", &name, "link", "set", TAP, "up"],
+        ] {
+            let (ok, text) = run(&cmd);
+            assert!(ok, "{cmd:?} failed: {text}");
+        }
+        ns
+    }
+
+    pub fn exec(&self, cmd: &[&str]) -> (bool, String) {
+        let mut full = vec!["ip", "netns", "exec", &self.name];
+        full.extend_from_slice(cmd);
+        run(&full)
+    }
+
+    /// `cmd` run inside the namespace (`ip netns exec` exec's it: the PID stays its own).
+    pub fn command(&self, cmd: &Command) -> Command {
+        let mut inside = Command::new("ip");
+        inside
+            .args(["netns", "exec", &self.name])
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .current_dir(root())
+            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+        inside
+    }
+
+    /// Runs `f` on a thread that has entered the namespace, so sockets it opens live there.
+    pub fn within<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
+        let path = format!("/var/run/netns/{}", self.name);
+        std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).expect("namespace handle");
+            // SAFETY: setns on a valid namespace descriptor changes only this thread's
+            // network namespace; the thread ends after `f`.
+            let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
+            f()
+        })
+        .join()
+        .expect("namespace thread")
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        drop(self.firmware.take());
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// UDP datagrams of each size in `sizes` to `server` from inside `ns`; each must come back
+/// byte-exact from `server` (three tries each).
+pub fn udp_echo(ns: &Netns, server: SocketAddr, sizes: &'static [usize]) -> Result<(), String> {
+    ns.within(move || {
+        let bind: SocketAddr = if server.is_ipv4() {
+            "0.0.0.0:0".parse().unwrap()
+        } else {
+            "[::]:0".parse().unwrap()
+        };
+        let sock = UdpSocket::bind(bind).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(2)))
+            .map_err(|e| e.to_string())?;
+        for &len in sizes {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let mut ok = false;
+            for _ in 0..3 {
+                sock.send_to(&data, server)
+                    .map_err(|e| format!("send {len}: {e}"))?;
+                let mut buf = vec![0u8; 2048];
+                if let Ok((n, from)) = sock.recv_from(&mut buf) {
+                    if from != server {
+                        return Err(format!("echo of {len} bytes came from {from}"));
+                    }
+                    if buf[..n] != data[..] {
+                        return Err(format!("echo of {len} bytes differs ({n} bytes back)"));
+                    }
+                    ok = true;
+                    break;
+                }
+            }
+            if !ok {
+                return Err(format!("no echo of {len} bytes from {server}"));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The interop test of one QEMU board against Linux: builds echo_server for `board`, runs
+/// it with `netcfg run -b BOARD examples/echo_server --eth-if TAP` inside a fresh namespace
+/// `<ns_prefix>-<pid>` (`qemu` is the QEMU binary it needs), and checks that `ping -c 5`
+/// over IPv4 and IPv6 gets every reply and that UDP echoes of 1, 512 and 1472 bytes (IPv4)
+/// and 1, 512 and 1232 bytes (IPv6) come back byte-exact.
+pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str) {
+    if !is_root() {
+        return skip("needs root for network namespaces and TAP devices");
+    }
+    for tool in ["ip", "ping", qemu] {
+        if !have(tool) {
+            let package = if qemu == "qemu-system-arm" {
+                "qemu-system-arm"
+            } else {
+                "qemu-system-misc"
+            };
+            return skip(&format!(
+                "needs {tool} (apt install iproute2 iputils-ping {package})"
+            ));
+        }
+    }
+    // Build outside the namespace first; `run` then finds the firmware up to date.
+    let netcfg_path = build_firmware(board);
+
+    let mut ns = Netns::create(ns_prefix);
+    let cmd = netcfg(
+        &netcfg_path,
+        &["run", "-b", board, "examples/echo_server", "--eth-if", TAP],
+    );
+    let firmware = ns.firmware.insert(Firmware::spawn(ns.command(&cmd)));
+    assert!(
+        firmware.wait_for(READY, Duration::from_secs(60)),
+        "the firmware did not announce its sockets"
+    );
+
+    let (ok, text) = ns.exec(&["ping", "-c", "5", "-i", "0.2", "-W", "2", "192.0.2.1"]);
+    assert!(ok && text.contains(" 0% packet loss"), "ping:\n{text}");
+    eprintln!("{}", text.lines().rev().nth(1).unwrap_or_default());
+    let (ok, text) = ns.exec(&[
+        "ping",
+        "-6",
+        "-c",
+        "5",
+        "-i",
+        "0.2",
+        "-W",
+        "2",
+        "2001:db8::1",
+    ]);
+    assert!(ok && text.contains(" 0% packet loss"), "ping -6:\n{text}");
+    eprintln!("{}", text.lines().rev().nth(1).unwrap_or_default());
+
+    udp_echo(&ns, "192.0.2.1:4242".parse().unwrap(), &[1, 512, 1472]).expect("IPv4 UDP echo");
+    // 1232 bytes: IPv6's minimum MTU less headers (1472 would need IPv6 fragments).
+    udp_echo(&ns, "[2001:db8::1]:4242".parse().unwrap(), &[1, 512, 1232]).expect("IPv6 UDP echo");
+}

@@ -1,0 +1,19 @@
+//! `echo_server` as `qemu_riscv32` firmware against the Linux kernel: the test builds the
+//! firmware with `netcfg build`, creates a network namespace with a TAP (192.0.2.2/24,
+//! 2001:db8::2/64), starts `netcfg run -b qemu_riscv32 examples/echo_server --eth-if TAP`
+//! inside it (QEMU's riscv32 virt machine with a virtio-net device on a virtio-mmio slot,
+//! the virtio_net driver, on the TAP), and checks that `ping -c 5` over IPv4 and IPv6 gets
+//! every reply and that UDP echoes of 1, 512 and 1472 bytes (IPv4) and 1, 512 and 1232
+//! bytes (IPv6) come back byte-exact.
+//!
+//! Needs root (namespaces, TAP), `ip`, `ping` and `qemu-system-riscv32` (Debian:
+//! qemu-system-misc). Without them the test prints why it skipped; with
+//! `NET_INTEROP_REQUIRED=1` it fails instead. It only talks to the namespace it made,
+//! removes it afterwards, and stops only QEMU, by its PID.
+
+mod common;
+
+#[test]
+fn echo_server_firmware_against_linux() {
+    common::firmware_against_linux("qemu_riscv32", "netstk-rv32", "qemu-system-riscv32");
+}
