@@ -327,8 +327,10 @@ pub struct Build {
 }
 
 impl Build {
-    /// The `cargo build` command: release profile, the board's target, JSON messages on
-    /// stdout (to find the artifact) with rendered diagnostics on stderr, stdin closed.
+    /// The `cargo build` command: release profile (for bare-metal boards with
+    /// [`crate::size::FIRMWARE_PROFILE`]: size-optimized, fat LTO, one codegen unit), the
+    /// board's target, JSON messages on stdout (to find the artifact) with rendered
+    /// diagnostics on stderr, stdin closed.
     /// Fails when a file name or override cannot travel in the `;`-separated variables.
     pub fn cargo_command(&self, cargo: impl Into<OsString>) -> Result<Command, String> {
         let mut files = Vec::new();
@@ -358,6 +360,15 @@ impl Build {
             .env("NET_CONFIG_DEFINES", self.defines.join(";"))
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET")
+            // Bare-metal firmware: the release profile tuned for size (the host keeps it).
+            .envs(
+                match self.flavor {
+                    Flavor::Native => &[][..],
+                    Flavor::Qemu { .. } => &crate::size::FIRMWARE_PROFILE[..],
+                }
+                .iter()
+                .copied(),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

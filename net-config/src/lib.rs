@@ -74,6 +74,7 @@ pub mod pyint;
 pub mod ram;
 pub mod resolve;
 pub mod scaffold;
+pub mod size;
 
 pub use config::{Loaded, Request};
 

@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 use net_config::board::{self, DEFAULT_BOARD};
 use net_config::config::{Request, find_root};
 use net_config::firmware::{self, App, Build, Flavor, NetBackend};
-use net_config::{elf, output, scaffold};
+use net_config::{elf, output, scaffold, size};
 
 const USAGE: &str = "\
 netcfg: configuration tool of the net stack
@@ -25,6 +25,8 @@ USAGE:
     netcfg run     -b BOARD [-c FILE]... [-D NAME=VALUE]... APP_DIR
                    [--eth-if TAP | --netdev BACKEND] [-- ARGS...]
     netcfg new     [-b BOARD] [--add-to-workspace] APP_DIR
+    netcfg size    -b BOARD [--app APP_DIR] [--format text|markdown|json|html] [--tree]
+                   [--smoltcp] CONFIG...   (CONFIG: one file, or several joined by ',')
 
 OPTIONS:
     -b, --board NAME       board whose defconfig applies first (default: the board a TOML
@@ -46,6 +48,19 @@ BUILD, RUN AND NEW:
                            options, the firmware takes no command line)
     --add-to-workspace     new: add APP_DIR to the workspace members in Cargo.toml
 
+SIZE:
+    --app APP_DIR          the application to build (default: examples/echo_server)
+    --format FMT           text (default), markdown, json or html (one self-contained page)
+    --tree                 text: also print Zephyr-style ROM and RAM trees (path/size/%)
+    --smoltcp              also build examples/smoltcp_echo (smoltcp 0.12 with the features
+                           matching each CONFIG) and compare ROM/RAM (qemu_cortex_m3)
+    Each CONFIG replaces APP_DIR/prj.conf as the application's configuration (board
+    defconfig, CONFIG's files, the board overlay, -D); each is built like `build`, and
+    every symbol of the image is attributed to a module of the stack by its demangled path
+    (net_core::ip::ipv4::... is IPv4). Firmware is built with LTO and one codegen unit, so
+    code inlined into a caller counts in the caller's row; bytes no symbol covers are
+    \"other\". Every column adds up to the ELF section totals to the byte. See docs/size.md.
+
 FILES are Zephyr .conf fragments or .toml files, applied in order (later wins).
 An application (APP_DIR) is a Cargo package of the workspace with a prj.conf (or prj.toml);
 its configuration is the board's defconfig, then prj.conf, then the board overlay
@@ -56,6 +71,7 @@ directory per board and resolved configuration), and prints the artifact and its
 Exit codes: 0 ok, 1 configuration or build errors, 2 usage errors.
 ";
 
+#[derive(Clone)]
 struct Args {
     command: String,
     req: Request,
@@ -65,6 +81,14 @@ struct Args {
     no_board: bool,
     /// `-c` files (build, run).
     config_files: Vec<String>,
+    /// `size`: the files that replace APP_DIR/prj.conf for one build.
+    app_config: Option<Vec<String>>,
+    /// `--app` (size).
+    app: Option<String>,
+    /// `--tree` (size).
+    tree: bool,
+    /// `--smoltcp` (size).
+    smoltcp: bool,
     /// `--eth-if` (run).
     eth_if: Option<String>,
     /// `--netdev` (run, QEMU boards).
@@ -94,6 +118,10 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
         changed: false,
         no_board: false,
         config_files: Vec::new(),
+        app_config: None,
+        app: None,
+        tree: false,
+        smoltcp: false,
         eth_if: None,
         netdev: None,
         add_to_workspace: false,
@@ -110,6 +138,9 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
             "--eth-if" => a.eth_if = Some(value("--eth-if")?),
             "--netdev" => a.netdev = Some(value("--netdev")?),
             "--add-to-workspace" => a.add_to_workspace = true,
+            "--app" => a.app = Some(value("--app")?),
+            "--tree" => a.tree = true,
+            "--smoltcp" => a.smoltcp = true,
             "--" => {
                 a.passthrough = it.by_ref().collect();
                 break;
@@ -195,6 +226,16 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
     if !a.passthrough.is_empty() && a.command != "run" {
         return Err("arguments after `--` are for run".into());
     }
+    if a.command != "size" && (a.app.is_some() || a.tree || a.smoltcp) {
+        return Err("--app, --tree and --smoltcp are for size".into());
+    }
+    if a.command == "size"
+        && let Some(opt) = a.tree_options.first()
+    {
+        return Err(format!(
+            "{opt} is not for size: firmware builds use the project's own tree, strictly"
+        ));
+    }
     if a.add_to_workspace && a.command != "new" {
         return Err("--add-to-workspace is for new".into());
     }
@@ -247,6 +288,7 @@ fn main() -> ExitCode {
         "build" => build_cmd(args),
         "run" => run_cmd(args),
         "new" => new_cmd(args),
+        "size" => size_cmd(args),
         other => usage_error(&format!("unknown command `{other}`")),
     }
 }
@@ -476,6 +518,14 @@ struct Built {
     board: board::Board,
     flavor: Flavor,
     artifact: PathBuf,
+    /// The configuration files, in order (for `size`).
+    files: Vec<PathBuf>,
+    /// The static instance's RAM by component (for `size`).
+    ram: Vec<net_config::ram::RamItem>,
+    /// The enabled bool symbols among those `size --smoltcp` maps to smoltcp features.
+    enabled: Vec<&'static str>,
+    /// The application package.
+    package: String,
 }
 
 /// `netcfg build`/`run`: resolves the application's configuration in-process (printing
@@ -510,7 +560,15 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
     }
 
     // The configuration, as the build scripts will see it: board, prj.conf, -c, -D.
-    let mut files = vec![scaffold::absolute(&cwd, &app.config)];
+    // `size` names the application's configuration itself (it replaces prj.conf).
+    let mut files: Vec<PathBuf> = match &args.app_config {
+        Some(list) => list
+            .iter()
+            .map(|f| scaffold::absolute(&cwd, Path::new(f)))
+            .collect(),
+        None => vec![scaffold::absolute(&cwd, &app.config)],
+    };
+    let app_files = files.len();
     files.extend(
         args.config_files
             .iter()
@@ -532,7 +590,7 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
             "netcfg: board overlay {}",
             relative_to_cwd(&overlay).display()
         );
-        files.insert(1, overlay);
+        files.insert(app_files, overlay);
         req.files = files.iter().map(|f| relative_to_cwd(f)).collect();
         loaded = req.load().map_err(|d| ExitCode::from(report(&d)))?;
     }
@@ -598,10 +656,26 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
         eprintln!("netcfg: artifact: {}", artifact_shown.display());
         eprintln!("netcfg: size: {line}");
     }
+    let target = board.spec.as_ref().map_or("host", |s| s.target.as_str());
+    let ram = net_config::ram::instance(&res, net_config::ram::pointer_width(target));
+    let enabled = [
+        "NET_L2_ETHERNET",
+        "NET_IPV4",
+        "NET_IPV6",
+        "NET_UDP",
+        "NET_TCP",
+    ]
+    .into_iter()
+    .filter(|n| res.get(n) == Some("y"))
+    .collect();
     Ok(Built {
         board,
         flavor,
         artifact,
+        files: build.files.clone(),
+        ram,
+        enabled,
+        package: app.package.clone(),
     })
 }
 
@@ -783,4 +857,136 @@ fn new_cmd(args: Args) -> ExitCode {
         board.name
     );
     ExitCode::SUCCESS
+}
+
+/// `netcfg size`: builds the application once per CONFIG (each replacing its prj.conf),
+/// attributes every byte of each image to a module of the stack, and prints the comparison.
+fn size_cmd(args: Args) -> ExitCode {
+    if args.positional.is_empty() {
+        return usage_error("size needs at least one CONFIG (a file, or several joined by ',')");
+    }
+    if !matches!(args.format.as_str(), "text" | "markdown" | "json" | "html") {
+        return usage_error(&format!(
+            "unknown format `{}` (text, markdown, json, html)",
+            args.format
+        ));
+    }
+    if args.tree && args.format != "text" {
+        return usage_error("--tree is for --format text");
+    }
+    let app_dir = match &args.app {
+        Some(dir) => dir.clone(),
+        None => {
+            let root = std::env::current_dir().ok().and_then(|d| find_root(&d));
+            let dir = root.map_or(PathBuf::from("examples/echo_server"), |r| {
+                relative_to_cwd(&r.join("examples/echo_server"))
+            });
+            dir.to_string_lossy().into_owned()
+        }
+    };
+    let mut report: Option<size::Report> = None;
+    for spec in &args.positional {
+        let files: Vec<String> = spec
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(String::from)
+            .collect();
+        if files.is_empty() {
+            return usage_error(&format!("`{spec}` names no configuration file"));
+        }
+        let mut one = args.clone();
+        one.app_config = Some(files);
+        one.positional = vec![app_dir.clone()];
+        let built = match build_app(&one) {
+            Ok(b) => b,
+            Err(code) => {
+                eprintln!("netcfg: size: building {spec} failed");
+                return code;
+            }
+        };
+        let img = match elf::read_image(&built.artifact) {
+            Ok(i) => i,
+            Err(e) => return fail(&e),
+        };
+        let shown: Vec<String> = built
+            .files
+            .iter()
+            .map(|f| relative_to_cwd(f).to_string_lossy().into_owned())
+            .collect();
+        let mut m = size::measure(spec, shown, &img, &built.package.replace('-', "_"));
+        m.instance = built.ram.clone();
+        m.artifact = relative_to_cwd(&built.artifact)
+            .to_string_lossy()
+            .into_owned();
+        if args.smoltcp {
+            let tcp = m.rows.get("TCP").is_some_and(|b| b.rom > 0);
+            let features = size::smoltcp_features(&|n| built.enabled.contains(&n), tcp);
+            match build_smoltcp(&built, &features) {
+                Ok(sizes) => m.smoltcp = Some(size::Smoltcp { features, sizes }),
+                Err(e) => return fail(&e),
+            }
+        }
+        let r = report.get_or_insert_with(|| {
+            let mem = built.board.spec.as_ref().and_then(|s| s.memory.as_ref());
+            size::Report {
+                board: built.board.name.clone(),
+                flash: mem.and_then(|m| m.flash_size),
+                ram: mem.map(|m| m.ram_size),
+                app: built.package.clone(),
+                configs: Vec::new(),
+            }
+        });
+        r.configs.push(m);
+    }
+    let Some(report) = report else {
+        return ExitCode::from(1);
+    };
+    match args.format.as_str() {
+        "markdown" => print!("{}", report.markdown()),
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.json()).expect("JSON values serialize")
+        ),
+        "html" => print!("{}", report.html()),
+        _ => {
+            print!("{}", report.text());
+            if args.tree {
+                println!();
+                print!("{}", report.tree(4));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Builds `examples/smoltcp_echo` with `features` for the board of `built`, with the same
+/// target and profile; its section totals.
+fn build_smoltcp(built: &Built, features: &[String]) -> Result<elf::Sizes, String> {
+    let Flavor::Qemu { target } = &built.flavor else {
+        return Err("--smoltcp compares firmware: use a bare-metal board (qemu_cortex_m3)".into());
+    };
+    if built.board.name != "qemu_cortex_m3" {
+        return Err(format!(
+            "--smoltcp: the smoltcp firmware drives the LM3S6965's Stellaris MAC, so it is for qemu_cortex_m3, not {}",
+            built.board.name
+        ));
+    }
+    let root = find_root(&built.artifact).ok_or("the artifact is outside the project")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = size::smoltcp_command(&root, &built.board.name, target, features, cargo);
+    eprintln!(
+        "netcfg: building smoltcp_echo for {} with {}",
+        built.board.name,
+        features.join(",")
+    );
+    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err("cargo build of smoltcp_echo failed".into());
+    }
+    let messages = String::from_utf8_lossy(&out.stdout);
+    let artifact = firmware::artifact_from_messages(&messages, "smoltcp_echo")
+        .ok_or("cargo built smoltcp_echo but named no executable for it")?;
+    let sizes = elf::read(&artifact)?;
+    eprintln!("netcfg: smoltcp_echo: {sizes}");
+    Ok(sizes)
 }
