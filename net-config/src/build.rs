@@ -61,12 +61,13 @@ pub fn configure(req: &Request) -> Result<Generated, String> {
     let loaded = req.load().map_err(|d| d.to_string())?;
     let mut res = loaded.resolve();
     check_unsigned(&mut res);
+    let addresses = address_consts(&mut res);
     if res.has_errors() {
         return Err(res.diagnostics.to_string());
     }
     let board = loaded.board.as_ref().map(|b| b.name.as_str());
     Ok(Generated {
-        rust: output::rust_consts(&res),
+        rust: output::rust_consts(&res) + &addresses,
         cargo: output::cargo_directives(&res, &loaded.files_read, ENV_VARS),
         json: output::json(&res, board).to_string(),
     })
@@ -99,4 +100,84 @@ fn check_unsigned(res: &mut crate::Resolution) {
         }
     }
     res.diagnostics.0.extend(found);
+}
+
+/// The address options (`NET_CONFIG_*`) whose strings the stack needs as addresses, and
+/// whether each is IPv6.
+const ADDRESS_OPTIONS: [(&str, bool); 6] = [
+    ("NET_CONFIG_MY_IPV4_ADDR", false),
+    ("NET_CONFIG_MY_IPV4_NETMASK", false),
+    ("NET_CONFIG_MY_IPV4_GW", false),
+    ("NET_CONFIG_PEER_IPV4_ADDR", false),
+    ("NET_CONFIG_MY_IPV6_ADDR", true),
+    ("NET_CONFIG_PEER_IPV6_ADDR", true),
+];
+
+/// Parses the address options at build time, so that a mistyped address fails the build
+/// at its `file:line` and the firmware carries no address parser. Returns a `parsed`
+/// module with one `Option<Ipv4Addr>`/`Option<Ipv6Addr>` const per option the tree
+/// defines (`None` for an empty string).
+fn address_consts(res: &mut crate::Resolution) -> String {
+    use crate::diag::{Code, Diagnostic};
+    use std::fmt::Write as _;
+    let kc = res.kconfig();
+    let mut out = String::from(
+        "\n/// The `NET_CONFIG_*` address options, parsed when the configuration was resolved.\npub mod parsed {\n",
+    );
+    let mut found = Vec::new();
+    for (name, v6) in ADDRESS_OPTIONS {
+        let Some(id) = kc.lookup(name) else {
+            continue;
+        };
+        let text = res.str_value(id).trim();
+        let value = if text.is_empty() {
+            Some("None".to_string())
+        } else if v6 {
+            text.parse::<std::net::Ipv6Addr>().ok().map(|a| {
+                let s = a.segments();
+                format!(
+                    "Some(core::net::Ipv6Addr::new({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}))",
+                    s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+                )
+            })
+        } else {
+            text.parse::<std::net::Ipv4Addr>().ok().map(|a| {
+                let o = a.octets();
+                format!(
+                    "Some(core::net::Ipv4Addr::new({}, {}, {}, {}))",
+                    o[0], o[1], o[2], o[3]
+                )
+            })
+        };
+        let ty = if v6 { "Ipv6Addr" } else { "Ipv4Addr" };
+        match value {
+            Some(v) => {
+                let _ = writeln!(
+                    out,
+                    "    /// `CONFIG_{name}` as an address (`None` when empty)."
+                );
+                let _ = writeln!(out, "    pub const {name}: Option<core::net::{ty}> = {v};");
+            }
+            None => {
+                let loc = res.assignments.get(&id).map(|a| a.loc.clone());
+                let family = if v6 { "an IPv6" } else { "an IPv4" };
+                found.push(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        loc,
+                        format!("{name} = \"{text}\" is not {family} address"),
+                    )
+                    .symbol(name)
+                    .help(if v6 {
+                        "write the address as in \"2001:db8::1\", or leave it empty"
+                    } else {
+                        "write the address as in \"192.0.2.1\", or leave it empty"
+                    }),
+                );
+            }
+        }
+    }
+    out.push_str("}\n");
+    res.diagnostics.0.extend(found);
+    out
 }

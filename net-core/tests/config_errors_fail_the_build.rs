@@ -38,7 +38,9 @@ fn errors_in_a_user_file_fail_the_build_with_locations() {
     let bad = dir.join("bad.conf");
     std::fs::write(
         &bad,
-        "CONFIG_NET_IPV6=y\nCONFIG_NET_IPV5=y\nCONFIG_NET_TCP=maybe\n",
+        "CONFIG_NET_IPV6=y\nCONFIG_NET_IPV5=y\nCONFIG_NET_TCP=maybe\nCONFIG_NET_IPV4=y\n\
+         CONFIG_NET_CONFIG_SETTINGS=y\nCONFIG_NET_CONFIG_MY_IPV4_ADDR=\"192.0.2.300\"\n\
+         CONFIG_NET_CONFIG_MY_IPV6_ADDR=\"2001:db8::g\"\n",
     )
     .unwrap();
     let (ok, stderr) = build_with(&bad, "native_sim");
@@ -52,6 +54,19 @@ fn errors_in_a_user_file_fail_the_build_with_locations() {
     assert!(
         stderr.contains(&format!(
             "{file}:3:16: error: `maybe` is not a valid value for the bool symbol NET_TCP"
+        )),
+        "{stderr}"
+    );
+    // Addresses are parsed at build time, so a mistyped one fails here, not at start-up.
+    assert!(
+        stderr.contains(&format!(
+            "{file}:6: error: NET_CONFIG_MY_IPV4_ADDR = \"192.0.2.300\" is not an IPv4 address"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{file}:7: error: NET_CONFIG_MY_IPV6_ADDR = \"2001:db8::g\" is not an IPv6 address"
         )),
         "{stderr}"
     );
