@@ -1,12 +1,26 @@
 //! TCP (RFC 9293).
 //!
-//! What lives here now is the wire format, [`wire`]: sequence-number arithmetic with the
-//! RFC 9293 modular comparisons, a zero-copy view of a segment, the options this stack
-//! reads and writes (MSS, window scale and timestamps from RFC 7323, SACK from RFC 2018),
-//! and [`wire::TcpRepr`], the parsed segment that the rest of TCP works on.
+//! - [`wire`]: the wire format: sequence-number arithmetic with the RFC 9293 modular
+//!   comparisons, a zero-copy view of a segment, the options this stack reads and writes
+//!   (MSS, window scale and timestamps from RFC 7323, SACK from RFC 2018), and
+//!   [`wire::TcpRepr`], the parsed segment that the rest of TCP works on.
+//! - [`conn`]: the connection state machine, sans-IO: a control block ([`conn::Tcb`]) with
+//!   inline send and receive rings that takes parsed segments and the time, and produces
+//!   the segments to send and the events to report. Its parts: [`rtt`] (RFC 6298
+//!   retransmission timeout), [`cc`] (RFC 5681/6582/6928 congestion control), [`ooo`]
+//!   (the bounded out-of-order range list behind SACK), [`ring`] (the byte rings) and
+//!   [`isn`] (RFC 6528 initial sequence numbers with SipHash-1-3).
 //!
-//! The connection state machine (control blocks, the handshake, retransmission and the
-//! timers configured in `Kconfig.tcp`) comes next and will sit beside it, the way the UDP
-//! module's processing code sits next to its `wire.rs`.
+//! Not wired in yet: nothing in the IP input path or the socket layer uses [`conn`] so
+//! far. Demultiplexing segments to control blocks, the listen backlog
+//! (`NET_TCP_BACKLOG_SIZE`), answering segments for unknown ports
+//! (`NET_TCP_REJECT_CONN_WITH_RST`), checksums, the timer task and the socket API come
+//! when TCP is connected to the stack.
 
+pub mod cc;
+pub mod conn;
+pub mod isn;
+pub mod ooo;
+pub mod ring;
+pub mod rtt;
 pub mod wire;

@@ -1,0 +1,1699 @@
+//! The TCP connection state machine (RFC 9293 §3.10), sans-IO.
+//!
+//! A [`Tcb`] is one connection's control block with its send and receive buffers inline
+//! (`TX` and `RX` bytes, no heap). It never touches a device or a clock: the caller feeds
+//! it parsed segments with [`Tcb::on_segment`], asks it for segments to send with
+//! [`Tcb::poll_transmit`] (data, retransmissions, ACKs, window updates, probes, FIN), and
+//! calls `poll_transmit` again at [`Tcb::poll_at`] for the timers. Time is a `u64` in
+//! milliseconds on any monotonic clock.
+//!
+//! What is implemented, by RFC:
+//!
+//! - RFC 9293: all eleven states, simultaneous open and close, the segment acceptability
+//!   test, RST generation for segments that belong to no synchronized connection, the
+//!   `NET_TCP_TIME_WAIT_DELAY` TIME-WAIT (a SYN with a higher sequence number in
+//!   TIME-WAIT closes it and reports [`Events::TIME_WAIT_SYN`] so the caller can hand the
+//!   SYN to a listener, RFC 9293 §3.10.7.4 / RFC 6191 without timestamps), sender and
+//!   receiver silly-window avoidance (§3.8.6.2), Nagle (off with [`Tcb::set_nodelay`]),
+//!   delayed ACKs (every second full-sized segment, or after `NET_TCP_ACK_DELAY` ms;
+//!   immediately for out-of-order data, a filled hole or a FIN), zero-window probes with
+//!   backoff, keep-alive (`NET_TCP_KEEP*`).
+//! - RFC 5961: an in-window RST that is not exactly at RCV.NXT, any SYN in a synchronized
+//!   state, and an ACK beyond SND.MAX or older than SND.UNA − MAX.SND.WND get a challenge
+//!   ACK, at most [`CHALLENGE_ACK_LIMIT`] per second per connection.
+//! - RFC 6298 RTO ([`super::rtt`]), Karn's rule (RTT samples only from segments never
+//!   retransmitted, or from timestamps when both ends use them), exponential backoff, and
+//!   `NET_TCP_RETRY_COUNT` retransmissions before the connection fails with
+//!   [`TcpError::TimedOut`].
+//! - RFC 5681/6582/6928 congestion control ([`super::cc`]).
+//! - RFC 7323 window scaling (`NET_TCP_WINDOW_SCALING`) and timestamps (off unless
+//!   [`Tcb::set_timestamps`]; used for RTT measurement only, PAWS is not implemented).
+//! - RFC 2018 SACK (`NET_TCP_SACK`): out-of-order data is kept in the receive ring in up
+//!   to `NET_TCP_OOO_QUEUE_SEGMENTS` ranges ([`super::ooo`]), dropped after
+//!   `NET_TCP_RECV_QUEUE_TIMEOUT`, and reported most recent first; received SACK blocks
+//!   (up to [`SACK_SCOREBOARD`] ranges) make fast retransmit and NewReno partial-ACK
+//!   retransmissions resend only the first hole that was not SACKed.
+//!
+//! Memory is bounded by the const generics and the Kconfig limits: a full receive buffer
+//! shrinks the advertised window, a full send buffer makes [`Tcb::send`] take fewer
+//! bytes, a full out-of-order list drops the segment; nothing panics (no indexing that can
+//! fail, checked or wrapping arithmetic, no `unsafe`).
+//!
+//! Not done here: `NET_TCP_RANDOMIZED_RTO` (the RTO is exact, which keeps the timing
+//! deterministic), PAWS, urgent data, ECN, path MTU changes after the handshake beyond
+//! the `mtu` argument of [`Tcb::poll_transmit`].
+
+use super::cc::{AckKind, Cc};
+use super::isn::IsnGenerator;
+use super::ooo::OooRanges;
+use super::ring::Ring;
+use super::rtt::{MAX_RTO, Rtt};
+use super::wire::{MAX_WINDOW_SHIFT, REPR_SACK_BLOCKS, SeqNumber, TcpControl, TcpRepr};
+use crate::config;
+use crate::ip::checksum::IpAddress;
+
+/// How long an ACK for in-order data may be delayed, in ms (`NET_TCP_ACK_DELAY`).
+const ACK_DELAY: u64 = config::CONFIG_NET_TCP_ACK_DELAY as u64;
+/// TIME-WAIT duration in ms (`NET_TCP_TIME_WAIT_DELAY`, this stack's 2*MSL).
+const TIME_WAIT_DELAY: u64 = config::CONFIG_NET_TCP_TIME_WAIT_DELAY as u64;
+/// Retransmissions of one segment before giving up (`NET_TCP_RETRY_COUNT`).
+const RETRY_COUNT: u32 = config::CONFIG_NET_TCP_RETRY_COUNT as u32;
+/// How long FIN-WAIT-2 waits for the peer's FIN without hearing from it, in ms
+/// (`NET_TCP_ACK_TIMEOUT`, "waiting for an expected ACK while closing").
+const FIN_WAIT_2_TIMEOUT: u64 = config::CONFIG_NET_TCP_ACK_TIMEOUT as u64;
+/// How long out-of-order data is kept, in ms (`NET_TCP_RECV_QUEUE_TIMEOUT`).
+const RECV_QUEUE_TIMEOUT: u64 = config::CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT as u64;
+/// Out-of-order ranges per connection (`NET_TCP_OOO_QUEUE_SEGMENTS`, 0 when
+/// `NET_TCP_RECV_QUEUE_TIMEOUT` is 0).
+#[cfg(not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0"))]
+pub const OOO_SLOTS: usize = config::CONFIG_NET_TCP_OOO_QUEUE_SEGMENTS;
+/// Out-of-order ranges per connection (none: `NET_TCP_RECV_QUEUE_TIMEOUT` is 0).
+#[cfg(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")]
+pub const OOO_SLOTS: usize = 0;
+/// `value` limited by a Kconfig window option, where 0 means "no limit"
+/// (`NET_TCP_MAX_SEND_WINDOW_SIZE`, `NET_TCP_MAX_RECV_WINDOW_SIZE`).
+fn cfg_limit(value: usize, option: usize) -> usize {
+    if option == 0 {
+        value
+    } else {
+        value.min(option)
+    }
+}
+/// Challenge ACKs sent per connection and second at most (RFC 5961 §7 asks for a limit;
+/// a per-connection one is enough here because nothing is shared between connections).
+pub const CHALLENGE_ACK_LIMIT: u32 = 10;
+/// Ranges of SACKed data remembered from the peer.
+pub const SACK_SCOREBOARD: usize = 4;
+/// The peer's MSS when it sends no option (RFC 9293 §3.7.1, RFC 8200 §5 for IPv6).
+pub const DEFAULT_MSS_V4: usize = 536;
+/// The IPv6 default MSS: 1280 − 40 − 20.
+pub const DEFAULT_MSS_V6: usize = 1220;
+/// Bytes of a timestamps option with its two NOPs.
+const TS_OPTION_LEN: usize = 12;
+
+/// The eleven states of RFC 9293 §3.3.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// No connection.
+    Closed,
+    /// Waiting for a SYN.
+    Listen,
+    /// SYN sent, waiting for the peer's SYN.
+    SynSent,
+    /// SYN received and SYN-ACK sent, waiting for the ACK.
+    SynReceived,
+    /// Open.
+    Established,
+    /// Closed by us, FIN not yet acknowledged.
+    FinWait1,
+    /// Our FIN acknowledged, waiting for the peer's.
+    FinWait2,
+    /// Closed by the peer, waiting for us to close.
+    CloseWait,
+    /// Both FINs sent at once, ours not yet acknowledged.
+    Closing,
+    /// Closed by the peer and then by us, waiting for our FIN's ACK.
+    LastAck,
+    /// Both closed, waiting for stray segments to die out.
+    TimeWait,
+}
+
+impl State {
+    /// Whether the handshake has completed in this state's history (RFC 9293's
+    /// "synchronized states": ESTABLISHED through TIME-WAIT).
+    pub const fn is_synchronized(self) -> bool {
+        !matches!(
+            self,
+            State::Closed | State::Listen | State::SynSent | State::SynReceived
+        )
+    }
+}
+
+/// Why a connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TcpError {
+    /// The peer reset the established connection (ECONNRESET).
+    Reset,
+    /// The peer refused the connection attempt (ECONNREFUSED).
+    Refused,
+    /// Retransmissions or keep-alive probes went unanswered (ETIMEDOUT).
+    TimedOut,
+    /// The call does not fit the current state.
+    InvalidState,
+}
+
+/// What happened to a connection, as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Events(u8);
+
+impl Events {
+    /// The handshake completed.
+    pub const CONNECTED: Events = Events(0x01);
+    /// New in-order data can be read.
+    pub const READABLE: Events = Events(0x02);
+    /// Send buffer space was freed by an acknowledgment.
+    pub const WRITABLE: Events = Events(0x04);
+    /// The peer's FIN arrived: no more data will come.
+    pub const PEER_CLOSED: Events = Events(0x08);
+    /// The peer reset the connection.
+    pub const RESET: Events = Events(0x10);
+    /// The connection reached CLOSED (normally or not).
+    pub const CLOSED: Events = Events(0x20);
+    /// The connection failed with [`TcpError::TimedOut`].
+    pub const TIMED_OUT: Events = Events(0x40);
+    /// A SYN for a new incarnation arrived in TIME-WAIT: the connection is now CLOSED and
+    /// the caller may give the same SYN to a listener.
+    pub const TIME_WAIT_SYN: Events = Events(0x80);
+
+    /// No events.
+    pub const fn empty() -> Events {
+        Events(0)
+    }
+
+    /// Whether no event is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether all of `other` is set.
+    pub const fn contains(self, other: Events) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Adds `other`.
+    pub fn insert(&mut self, other: Events) {
+        self.0 |= other.0;
+    }
+}
+
+impl core::ops::BitOr for Events {
+    type Output = Events;
+    fn bitor(self, rhs: Events) -> Events {
+        Events(self.0 | rhs.0)
+    }
+}
+
+/// An address and port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// The IP address.
+    pub addr: IpAddress,
+    /// The TCP port.
+    pub port: u16,
+}
+
+/// The result of [`Tcb::on_segment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reaction {
+    /// A segment to send back at once, without payload: a RST, a challenge ACK, or the ACK
+    /// that answers an unacceptable segment. Everything else (data, regular and delayed
+    /// ACKs, SYN-ACK, FIN) comes from [`Tcb::poll_transmit`], which the caller should
+    /// call next.
+    pub reply: Option<TcpRepr<'static>>,
+    /// What changed.
+    pub events: Events,
+}
+
+/// Keep-alive parameters (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), in ms and probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Keepalive {
+    /// Idle time before the first probe, ms.
+    pub idle: u64,
+    /// Time between probes, ms.
+    pub interval: u64,
+    /// Unanswered probes before the connection is dropped.
+    pub count: u32,
+}
+
+#[cfg(CONFIG_NET_TCP_KEEPALIVE)]
+impl Default for Keepalive {
+    /// The Kconfig defaults `NET_TCP_KEEPIDLE_DEFAULT`, `NET_TCP_KEEPINTVL_DEFAULT` (both
+    /// in seconds) and `NET_TCP_KEEPCNT_DEFAULT`.
+    fn default() -> Self {
+        Keepalive {
+            idle: (config::CONFIG_NET_TCP_KEEPIDLE_DEFAULT as u64).saturating_mul(1000),
+            interval: (config::CONFIG_NET_TCP_KEEPINTVL_DEFAULT as u64).saturating_mul(1000),
+            count: config::CONFIG_NET_TCP_KEEPCNT_DEFAULT as u32,
+        }
+    }
+}
+
+#[cfg(not(CONFIG_NET_TCP_KEEPALIVE))]
+impl Default for Keepalive {
+    /// RFC 1122's defaults (2 h idle, 75 s interval, 9 probes); only used if keep-alive
+    /// is enabled per connection although `NET_TCP_KEEPALIVE` is off.
+    fn default() -> Self {
+        Keepalive {
+            idle: 7_200_000,
+            interval: 75_000,
+            count: 9,
+        }
+    }
+}
+
+/// `a - b` in sequence space, 0 when `a` is not after `b`.
+fn dist(a: SeqNumber, b: SeqNumber) -> usize {
+    a.checked_sub(b).unwrap_or(0)
+}
+
+/// The later of two sequence numbers.
+fn seq_max(a: SeqNumber, b: SeqNumber) -> SeqNumber {
+    if a < b { b } else { a }
+}
+
+/// A connection control block with `TX` bytes of send buffer and `RX` bytes of receive
+/// buffer.
+#[derive(Debug, Clone)]
+pub struct Tcb<const TX: usize, const RX: usize> {
+    state: State,
+    local: Endpoint,
+    remote: Option<Endpoint>,
+    /// Whether this connection came from a LISTEN (a RST in SYN-RECEIVED returns there).
+    passive: bool,
+    isn: IsnGenerator,
+    error: Option<TcpError>,
+    events: Events,
+    mtu: usize,
+
+    // Send sequence space: [ISS: SYN][tx_seq0 ..: tx ring][FIN if fin_queued].
+    iss: SeqNumber,
+    snd_una: SeqNumber,
+    snd_nxt: SeqNumber,
+    /// The highest sequence number sent plus one (SND.NXT before a timeout rewound it).
+    snd_max: SeqNumber,
+    snd_wnd: usize,
+    max_snd_wnd: usize,
+    snd_wl1: SeqNumber,
+    snd_wl2: SeqNumber,
+    snd_shift: u8,
+    peer_mss: usize,
+    tx: Ring<TX>,
+    /// Sequence number of the first byte in `tx`.
+    tx_seq0: SeqNumber,
+    fin_queued: bool,
+    nodelay: bool,
+
+    // Receive side.
+    irs: SeqNumber,
+    rcv_nxt: SeqNumber,
+    /// Right edge of the window last advertised.
+    rcv_adv: SeqNumber,
+    rcv_shift: u8,
+    /// The window our SYN offered (before RCV.NXT was known).
+    syn_wnd: usize,
+    rx: Ring<RX>,
+    ooo: OooRanges<OOO_SLOTS>,
+    fin_received: bool,
+    /// In-order bytes received and not acknowledged yet (delayed ACK).
+    unacked_bytes: usize,
+    ack_now: bool,
+    ack_deadline: Option<u64>,
+
+    // Negotiated options.
+    sack_ok: bool,
+    ws_ok: bool,
+    use_timestamps: bool,
+    ts_ok: bool,
+    ts_recent: u32,
+    last_ack_sent: SeqNumber,
+    sack_board: [Option<(SeqNumber, SeqNumber)>; SACK_SCOREBOARD],
+
+    // Timers and estimators.
+    rtt: Rtt,
+    cc: Cc,
+    /// (end of the timed segment, time it was sent) for RTT without timestamps.
+    rtt_probe: Option<(SeqNumber, u64)>,
+    rto_deadline: Option<u64>,
+    retries: u32,
+    /// A fast or partial-ACK retransmission to send, from this sequence number.
+    rexmit: Option<SeqNumber>,
+    persist_deadline: Option<u64>,
+    persist_shift: u32,
+    probe_due: bool,
+    keepalive: Option<Keepalive>,
+    ka_probes: u32,
+    ka_last: u64,
+    ka_due: bool,
+    last_rx: u64,
+    tw_deadline: Option<u64>,
+    fin2_deadline: Option<u64>,
+    challenge_window: u64,
+    challenge_count: u32,
+}
+
+impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
+    /// A CLOSED control block whose passive opens take their ISN from `isn`.
+    pub fn new(isn: IsnGenerator) -> Self {
+        let zero = SeqNumber(0);
+        let unspecified = Endpoint {
+            addr: IpAddress::V4(core::net::Ipv4Addr::UNSPECIFIED),
+            port: 0,
+        };
+        Tcb {
+            state: State::Closed,
+            local: unspecified,
+            remote: None,
+            passive: false,
+            isn,
+            error: None,
+            events: Events::empty(),
+            mtu: 1500,
+            iss: zero,
+            snd_una: zero,
+            snd_nxt: zero,
+            snd_max: zero,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: zero,
+            snd_wl2: zero,
+            snd_shift: 0,
+            peer_mss: DEFAULT_MSS_V4,
+            tx: Ring::new(),
+            tx_seq0: zero,
+            fin_queued: false,
+            nodelay: false,
+            irs: zero,
+            rcv_nxt: zero,
+            rcv_adv: zero,
+            rcv_shift: 0,
+            syn_wnd: 0,
+            rx: Ring::new(),
+            ooo: OooRanges::new(),
+            fin_received: false,
+            unacked_bytes: 0,
+            ack_now: false,
+            ack_deadline: None,
+            sack_ok: false,
+            ws_ok: false,
+            use_timestamps: false,
+            ts_ok: false,
+            ts_recent: 0,
+            last_ack_sent: zero,
+            sack_board: [None; SACK_SCOREBOARD],
+            rtt: Rtt::new(),
+            cc: Cc::new(DEFAULT_MSS_V4, zero),
+            rtt_probe: None,
+            rto_deadline: None,
+            retries: 0,
+            rexmit: None,
+            persist_deadline: None,
+            persist_shift: 0,
+            probe_due: false,
+            keepalive: None,
+            ka_probes: 0,
+            ka_last: 0,
+            ka_due: false,
+            last_rx: 0,
+            tw_deadline: None,
+            fin2_deadline: None,
+            challenge_window: 0,
+            challenge_count: 0,
+        }
+    }
+
+    /// Forgets the connection (buffers, sequence state, timers), keeping the settings
+    /// (`nodelay`, keep-alive, timestamps, ISN key, MTU) and the error.
+    fn reset_connection(&mut self) {
+        let keep = (
+            self.isn,
+            self.nodelay,
+            self.keepalive,
+            self.use_timestamps,
+            self.mtu,
+            self.error,
+            self.events,
+            self.local,
+        );
+        *self = Tcb::new(keep.0);
+        self.nodelay = keep.1;
+        self.keepalive = keep.2;
+        self.use_timestamps = keep.3;
+        self.mtu = keep.4;
+        self.error = keep.5;
+        self.events = keep.6;
+        self.local = keep.7;
+    }
+
+    /// Prepares the send side for a connection starting at `iss`.
+    fn start(&mut self, iss: SeqNumber) {
+        self.iss = iss;
+        self.snd_una = iss;
+        self.snd_nxt = iss;
+        self.snd_max = iss;
+        self.tx_seq0 = iss + 1;
+        self.cc = Cc::new(self.smss(), iss);
+    }
+
+    // ---- Accessors and settings ----------------------------------------------------------
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Why the connection failed, if it did.
+    pub fn error(&self) -> Option<TcpError> {
+        self.error
+    }
+
+    /// The local endpoint.
+    pub fn local(&self) -> Endpoint {
+        self.local
+    }
+
+    /// The remote endpoint, once known.
+    pub fn remote(&self) -> Option<Endpoint> {
+        self.remote
+    }
+
+    /// Bytes queued for sending (sent but unacknowledged included).
+    pub fn send_queue(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Room in the send buffer.
+    pub fn send_capacity(&self) -> usize {
+        self.tx.free()
+    }
+
+    /// In-order bytes waiting to be read.
+    pub fn recv_queue(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// The peer's window, scaled, in bytes.
+    pub fn send_window(&self) -> usize {
+        self.snd_wnd
+    }
+
+    /// The congestion state.
+    pub fn congestion(&self) -> &Cc {
+        &self.cc
+    }
+
+    /// The RTT estimator.
+    pub fn rtt(&self) -> &Rtt {
+        &self.rtt
+    }
+
+    /// The effective send MSS: the peer's MSS limited by the MTU given to
+    /// [`Self::poll_transmit`], less the timestamps option when in use.
+    pub fn smss(&self) -> usize {
+        self.peer_mss
+            .min(self.mtu_mss())
+            .saturating_sub(if self.ts_ok { TS_OPTION_LEN } else { 0 })
+            .max(1)
+    }
+
+    /// The MSS the MTU allows: MTU less the IP and TCP headers.
+    fn mtu_mss(&self) -> usize {
+        let ip = match self.local.addr {
+            IpAddress::V4(_) => 20,
+            IpAddress::V6(_) => 40,
+        };
+        self.mtu.saturating_sub(ip + 20).max(1)
+    }
+
+    /// The MSS we advertise (and expect): the MTU's, at most 65535.
+    fn rmss(&self) -> usize {
+        self.mtu_mss().min(u16::MAX as usize)
+    }
+
+    /// Turns Nagle's algorithm off (`true`, TCP_NODELAY) or on.
+    pub fn set_nodelay(&mut self, nodelay: bool) {
+        self.nodelay = nodelay;
+    }
+
+    /// Enables keep-alive probes with these parameters, or disables them.
+    pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
+        self.keepalive = keepalive;
+        self.ka_probes = 0;
+        self.ka_due = false;
+    }
+
+    /// Offers RFC 7323 timestamps in future handshakes (off by default).
+    pub fn set_timestamps(&mut self, enable: bool) {
+        self.use_timestamps = enable;
+    }
+
+    /// Drains the events collected since the last call (timer events included).
+    pub fn take_events(&mut self) -> Events {
+        core::mem::take(&mut self.events)
+    }
+
+    // ---- User calls --------------------------------------------------------------------
+
+    /// Passive open: wait for a SYN to `local`.
+    pub fn listen(&mut self, local: Endpoint) -> Result<(), TcpError> {
+        if self.state != State::Closed {
+            return Err(TcpError::InvalidState);
+        }
+        self.error = None;
+        self.reset_connection();
+        self.local = local;
+        self.state = State::Listen;
+        self.passive = true;
+        Ok(())
+    }
+
+    /// Active open from `local` to `remote` with initial sequence number `iss` (see
+    /// [`IsnGenerator`]); the SYN comes from the next [`Self::poll_transmit`].
+    pub fn connect(
+        &mut self,
+        local: Endpoint,
+        remote: Endpoint,
+        iss: SeqNumber,
+        now: u64,
+    ) -> Result<(), TcpError> {
+        if self.state != State::Closed {
+            return Err(TcpError::InvalidState);
+        }
+        self.error = None;
+        self.reset_connection();
+        self.local = local;
+        self.remote = Some(remote);
+        self.peer_mss = default_mss(remote.addr);
+        self.start(iss);
+        self.last_rx = now;
+        self.state = State::SynSent;
+        Ok(())
+    }
+
+    /// Queues as much of `data` as fits for sending; returns the number of bytes taken
+    /// (0 when the buffer is full or the state does not allow sending).
+    pub fn send(&mut self, data: &[u8]) -> usize {
+        match self.state {
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+                if !self.fin_queued =>
+            {
+                self.tx.push(data)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Reads in-order received data into `out`; returns the number of bytes.
+    pub fn recv(&mut self, out: &mut [u8]) -> usize {
+        self.rx.pop(out)
+    }
+
+    /// Closes the sending direction: a FIN follows the queued data. From LISTEN or
+    /// SYN-SENT the connection simply goes away.
+    pub fn close(&mut self) {
+        match self.state {
+            State::Listen | State::SynSent => {
+                self.reset_connection();
+                self.state = State::Closed;
+                self.events.insert(Events::CLOSED);
+            }
+            State::SynReceived | State::Established => {
+                self.fin_queued = true;
+                self.state = State::FinWait1;
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.state = State::LastAck;
+            }
+            _ => {}
+        }
+    }
+
+    /// Aborts the connection: CLOSED at once, with the RST to send when the peer may
+    /// hold state (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT).
+    pub fn abort(&mut self) -> Option<TcpRepr<'static>> {
+        let rst = match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => Some(self.header(self.snd_nxt, TcpControl::Rst, None, 0)),
+            _ => None,
+        };
+        if self.state != State::Closed {
+            self.events.insert(Events::CLOSED);
+        }
+        self.reset_connection();
+        self.state = State::Closed;
+        rst
+    }
+
+    // ---- Segment construction ---------------------------------------------------------
+
+    /// A segment from us to the peer without options or payload.
+    fn header(
+        &self,
+        seq: SeqNumber,
+        control: TcpControl,
+        ack: Option<SeqNumber>,
+        window: u16,
+    ) -> TcpRepr<'static> {
+        TcpRepr {
+            src_port: self.local.port,
+            dst_port: self.remote.map(|r| r.port).unwrap_or_default(),
+            control,
+            seq_number: seq,
+            ack_number: ack,
+            window_len: window,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges: [None; REPR_SACK_BLOCKS],
+            timestamp: None,
+            payload: &[],
+        }
+    }
+
+    /// The largest window the receive buffer and configuration allow now.
+    fn rx_window_limit(&self) -> usize {
+        let shift = if self.ws_ok { self.rcv_shift } else { 0 };
+        cfg_limit(self.rx.free(), config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE)
+            .min((u16::MAX as usize) << shift)
+    }
+
+    /// The window currently offered: RCV.WND = advertised right edge − RCV.NXT.
+    fn rcv_wnd(&self) -> usize {
+        dist(self.rcv_adv, self.rcv_nxt)
+    }
+
+    /// The receiver SWS threshold: min(RCV.BUFF / 2, Eff.MSS) (RFC 9293 §3.8.6.2.2).
+    fn sws_threshold(&self) -> usize {
+        (RX / 2).min(self.rmss()).max(1)
+    }
+
+    /// Computes the window to advertise now (receiver SWS avoidance: the right edge
+    /// moves only by at least [`Self::sws_threshold`], and never back) and records it.
+    fn advertise_window(&mut self, syn: bool) -> u16 {
+        let avail = self.rx_window_limit();
+        let cur = self.rcv_wnd().min(avail);
+        let wnd = if avail.saturating_sub(cur) >= self.sws_threshold() {
+            avail
+        } else {
+            cur
+        };
+        let shift = if syn || !self.ws_ok {
+            0
+        } else {
+            self.rcv_shift
+        };
+        let field = (wnd >> shift).min(u16::MAX as usize);
+        if self.state == State::SynSent {
+            // RCV.NXT is not known yet: the edge is set when the peer's SYN arrives.
+            self.syn_wnd = field;
+            return field as u16;
+        }
+        let edge = self.rcv_nxt + (field << shift);
+        self.rcv_adv = seq_max(self.rcv_adv, edge);
+        if self.rcv_adv < self.rcv_nxt {
+            self.rcv_adv = self.rcv_nxt;
+        }
+        field as u16
+    }
+
+    /// Whether reading has opened the window enough to tell the peer (the window at least
+    /// doubled and grew by the SWS threshold).
+    fn window_update_needed(&self) -> bool {
+        if !matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        ) || self.fin_received
+        {
+            return false;
+        }
+        let avail = self.rx_window_limit();
+        let cur = self.rcv_wnd();
+        avail.saturating_sub(cur) >= self.sws_threshold() && avail >= cur.saturating_mul(2)
+    }
+
+    /// Fills ACK, window, SACK and timestamps of an outgoing segment and notes that
+    /// everything up to RCV.NXT is acknowledged.
+    fn finish(&mut self, repr: &mut TcpRepr<'_>, now: u64) {
+        let syn = repr.control == TcpControl::Syn;
+        if self.state != State::SynSent {
+            repr.ack_number = Some(self.rcv_nxt);
+            self.ack_now = false;
+            self.ack_deadline = None;
+            self.unacked_bytes = 0;
+            self.last_ack_sent = self.rcv_nxt;
+        }
+        repr.window_len = self.advertise_window(syn);
+        if self.ts_ok || (syn && self.state == State::SynSent && self.use_timestamps) {
+            repr.timestamp = Some((now as u32, self.ts_recent));
+        }
+        if self.sack_ok && !syn {
+            for (slot, block) in repr.sack_ranges.iter_mut().zip(self.ooo.iter()) {
+                *slot = Some(block);
+            }
+        }
+    }
+
+    /// A pure ACK at SND.NXT.
+    fn ack_segment(&mut self, now: u64) -> TcpRepr<'static> {
+        let mut repr = self.header(self.snd_nxt, TcpControl::None, None, 0);
+        self.finish(&mut repr, now);
+        repr
+    }
+
+    /// A rate-limited challenge ACK (RFC 5961 §7).
+    fn challenge_ack(&mut self, now: u64) -> Option<TcpRepr<'static>> {
+        if now.saturating_sub(self.challenge_window) >= 1000 {
+            self.challenge_window = now;
+            self.challenge_count = 0;
+        }
+        if self.challenge_count >= CHALLENGE_ACK_LIMIT {
+            return None;
+        }
+        self.challenge_count += 1;
+        Some(self.ack_segment(now))
+    }
+
+    /// The RST answering `seg` when no connection takes it (RFC 9293 §3.10.7.1).
+    fn rst_for(seg: &TcpRepr<'_>) -> Option<TcpRepr<'static>> {
+        if seg.control == TcpControl::Rst {
+            return None;
+        }
+        let (seq, ack) = match seg.ack_number {
+            Some(ack) => (ack, None),
+            None => (SeqNumber(0), Some(seg.seq_number + seg.segment_len())),
+        };
+        Some(TcpRepr {
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+            control: TcpControl::Rst,
+            seq_number: seq,
+            ack_number: ack,
+            window_len: 0,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges: [None; REPR_SACK_BLOCKS],
+            timestamp: None,
+            payload: &[],
+        })
+    }
+
+    // ---- Receiving ---------------------------------------------------------------------
+
+    /// Processes a segment from `src_addr` (the IP source) at `now`.
+    ///
+    /// Segments that do not belong to this connection (other ports or peer) are ignored.
+    pub fn on_segment(&mut self, src_addr: IpAddress, seg: &TcpRepr<'_>, now: u64) -> Reaction {
+        let reply = self.process(src_addr, seg, now);
+        Reaction {
+            reply,
+            events: self.take_events(),
+        }
+    }
+
+    fn process(
+        &mut self,
+        src_addr: IpAddress,
+        seg: &TcpRepr<'_>,
+        now: u64,
+    ) -> Option<TcpRepr<'static>> {
+        match self.state {
+            State::Closed => return Self::rst_for(seg),
+            State::Listen => return self.on_listen(src_addr, seg, now),
+            _ => {}
+        }
+        let from = Endpoint {
+            addr: src_addr,
+            port: seg.src_port,
+        };
+        if self.remote != Some(from) || seg.dst_port != self.local.port {
+            return None;
+        }
+        self.last_rx = now;
+        self.ka_probes = 0;
+        if self.state == State::SynSent {
+            return self.on_syn_sent(seg, now);
+        }
+        self.on_synchronized(seg, now)
+    }
+
+    fn on_listen(
+        &mut self,
+        src_addr: IpAddress,
+        seg: &TcpRepr<'_>,
+        now: u64,
+    ) -> Option<TcpRepr<'static>> {
+        if seg.dst_port != self.local.port {
+            return None;
+        }
+        if seg.control == TcpControl::Rst {
+            return None;
+        }
+        if seg.ack_number.is_some() {
+            return Self::rst_for(seg);
+        }
+        if seg.control != TcpControl::Syn {
+            return None;
+        }
+        let remote = Endpoint {
+            addr: src_addr,
+            port: seg.src_port,
+        };
+        self.remote = Some(remote);
+        self.peer_mss = default_mss(src_addr);
+        self.irs = seg.seq_number;
+        self.rcv_nxt = seg.seq_number + 1;
+        self.rcv_adv = self.rcv_nxt;
+        self.last_ack_sent = self.rcv_nxt;
+        self.peer_syn_options(seg, true);
+        let iss = self.isn.isn(
+            self.local.addr,
+            self.local.port,
+            src_addr,
+            seg.src_port,
+            now,
+        );
+        self.start(iss);
+        self.snd_wnd = usize::from(seg.window_len);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq_number;
+        self.last_rx = now;
+        self.state = State::SynReceived;
+        None
+    }
+
+    /// Takes the options of the peer's SYN. `offered` says whether our own SYN offered
+    /// (or will answer with) the configured options, which is always the case.
+    fn peer_syn_options(&mut self, seg: &TcpRepr<'_>, offered: bool) {
+        if let Some(mss) = seg.max_seg_size {
+            // An MSS below 64 would make progress absurdly slow; RFC 9293 leaves the floor
+            // to the implementation (Linux uses 88).
+            self.peer_mss = usize::from(mss).max(64);
+        }
+        match seg.window_scale {
+            Some(shift) if offered && config::CONFIG_NET_TCP_WINDOW_SCALING => {
+                self.ws_ok = true;
+                self.snd_shift = shift.min(MAX_WINDOW_SHIFT);
+                self.rcv_shift =
+                    own_shift(cfg_limit(RX, config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE));
+            }
+            _ => {
+                self.ws_ok = false;
+                self.snd_shift = 0;
+                self.rcv_shift = 0;
+            }
+        }
+        self.sack_ok = offered && config::CONFIG_NET_TCP_SACK && seg.sack_permitted;
+        match seg.timestamp {
+            Some((tsval, _)) if offered && self.use_timestamps => {
+                self.ts_ok = true;
+                self.ts_recent = tsval;
+            }
+            _ => self.ts_ok = false,
+        }
+    }
+
+    fn on_syn_sent(&mut self, seg: &TcpRepr<'_>, now: u64) -> Option<TcpRepr<'static>> {
+        let mut ack_ok = false;
+        if let Some(ack) = seg.ack_number {
+            if ack <= self.iss || ack > self.snd_max {
+                return Self::rst_for(seg);
+            }
+            ack_ok = true;
+        }
+        if seg.control == TcpControl::Rst {
+            if ack_ok {
+                self.fail(TcpError::Refused);
+            }
+            return None;
+        }
+        if seg.control != TcpControl::Syn {
+            return None;
+        }
+        self.irs = seg.seq_number;
+        self.rcv_nxt = seg.seq_number + 1;
+        self.rcv_adv = self.rcv_nxt + self.syn_wnd;
+        self.last_ack_sent = self.rcv_nxt;
+        self.peer_syn_options(seg, true);
+        // The window of a SYN is never scaled (RFC 7323 §2.2).
+        self.snd_wnd = usize::from(seg.window_len);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq_number;
+        match seg.ack_number {
+            Some(ack) if ack_ok => {
+                self.snd_wl2 = ack;
+                self.syn_acked(ack, seg, now);
+                self.state = State::Established;
+                self.ack_now = true;
+            }
+            _ => {
+                // Simultaneous open: resend our SYN, now with the ACK.
+                self.state = State::SynReceived;
+                self.snd_nxt = self.iss;
+                self.rtt_probe = None;
+            }
+        }
+        None
+    }
+
+    /// Our SYN was acknowledged by `ack`.
+    fn syn_acked(&mut self, ack: SeqNumber, seg: &TcpRepr<'_>, now: u64) {
+        self.take_rtt_sample(ack, seg, now);
+        self.snd_una = ack;
+        if self.snd_nxt < ack {
+            self.snd_nxt = ack;
+        }
+        self.rto_deadline = None;
+        self.retries = 0;
+        self.rtt.reset_backoff();
+        self.cc.set_initial(self.smss());
+        self.events.insert(Events::CONNECTED | Events::WRITABLE);
+    }
+
+    fn take_rtt_sample(&mut self, ack: SeqNumber, seg: &TcpRepr<'_>, now: u64) {
+        if self.ts_ok {
+            if let Some((_, tsecr)) = seg.timestamp {
+                if tsecr != 0 {
+                    self.rtt.sample(u64::from((now as u32).wrapping_sub(tsecr)));
+                    self.rtt_probe = None;
+                    return;
+                }
+            }
+        }
+        if let Some((end, sent)) = self.rtt_probe {
+            if ack >= end {
+                self.rtt.sample(now.saturating_sub(sent));
+                self.rtt_probe = None;
+            }
+        }
+    }
+
+    /// The connection failed: CLOSED with `error`.
+    fn fail(&mut self, error: TcpError) {
+        self.error = Some(error);
+        let ev = match error {
+            TcpError::Reset | TcpError::Refused => Events::RESET,
+            TcpError::TimedOut => Events::TIMED_OUT,
+            TcpError::InvalidState => Events::empty(),
+        };
+        self.events.insert(ev | Events::CLOSED);
+        self.reset_connection();
+        self.state = State::Closed;
+    }
+
+    /// Back to LISTEN after a RST or SYN in a passively opened SYN-RECEIVED.
+    fn back_to_listen(&mut self) {
+        let local = self.local;
+        self.reset_connection();
+        self.local = local;
+        self.passive = true;
+        self.state = State::Listen;
+    }
+
+    fn enter_time_wait(&mut self, now: u64) {
+        self.rto_deadline = None;
+        self.persist_deadline = None;
+        self.fin2_deadline = None;
+        if TIME_WAIT_DELAY == 0 {
+            self.state = State::Closed;
+            self.events.insert(Events::CLOSED);
+        } else {
+            self.state = State::TimeWait;
+            self.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
+        }
+    }
+
+    /// The RFC 9293 segment acceptability test against the window we advertised.
+    fn acceptable(&self, seg: &TcpRepr<'_>) -> bool {
+        let len = seg.segment_len();
+        let wnd = self.rcv_wnd();
+        let in_wnd = |s: SeqNumber| s.checked_sub(self.rcv_nxt).is_some_and(|d| d < wnd);
+        match (len, wnd) {
+            (0, 0) => seg.seq_number == self.rcv_nxt,
+            (0, _) => in_wnd(seg.seq_number),
+            (_, 0) => false,
+            (_, _) => in_wnd(seg.seq_number) || in_wnd(seg.seq_number + (len - 1)),
+        }
+    }
+
+    fn on_synchronized(&mut self, seg: &TcpRepr<'_>, now: u64) -> Option<TcpRepr<'static>> {
+        let syn_unacked = self.snd_una == self.iss;
+        // A repeated SYN in SYN-RECEIVED: the SYN-ACK was lost (resend it), or this is the
+        // peer's SYN-ACK of a simultaneous open (take its ACK).
+        if self.state == State::SynReceived
+            && seg.control == TcpControl::Syn
+            && seg.seq_number == self.irs
+        {
+            match seg.ack_number {
+                Some(ack) if ack > self.snd_una && ack <= self.snd_max => {
+                    let mut plain = *seg;
+                    plain.control = TcpControl::None;
+                    plain.seq_number = self.rcv_nxt;
+                    plain.payload = &[];
+                    return self.on_synchronized(&plain, now);
+                }
+                _ => {
+                    self.snd_nxt = self.iss;
+                    self.rtt_probe = None;
+                    return None;
+                }
+            }
+        }
+        if self.state == State::TimeWait {
+            if seg.control == TcpControl::Syn {
+                if seg.seq_number > self.rcv_nxt {
+                    self.reset_connection();
+                    self.state = State::Closed;
+                    self.events.insert(Events::TIME_WAIT_SYN | Events::CLOSED);
+                    return None;
+                }
+                return self.challenge_ack(now);
+            }
+            if seg.control == TcpControl::Fin
+                && seg.seq_number + (seg.payload.len() + 1) == self.rcv_nxt
+            {
+                // The peer did not get our last ACK: ACK again, restart the 2MSL wait.
+                self.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
+                return Some(self.ack_segment(now));
+            }
+        }
+
+        // First: sequence number.
+        if !self.acceptable(seg) {
+            return match seg.control {
+                TcpControl::Rst => None,
+                TcpControl::Syn => self.challenge_ack(now),
+                _ => Some(self.ack_segment(now)),
+            };
+        }
+        // RFC 7323 §4.3: remember the peer's TSval of segments that start at or before
+        // the last ACK we sent.
+        if let (true, Some((tsval, _))) = (self.ts_ok, seg.timestamp) {
+            if seg.seq_number <= self.last_ack_sent {
+                self.ts_recent = tsval;
+            }
+        }
+        // Second: RST (RFC 5961 §3.2).
+        if seg.control == TcpControl::Rst {
+            if seg.seq_number != self.rcv_nxt {
+                return self.challenge_ack(now);
+            }
+            match self.state {
+                State::SynReceived if self.passive => self.back_to_listen(),
+                State::SynReceived => self.fail(TcpError::Refused),
+                State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                    self.fail(TcpError::Reset)
+                }
+                _ => {
+                    self.reset_connection();
+                    self.state = State::Closed;
+                    self.events.insert(Events::CLOSED);
+                }
+            }
+            return None;
+        }
+        // Fourth: SYN (RFC 5961 §4; RFC 9293 returns a passive SYN-RECEIVED to LISTEN).
+        if seg.control == TcpControl::Syn {
+            if self.state == State::SynReceived && self.passive {
+                self.back_to_listen();
+                return None;
+            }
+            return self.challenge_ack(now);
+        }
+        // Fifth: ACK.
+        let ack = seg.ack_number?;
+        if syn_unacked {
+            if ack <= self.snd_una || ack > self.snd_max {
+                return Self::rst_for(seg);
+            }
+            self.snd_wnd = usize::from(seg.window_len) << self.snd_shift;
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+            self.snd_wl1 = seg.seq_number;
+            self.snd_wl2 = ack;
+            self.syn_acked(ack, seg, now);
+            if self.state == State::SynReceived {
+                self.state = State::Established;
+            }
+        }
+        if let Some(r) = self.process_ack(seg, ack, now) {
+            return Some(r);
+        }
+        if self.state == State::Closed {
+            return None;
+        }
+        // Seventh: text.
+        if !seg.payload.is_empty() {
+            match self.state {
+                State::Established | State::FinWait1 | State::FinWait2 => {
+                    self.receive_data(seg, now)
+                }
+                _ => {}
+            }
+        }
+        if self.state == State::FinWait2 {
+            self.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+        }
+        // Eighth: FIN.
+        if seg.control == TcpControl::Fin {
+            self.receive_fin(seg, now);
+        }
+        None
+    }
+
+    /// Fifth step for an ACK in a synchronized state. Returns a challenge ACK when the ACK
+    /// is unacceptable (the segment is then dropped).
+    fn process_ack(
+        &mut self,
+        seg: &TcpRepr<'_>,
+        ack: SeqNumber,
+        now: u64,
+    ) -> Option<TcpRepr<'static>> {
+        // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else challenge. (SND.MAX
+        // rather than SND.NXT, which a timeout may have rewound.) Incomparable numbers
+        // (2^31 apart) count as too new.
+        let too_new = matches!(
+            ack.partial_cmp(&self.snd_max),
+            None | Some(core::cmp::Ordering::Greater)
+        );
+        let too_old = self
+            .snd_una
+            .checked_sub(ack)
+            .is_some_and(|d| d > self.max_snd_wnd.max(1));
+        if too_new || too_old {
+            return self.challenge_ack(now);
+        }
+        let smss = self.smss();
+        let old_wnd = self.snd_wnd;
+        let seg_wnd = usize::from(seg.window_len) << self.snd_shift;
+        let fin_seq = self.tx_seq0 + self.tx.len();
+        if ack > self.snd_una {
+            let acked = dist(ack, self.snd_una);
+            let data_acked = dist(ack, self.tx_seq0).min(self.tx.len());
+            self.tx.discard(data_acked);
+            self.tx_seq0 += data_acked;
+            self.take_rtt_sample(ack, seg, now);
+            self.snd_una = ack;
+            if self.snd_nxt < ack {
+                self.snd_nxt = ack;
+            }
+            self.rtt.reset_backoff();
+            self.retries = 0;
+            let flight = dist(self.snd_max, self.snd_una);
+            if self.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
+                self.rexmit = Some(self.snd_una);
+                self.rtt_probe = None;
+            }
+            self.rto_deadline = if self.snd_una == self.snd_max {
+                None
+            } else {
+                Some(now.saturating_add(self.rtt.rto()))
+            };
+            for slot in self.sack_board.iter_mut() {
+                if slot.is_some_and(|(_, end)| end <= ack) {
+                    *slot = None;
+                }
+            }
+            if data_acked > 0 {
+                self.events.insert(Events::WRITABLE);
+            }
+        } else if ack == self.snd_una
+            && self.snd_max > self.snd_una
+            && seg.payload.is_empty()
+            && seg.control != TcpControl::Fin
+            && seg_wnd == old_wnd
+            && old_wnd != 0
+        {
+            let flight = dist(self.snd_max, self.snd_una);
+            if self.cc.on_dupack(ack, flight, self.snd_max, smss) {
+                self.rexmit = Some(self.snd_una);
+                self.rtt_probe = None;
+            }
+        }
+        if self.sack_ok {
+            for block in seg.sack_ranges.iter().flatten() {
+                self.note_sack(*block);
+            }
+        }
+        // Window update (RFC 9293 §3.10.7.4, fifth step).
+        if self.snd_wl1 < seg.seq_number || (self.snd_wl1 == seg.seq_number && self.snd_wl2 <= ack)
+        {
+            self.snd_wnd = seg_wnd;
+            self.max_snd_wnd = self.max_snd_wnd.max(seg_wnd);
+            self.snd_wl1 = seg.seq_number;
+            self.snd_wl2 = ack;
+            if seg_wnd > 0 && self.persist_deadline.is_some() {
+                self.persist_deadline = None;
+                self.persist_shift = 0;
+                self.probe_due = false;
+                if self.snd_max > self.snd_una && self.rto_deadline.is_none() {
+                    self.rto_deadline = Some(now.saturating_add(self.rtt.rto()));
+                }
+            }
+        }
+        let fin_acked = self.fin_queued && self.snd_una == fin_seq + 1;
+        match self.state {
+            State::FinWait1 if fin_acked => {
+                self.state = State::FinWait2;
+                self.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+            }
+            State::Closing if fin_acked => self.enter_time_wait(now),
+            State::LastAck if fin_acked => {
+                self.reset_connection();
+                self.state = State::Closed;
+                self.events.insert(Events::CLOSED);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Records a SACK block from the peer in the scoreboard (ignoring nonsense).
+    fn note_sack(&mut self, (start, end): (SeqNumber, SeqNumber)) {
+        if end <= start || start < self.snd_una || end > self.snd_max {
+            return;
+        }
+        let (mut lo, mut hi) = (start, end);
+        for slot in self.sack_board.iter_mut() {
+            if let Some((s, e)) = *slot {
+                if s <= hi && lo <= e {
+                    lo = if s < lo { s } else { lo };
+                    hi = seq_max(hi, e);
+                    *slot = None;
+                }
+            }
+        }
+        // A free slot, else the last one: the newest information wins.
+        if let Some(slot) = self.sack_board.iter_mut().find(|s| s.is_none()) {
+            *slot = Some((lo, hi));
+        } else if let Some(slot) = self.sack_board.last_mut() {
+            *slot = Some((lo, hi));
+        }
+    }
+
+    /// The end of the hole starting at `seq`: the start of the first SACKed block above
+    /// it, or SND.MAX.
+    fn hole_end(&self, seq: SeqNumber) -> SeqNumber {
+        let mut end = self.snd_max;
+        for (s, _) in self.sack_board.iter().flatten() {
+            if *s > seq && *s < end {
+                end = *s;
+            }
+        }
+        end
+    }
+
+    fn receive_data(&mut self, seg: &TcpRepr<'_>, now: u64) {
+        let mut start = seg.seq_number;
+        let mut data = seg.payload;
+        if let Some(skip) = self.rcv_nxt.checked_sub(start) {
+            if skip >= data.len() {
+                self.ack_now = true;
+                return;
+            }
+            data = data.get(skip..).unwrap_or_default();
+            start = self.rcv_nxt;
+        }
+        let Some(off) = start.checked_sub(self.rcv_nxt) else {
+            return;
+        };
+        let wnd = self.rcv_wnd();
+        if off >= wnd {
+            self.ack_now = true;
+            return;
+        }
+        data = data.get(..data.len().min(wnd - off)).unwrap_or_default();
+        if off == 0 {
+            let had_ooo = !self.ooo.is_empty();
+            let n = self.rx.write_at(self.rx.len(), data);
+            self.rx.commit(n);
+            self.rcv_nxt += n;
+            while let Some(end) = self.ooo.advance(self.rcv_nxt) {
+                let extra = dist(end, self.rcv_nxt);
+                self.rcv_nxt += self.rx.commit(extra);
+            }
+            self.events.insert(Events::READABLE);
+            self.unacked_bytes = self.unacked_bytes.saturating_add(n);
+            if had_ooo || ACK_DELAY == 0 || self.unacked_bytes >= 2 * self.rmss() {
+                self.ack_now = true;
+            } else if self.ack_deadline.is_none() {
+                self.ack_deadline = Some(now.saturating_add(ACK_DELAY));
+            }
+        } else {
+            // Out of order: keep it if a range slot is free, and send a duplicate ACK at
+            // once (RFC 5681 §4.2) carrying the SACK blocks.
+            let end = start + data.len();
+            if self.ooo.insert(start, end, now) {
+                self.rx.write_at(self.rx.len() + off, data);
+            }
+            self.ack_now = true;
+        }
+    }
+
+    fn receive_fin(&mut self, seg: &TcpRepr<'_>, now: u64) {
+        let fin_at = seg.seq_number + seg.payload.len();
+        if fin_at != self.rcv_nxt || self.fin_received {
+            // A FIN beyond a hole: it comes again once the hole is filled.
+            return;
+        }
+        self.rcv_nxt += 1;
+        self.fin_received = true;
+        self.ack_now = true;
+        self.events.insert(Events::PEER_CLOSED);
+        let our_fin_acked = self.fin_queued
+            && self.snd_una == self.tx_seq0 + (self.tx.len() + 1)
+            && self.snd_max == self.snd_una;
+        match self.state {
+            State::SynReceived | State::Established => self.state = State::CloseWait,
+            State::FinWait1 if our_fin_acked => self.enter_time_wait(now),
+            State::FinWait1 => self.state = State::Closing,
+            State::FinWait2 => self.enter_time_wait(now),
+            _ => {}
+        }
+    }
+
+    // ---- Timers ------------------------------------------------------------------------
+
+    /// When [`Self::poll_transmit`] must be called next for a timer, if any timer runs.
+    ///
+    /// Independent of this, `poll_transmit` should be called after every
+    /// [`Self::on_segment`], [`Self::send`], [`Self::recv`] and [`Self::close`] until it
+    /// returns `None`.
+    pub fn poll_at(&self) -> Option<u64> {
+        if matches!(self.state, State::Closed | State::Listen) {
+            return None;
+        }
+        let ooo = self
+            .ooo
+            .since()
+            .map(|t| t.saturating_add(RECV_QUEUE_TIMEOUT));
+        [
+            self.rto_deadline,
+            self.ack_deadline,
+            self.persist_deadline,
+            self.keepalive_deadline(),
+            self.tw_deadline,
+            self.fin2_deadline,
+            ooo,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn keepalive_deadline(&self) -> Option<u64> {
+        let ka = self.keepalive?;
+        let idle = matches!(self.state, State::Established | State::CloseWait)
+            && self.snd_una == self.snd_max
+            && self.tx.is_empty()
+            && !self.fin_queued;
+        if !idle {
+            return None;
+        }
+        Some(if self.ka_probes == 0 {
+            self.last_rx.saturating_add(ka.idle)
+        } else {
+            self.ka_last.saturating_add(ka.interval)
+        })
+    }
+
+    fn run_timers(&mut self, now: u64) {
+        if self.tw_deadline.is_some_and(|d| now >= d) && self.state == State::TimeWait {
+            self.reset_connection();
+            self.state = State::Closed;
+            self.events.insert(Events::CLOSED);
+            return;
+        }
+        if self.fin2_deadline.is_some_and(|d| now >= d) && self.state == State::FinWait2 {
+            self.reset_connection();
+            self.state = State::Closed;
+            self.events.insert(Events::CLOSED);
+            return;
+        }
+        if let Some(since) = self.ooo.since() {
+            if now >= since.saturating_add(RECV_QUEUE_TIMEOUT) {
+                self.ooo.clear();
+            }
+        }
+        if self.rto_deadline.is_some_and(|d| now >= d) {
+            self.rto_deadline = None;
+            if self.snd_una != self.snd_max {
+                if self.retries >= RETRY_COUNT {
+                    self.fail(TcpError::TimedOut);
+                    return;
+                }
+                self.retries += 1;
+                self.rtt.back_off();
+                let flight = dist(self.snd_max, self.snd_una);
+                self.cc.on_timeout(flight, self.snd_max, self.smss());
+                self.snd_nxt = self.snd_una;
+                self.rexmit = None;
+                self.rtt_probe = None;
+                self.sack_board = [None; SACK_SCOREBOARD];
+                if self.snd_wnd == 0 && self.snd_una != self.iss {
+                    // The peer closed its window: probe it instead of retrying.
+                    self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+                }
+            }
+        }
+        if self.ack_deadline.is_some_and(|d| now >= d) {
+            self.ack_deadline = None;
+            self.ack_now = true;
+        }
+        if self.persist_deadline.is_some_and(|d| now >= d) {
+            self.persist_deadline = None;
+            self.probe_due = true;
+        }
+        if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.keepalive) {
+            if now >= d {
+                if self.ka_probes >= ka.count {
+                    self.fail(TcpError::TimedOut);
+                    return;
+                }
+                self.ka_due = true;
+            }
+        }
+    }
+
+    fn persist_interval(&self) -> u64 {
+        self.rtt
+            .rto()
+            .checked_shl(self.persist_shift)
+            .unwrap_or(MAX_RTO)
+            .min(MAX_RTO)
+    }
+
+    // ---- Sending -----------------------------------------------------------------------
+
+    /// Runs the timers due at `now` and returns the next segment to send, if any, with its
+    /// payload copied into `buf` (which bounds the payload size; give it at least the MSS).
+    /// `mtu` is the IP MTU of the route, which limits the segment size.
+    ///
+    /// Call repeatedly until it returns `None`; events caused by timers (a connection that
+    /// timed out, TIME-WAIT ending) are then in [`Self::take_events`].
+    pub fn poll_transmit<'b>(
+        &mut self,
+        now: u64,
+        mtu: usize,
+        buf: &'b mut [u8],
+    ) -> Option<TcpRepr<'b>> {
+        self.mtu = mtu;
+        self.run_timers(now);
+        match self.state {
+            State::Closed | State::Listen => return None,
+            State::TimeWait => {
+                return if self.ack_now {
+                    Some(self.ack_segment(now))
+                } else {
+                    None
+                };
+            }
+            _ => {}
+        }
+        // The SYN (or SYN-ACK), first or again.
+        if self.snd_una == self.iss && self.snd_nxt == self.iss {
+            return Some(self.syn_segment(now));
+        }
+        let mut plan = None;
+        if let Some(seq) = self.rexmit.take() {
+            let limit = self.hole_end(seq);
+            if self.data_len(seq, limit).is_some() {
+                plan = Some((seq, limit, true));
+            }
+        }
+        if plan.is_none() && self.snd_una != self.iss {
+            // (With the SYN outstanding nothing else may be sent but ACKs.)
+            plan = self.new_data(now).map(|(seq, limit)| (seq, limit, false));
+            if plan.is_none() && self.probe_due {
+                self.probe_due = false;
+                self.persist_shift = (self.persist_shift + 1).min(16);
+                self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+                let limit = self.snd_una + 1;
+                if self.snd_wnd == 0 && self.data_len(self.snd_una, limit).is_some() {
+                    plan = Some((self.snd_una, limit, true));
+                }
+            }
+        }
+        if let Some((seq, limit, retransmission)) = plan {
+            return self.data_segment(seq, limit, retransmission, now, buf);
+        }
+        if self.ka_due {
+            self.ka_due = false;
+            self.ka_probes += 1;
+            self.ka_last = now;
+            let mut repr = self.header(self.snd_nxt - 1, TcpControl::None, None, 0);
+            self.finish(&mut repr, now);
+            return Some(repr);
+        }
+        self.maybe_ack(now)
+    }
+
+    fn maybe_ack(&mut self, now: u64) -> Option<TcpRepr<'static>> {
+        if self.ack_now || self.window_update_needed() {
+            Some(self.ack_segment(now))
+        } else {
+            None
+        }
+    }
+
+    fn syn_segment(&mut self, now: u64) -> TcpRepr<'static> {
+        let active = self.state == State::SynSent;
+        let mut repr = self.header(self.iss, TcpControl::Syn, None, 0);
+        repr.max_seg_size = Some(self.rmss() as u16);
+        if config::CONFIG_NET_TCP_WINDOW_SCALING && (active || self.ws_ok) {
+            repr.window_scale = Some(own_shift(cfg_limit(
+                RX,
+                config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE,
+            )));
+        }
+        repr.sack_permitted = config::CONFIG_NET_TCP_SACK && (active || self.sack_ok);
+        self.finish(&mut repr, now);
+        self.sent(self.iss, 1, now);
+        repr
+    }
+
+    /// Whether new data (or the FIN) may go now, as (first sequence number, limit).
+    fn new_data(&mut self, now: u64) -> Option<(SeqNumber, SeqNumber)> {
+        if !matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        ) {
+            return None;
+        }
+        let seq = self.snd_nxt;
+        let off = seq.checked_sub(self.tx_seq0)?;
+        let avail = self.tx.len().saturating_sub(off);
+        let fin_seq = self.tx_seq0 + self.tx.len();
+        let fin_pending = self.fin_queued && seq <= fin_seq;
+        if avail == 0 && !fin_pending {
+            return None;
+        }
+        let win = cfg_limit(
+            self.snd_wnd.min(self.cc.cwnd()),
+            config::CONFIG_NET_TCP_MAX_SEND_WINDOW_SIZE,
+        );
+        let usable = dist(self.snd_una + win, seq);
+        let len = avail.min(usable).min(self.smss());
+        let in_flight = self.snd_max != self.snd_una;
+        let send_all = len == avail;
+        // Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1): a full segment,
+        // or everything queued when nothing is in flight (or Nagle is off, or closing),
+        // or at least half the largest window the peer offered.
+        let ok = len > 0
+            && (len == self.smss()
+                || (send_all && (self.nodelay || !in_flight || self.fin_queued))
+                || (len >= self.max_snd_wnd / 2 && (self.nodelay || !in_flight)));
+        if ok || (fin_pending && avail == 0) {
+            return Some((seq, seq + len));
+        }
+        if avail > 0
+            && usable == 0
+            && self.snd_wnd == 0
+            && self.persist_deadline.is_none()
+            && !in_flight
+        {
+            self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+        }
+        None
+    }
+
+    /// What a segment from `seq` up to `limit` would hold: (data bytes, FIN), or `None`
+    /// when nothing. The FIN goes with the last queued byte after a close.
+    fn data_len(&self, seq: SeqNumber, limit: SeqNumber) -> Option<(usize, bool)> {
+        let off = seq.checked_sub(self.tx_seq0)?;
+        let n = self
+            .tx
+            .len()
+            .saturating_sub(off)
+            .min(dist(limit, seq))
+            .min(self.smss());
+        let fin_seq = self.tx_seq0 + self.tx.len();
+        let fin = self.fin_queued && seq + n == fin_seq && limit >= fin_seq;
+        (n > 0 || fin).then_some((n, fin))
+    }
+
+    /// Builds the segment [`Self::data_len`] describes, its payload copied into `buf`.
+    fn data_segment<'b>(
+        &mut self,
+        seq: SeqNumber,
+        limit: SeqNumber,
+        retransmission: bool,
+        now: u64,
+        buf: &'b mut [u8],
+    ) -> Option<TcpRepr<'b>> {
+        let (n, fin) = self.data_len(seq, limit)?;
+        let off = seq.checked_sub(self.tx_seq0)?;
+        let out = buf.get_mut(..n)?;
+        let n = self.tx.read_at(off, out);
+        let fin_seq = self.tx_seq0 + self.tx.len();
+        let control = if fin {
+            TcpControl::Fin
+        } else if seq + n == fin_seq || self.nodelay {
+            TcpControl::Psh
+        } else {
+            TcpControl::None
+        };
+        let mut repr = self.header(seq, control, None, 0);
+        self.finish(&mut repr, now);
+        if retransmission {
+            self.rtt_probe = None;
+        }
+        self.sent(seq, n + usize::from(fin), now);
+        repr.payload = buf.get(..n).unwrap_or_default();
+        Some(repr)
+    }
+
+    /// Bookkeeping after sending `len` sequence numbers from `seq`.
+    fn sent(&mut self, seq: SeqNumber, len: usize, now: u64) {
+        let end = seq + len;
+        let new = end > self.snd_max;
+        if end > self.snd_nxt {
+            self.snd_nxt = end;
+        }
+        if new {
+            if self.rtt_probe.is_none() && seq >= self.snd_max && !self.ts_ok {
+                self.rtt_probe = Some((end, now));
+            }
+            self.snd_max = end;
+        }
+        if self.rto_deadline.is_none() && self.persist_deadline.is_none() {
+            self.rto_deadline = Some(now.saturating_add(self.rtt.rto()));
+        }
+    }
+}
+
+/// The smallest window shift that makes `window` fit the 16-bit field.
+fn own_shift(window: usize) -> u8 {
+    let mut shift = 0;
+    while shift < MAX_WINDOW_SHIFT && (window >> shift) > u16::MAX as usize {
+        shift += 1;
+    }
+    shift
+}
+
+/// The default MSS for a peer at `addr`.
+fn default_mss(addr: IpAddress) -> usize {
+    match addr {
+        IpAddress::V4(_) => DEFAULT_MSS_V4,
+        IpAddress::V6(_) => DEFAULT_MSS_V6,
+    }
+}
+
+#[cfg(test)]
+mod tests;
