@@ -958,7 +958,6 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         self.rto_deadline = None;
         self.retries = 0;
-        self.rtt.reset_backoff();
         self.cc.set_initial(self.smss());
         self.events.insert(Events::CONNECTED | Events::WRITABLE);
     }
@@ -1189,7 +1188,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             if self.snd_nxt < ack {
                 self.snd_nxt = ack;
             }
-            self.rtt.reset_backoff();
+            // Karn: a backed-off RTO stays until a new sample (which resets the backoff).
             self.retries = 0;
             let flight = dist(self.snd_max, self.snd_una);
             if self.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
@@ -1238,9 +1237,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.persist_deadline = None;
                 self.persist_shift = 0;
                 self.probe_due = false;
-                if self.snd_max > self.snd_una && self.rto_deadline.is_none() {
-                    self.rto_deadline = Some(now.saturating_add(self.rtt.rto()));
-                }
+                // Resend any probe byte together with what follows it.
+                self.snd_nxt = self.snd_una;
             }
         }
         let fin_acked = self.fin_queued && self.snd_una == fin_seq + 1;
@@ -1590,7 +1588,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         );
         let usable = dist(self.snd_una + win, seq);
         let len = avail.min(usable).min(self.smss());
-        let in_flight = self.snd_max != self.snd_una;
+        // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
+        // is being resent and does not count.
+        let in_flight = self.snd_nxt != self.snd_una;
         let send_all = len == avail;
         // Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1): a full segment,
         // or everything queued when nothing is in flight (or Nagle is off, or closing),

@@ -1208,3 +1208,813 @@ fn segments_for_others_are_ignored() {
     );
     assert_eq!(s.state(), State::Established);
 }
+
+// ---- Retransmission and RTT ----------------------------------------------------------------
+
+/// An established socket whose RTT estimator has no sample yet (RTO = initial RTO).
+fn established_fresh_rtt<const TX: usize, const RX: usize>() -> Tcb<TX, RX> {
+    let mut s = established::<TX, RX>();
+    s.rtt = Rtt::new();
+    s
+}
+
+#[test]
+fn data_retransmission_backoff_and_give_up() {
+    let mut s = established_fresh_rtt::<1024, 1024>();
+    s.send(b"lost");
+    let seg = TcpRepr {
+        control: TcpControl::Psh,
+        payload: b"lost",
+        ..out()
+    };
+    recv!(s, 0, [seg]);
+    let mut t = 0;
+    let mut times = Vec::new();
+    let mut rto = rtt::INIT_RTO;
+    for _ in 0..RETRY_COUNT {
+        assert_eq!(s.poll_at(), Some(t + rto));
+        recv!(s, t + rto - 1, []);
+        t += rto;
+        recv!(s, t, [seg]);
+        times.push(t);
+        rto = (rto * 2).min(rtt::MAX_RTO);
+    }
+    // 200, 600, 1400, ... : each wait twice the one before.
+    assert_eq!(&times[..4], &[200, 600, 1400, 3000]);
+    assert_eq!(s.poll_at(), Some(t + rto));
+    recv!(s, t + rto, []);
+    assert_eq!(s.state(), State::Closed);
+    assert_eq!(s.error(), Some(TcpError::TimedOut));
+    assert_eq!(s.take_events(), Events::TIMED_OUT | Events::CLOSED);
+}
+
+#[test]
+fn retransmission_timeout_resets_cwnd() {
+    let mut s = established_fresh_rtt::<4096, 1024>();
+    s.send(&data(1000));
+    assert_eq!(recv_all(&mut s, 0).len(), 10);
+    // Timeout: ssthresh = flight / 2, cwnd = 1 SMSS, go back to SND.UNA.
+    let segs = recv_all(&mut s, 200);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].seq_number, LOCAL_SEQ + 1);
+    assert_eq!(s.congestion().cwnd(), 100);
+    assert_eq!(s.congestion().ssthresh(), 500);
+    // The ACK of the retransmission gives no RTT sample (Karn) and keeps the backoff.
+    send!(
+        s,
+        250,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 101),
+            ..seg()
+        }
+    );
+    assert_eq!(s.rtt().srtt(), None);
+    assert_eq!(s.rtt().rto(), 400);
+    // Slow start from one segment: the ACK allowed two more.
+    let segs = recv_all(&mut s, 250);
+    assert_eq!(segs.len(), 2);
+    assert_eq!(segs[0].seq_number, LOCAL_SEQ + 101);
+    assert_eq!(s.congestion().cwnd(), 200);
+}
+
+#[test]
+fn rtt_estimate_rfc6298_values() {
+    let mut s = established_fresh_rtt::<1024, 1024>();
+    s.set_nodelay(true);
+    s.send(b"a");
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        100,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 2),
+            ..seg()
+        }
+    );
+    // First sample: SRTT = R, RTTVAR = R/2, RTO = SRTT + 4 RTTVAR.
+    assert_eq!(
+        (s.rtt().srtt(), s.rtt().rttvar(), s.rtt().rto()),
+        (Some(100), 50, 300)
+    );
+    s.send(b"b");
+    recv_all(&mut s, 100);
+    send!(
+        s,
+        300,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 3),
+            ..seg()
+        }
+    );
+    // R' = 200: RTTVAR = 3/4*50 + 1/4*100 = 62.5, SRTT = 7/8*100 + 1/8*200 = 112.5,
+    // RTO = 112.5 + 250 = 362.5, rounded up.
+    assert_eq!(
+        (s.rtt().srtt(), s.rtt().rttvar(), s.rtt().rto()),
+        (Some(112), 62, 363)
+    );
+    s.send(b"c");
+    recv_all(&mut s, 300);
+    assert_eq!(s.poll_at(), Some(300 + 363));
+}
+
+#[test]
+fn timestamps_allow_samples_from_retransmissions() {
+    let mut s = Sock::new(isn());
+    s.set_timestamps(true);
+    s.listen(LOCAL).unwrap();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: None,
+            max_seg_size: Some(PEER_MSS),
+            timestamp: Some((5000, 0)),
+            ..seg()
+        }
+    );
+    s.start(LOCAL_SEQ);
+    recv!(
+        s,
+        0,
+        [TcpRepr {
+            timestamp: Some((0, 5000)),
+            ..syn_ack()
+        }]
+    );
+    send!(
+        s,
+        0,
+        TcpRepr {
+            timestamp: Some((5001, 0)),
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::Established);
+    assert_eq!(s.smss(), usize::from(PEER_MSS) - 12);
+    s.rtt = Rtt::new();
+    s.send(b"x");
+    recv!(
+        s,
+        0,
+        [TcpRepr {
+            control: TcpControl::Psh,
+            timestamp: Some((0, 5001)),
+            payload: b"x",
+            ..out()
+        }]
+    );
+    recv!(
+        s,
+        200,
+        [TcpRepr {
+            control: TcpControl::Psh,
+            timestamp: Some((200, 5001)),
+            payload: b"x",
+            ..out()
+        }]
+    );
+    // The ACK echoes the retransmission's timestamp: an unambiguous 30 ms sample.
+    send!(
+        s,
+        230,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 2),
+            timestamp: Some((5100, 200)),
+            ..seg()
+        }
+    );
+    assert_eq!(s.rtt().srtt(), Some(30));
+    assert_eq!(s.ts_recent, 5100);
+}
+
+// ---- Congestion control ----------------------------------------------------------------------
+
+#[test]
+fn initial_window_and_slow_start() {
+    let mut s = established::<4096, 1024>();
+    s.send(&data(2000));
+    // IW = min(10*MSS, max(2*MSS, 14600)) = 10 segments of 100 bytes.
+    assert_eq!(recv_all(&mut s, 0).len(), 10);
+    // Each ACK grows cwnd by one SMSS in slow start: two segments out per ACK.
+    send!(
+        s,
+        10,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 101),
+            ..seg()
+        }
+    );
+    assert_eq!(s.congestion().cwnd(), 1100);
+    let segs = recv_all(&mut s, 10);
+    assert_eq!(
+        segs.iter().map(|s| s.seq_number).collect::<Vec<_>>(),
+        vec![LOCAL_SEQ + 1001, LOCAL_SEQ + 1101]
+    );
+    // An ACK of 5 segments still adds only one SMSS (byte counting with L = 1 SMSS).
+    send!(
+        s,
+        11,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 601),
+            ..seg()
+        }
+    );
+    assert_eq!(s.congestion().cwnd(), 1200);
+}
+
+#[test]
+fn congestion_avoidance_growth() {
+    let mut s = established::<4096, 1024>();
+    s.cc = Cc::new(100, LOCAL_SEQ);
+    s.cc.on_timeout(800, LOCAL_SEQ, 100); // ssthresh 400, cwnd 100
+    for _ in 0..3 {
+        s.cc.on_new_ack(LOCAL_SEQ + 1, 100, 0, 100);
+    }
+    assert_eq!(s.congestion().cwnd(), 400);
+    s.send(&data(400));
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        1,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 101),
+            ..seg()
+        }
+    );
+    // cwnd += SMSS*SMSS/cwnd = 25.
+    assert_eq!(s.congestion().cwnd(), 425);
+}
+
+/// Sends 1000 bytes (10 segments) from an established socket; returns it.
+fn ten_segments_out() -> Sock {
+    let mut s = established::<1024, 1024>();
+    s.send(&data(1000));
+    assert_eq!(recv_all(&mut s, 0).len(), 10);
+    s
+}
+
+#[test]
+fn three_dupacks_fast_retransmit() {
+    let mut s = ten_segments_out();
+    let dup = TcpRepr {
+        ack_number: Some(LOCAL_SEQ + 1),
+        ..seg()
+    };
+    send!(s, 10, dup);
+    send!(s, 10, dup);
+    recv!(s, 10, []);
+    send!(s, 10, dup);
+    let segs = recv_all(&mut s, 10);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].seq_number, LOCAL_SEQ + 1);
+    assert_eq!(segs[0].payload, &data(1000)[..100]);
+    // ssthresh = flight/2, cwnd = ssthresh + 3 SMSS.
+    assert!(s.congestion().in_recovery());
+    assert_eq!(
+        (s.congestion().ssthresh(), s.congestion().cwnd()),
+        (500, 800)
+    );
+    // Further duplicates inflate the window.
+    send!(s, 11, dup);
+    assert_eq!(s.congestion().cwnd(), 900);
+    // A window update is not a duplicate ACK.
+    send!(
+        s,
+        11,
+        TcpRepr {
+            window_len: 5000,
+            ..dup
+        }
+    );
+    assert_eq!(s.congestion().cwnd(), 900);
+}
+
+#[test]
+fn newreno_partial_ack() {
+    let mut s = ten_segments_out();
+    let dup = TcpRepr {
+        ack_number: Some(LOCAL_SEQ + 1),
+        ..seg()
+    };
+    for _ in 0..3 {
+        send!(s, 10, dup);
+    }
+    assert_eq!(recv_all(&mut s, 10).len(), 1);
+    // Segments 1 and 2 arrive, 3 was lost too: a partial ACK retransmits segment 3 at once.
+    send!(
+        s,
+        20,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 201),
+            ..seg()
+        }
+    );
+    let segs = recv_all(&mut s, 20);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].seq_number, LOCAL_SEQ + 201);
+    assert!(s.congestion().in_recovery());
+    // cwnd 800 - 200 acked + 100.
+    assert_eq!(s.congestion().cwnd(), 700);
+    // The full ACK ends recovery: cwnd = min(ssthresh, flight + SMSS).
+    send!(
+        s,
+        30,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 1001),
+            ..seg()
+        }
+    );
+    assert!(!s.congestion().in_recovery());
+    assert_eq!(s.congestion().cwnd(), 200);
+    assert_eq!(s.poll_at(), None);
+}
+
+/// An established socket that negotiated SACK with the peer.
+fn established_sack() -> Sock {
+    let mut s = Sock::new(isn());
+    s.listen(LOCAL).unwrap();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: None,
+            max_seg_size: Some(PEER_MSS),
+            sack_permitted: true,
+            ..seg()
+        }
+    );
+    s.start(LOCAL_SEQ);
+    recv!(
+        s,
+        0,
+        [TcpRepr {
+            sack_permitted: config::CONFIG_NET_TCP_SACK,
+            ..syn_ack()
+        }]
+    );
+    send!(s, 0, seg());
+    assert_eq!(s.state(), State::Established);
+    s
+}
+
+#[test]
+#[cfg(CONFIG_NET_TCP_SACK)]
+fn sack_scoreboard_limits_retransmission_to_the_hole() {
+    let mut s = established_sack();
+    s.send(&data(1000));
+    assert_eq!(recv_all(&mut s, 0).len(), 10);
+    // The peer got everything from +151 on (say the middle of segment 2 was corrupted
+    // differently: any SACK edge works).
+    let dup = TcpRepr {
+        ack_number: Some(LOCAL_SEQ + 1),
+        sack_ranges: [Some((LOCAL_SEQ + 151, LOCAL_SEQ + 1001)), None, None],
+        ..seg()
+    };
+    for _ in 0..3 {
+        send!(s, 10, dup);
+    }
+    let segs = recv_all(&mut s, 10);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(
+        (segs[0].seq_number, segs[0].payload.len()),
+        (LOCAL_SEQ + 1, 100)
+    );
+    // Partial ACK: only the 50 bytes before the SACKed block go again.
+    send!(
+        s,
+        20,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 101),
+            ..dup
+        }
+    );
+    let segs = recv_all(&mut s, 20);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(
+        (segs[0].seq_number, segs[0].payload.len()),
+        (LOCAL_SEQ + 101, 50)
+    );
+    // Blocks outside SND.UNA..SND.MAX are ignored.
+    s.note_sack((LOCAL_SEQ + 5000, LOCAL_SEQ + 6000));
+    s.note_sack((LOCAL_SEQ - 50, LOCAL_SEQ + 10));
+    assert_eq!(s.sack_board.iter().flatten().count(), 1);
+}
+
+#[test]
+#[cfg(CONFIG_NET_TCP_SACK)]
+fn out_of_order_queue_and_sack_blocks() {
+    let mut s = established_sack();
+    let d = data(400);
+    let part = |i: usize| TcpRepr {
+        seq_number: REMOTE_SEQ + 1 + i * 100,
+        payload: leak(d[i * 100..(i + 1) * 100].to_vec()),
+        ..seg()
+    };
+    let ack = |n: usize| TcpRepr {
+        ack_number: Some(REMOTE_SEQ + 1 + n),
+        ..out()
+    };
+    // Segment 1 before 0: duplicate ACK at once with a SACK block.
+    send!(s, 1, part(1));
+    recv!(
+        s,
+        1,
+        [TcpRepr {
+            sack_ranges: [Some((REMOTE_SEQ + 101, REMOTE_SEQ + 201)), None, None],
+            ..ack(0)
+        }]
+    );
+    // Segment 3: the newest block comes first.
+    send!(s, 2, part(3));
+    recv!(
+        s,
+        2,
+        [TcpRepr {
+            sack_ranges: [
+                Some((REMOTE_SEQ + 301, REMOTE_SEQ + 401)),
+                Some((REMOTE_SEQ + 101, REMOTE_SEQ + 201)),
+                None
+            ],
+            ..ack(0)
+        }]
+    );
+    // Segment 0 fills the first hole: ACK at once, up to the end of segment 1.
+    send!(s, 3, part(0));
+    recv!(
+        s,
+        3,
+        [TcpRepr {
+            window_len: 824,
+            sack_ranges: [Some((REMOTE_SEQ + 301, REMOTE_SEQ + 401)), None, None],
+            ..ack(200)
+        }]
+    );
+    assert_eq!(s.recv_queue(), 200);
+    send!(s, 4, part(2));
+    recv!(
+        s,
+        4,
+        [TcpRepr {
+            window_len: 624,
+            ..ack(400)
+        }]
+    );
+    let mut buf = [0u8; 512];
+    assert_eq!(s.recv(&mut buf), 400);
+    assert_eq!(&buf[..400], &d[..]);
+}
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0"))]
+fn out_of_order_queue_is_bounded_and_expires() {
+    let mut s = established::<4096, 4096>();
+    // One more hole than there are range slots: the last one is dropped.
+    for i in 0..=OOO_SLOTS {
+        send!(
+            s,
+            0,
+            TcpRepr {
+                seq_number: REMOTE_SEQ + 1 + (2 * i + 1) * 10,
+                payload: b"0123456789",
+                ..seg()
+            }
+        );
+    }
+    assert_eq!(s.ooo.iter().count(), OOO_SLOTS);
+    // Dropped after NET_TCP_RECV_QUEUE_TIMEOUT.
+    assert!(s.poll_at().unwrap() <= RECV_QUEUE_TIMEOUT);
+    recv_all(&mut s, RECV_QUEUE_TIMEOUT);
+    assert!(s.ooo.is_empty());
+    send!(
+        s,
+        RECV_QUEUE_TIMEOUT,
+        TcpRepr {
+            payload: b"0123456789",
+            ..seg()
+        }
+    );
+    assert_eq!(s.recv_queue(), 10);
+}
+
+// ---- Windows -------------------------------------------------------------------------------
+
+#[test]
+#[cfg(CONFIG_NET_TCP_WINDOW_SCALING)]
+fn window_scaling_both_ways() {
+    let mut s = Tcb::<1024, 131072>::new(isn());
+    s.listen(LOCAL).unwrap();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: None,
+            max_seg_size: Some(PEER_MSS),
+            window_scale: Some(4),
+            window_len: 1000,
+            ..seg()
+        }
+    );
+    s.start(LOCAL_SEQ);
+    // 128 KiB need a shift of 2 (65535 << 1 falls 2 bytes short); the SYN-ACK's own
+    // window is never scaled.
+    recv!(
+        s,
+        0,
+        [TcpRepr {
+            window_scale: Some(2),
+            window_len: 65535,
+            ..syn_ack()
+        }]
+    );
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 1000,
+            ..seg()
+        }
+    );
+    assert_eq!(s.send_window(), 16000);
+    // Our window from now on is in units of 4 bytes.
+    send!(
+        s,
+        1,
+        TcpRepr {
+            payload: leak(data(1000)),
+            ..seg()
+        }
+    );
+    let segs = recv_all(&mut s, 1 + ACK_DELAY);
+    assert_eq!(segs[0].window_len, ((131072 - 1000) >> 2) as u16);
+    // A peer without the option: no scaling either way.
+    let mut t = Tcb::<1024, 131072>::new(isn());
+    t.listen(LOCAL).unwrap();
+    send!(
+        t,
+        0,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: None,
+            ..seg()
+        }
+    );
+    let segs = recv_all(&mut t, 0);
+    assert_eq!((segs[0].window_scale, segs[0].window_len), (None, 65535));
+}
+
+#[test]
+fn window_update_after_reading() {
+    let mut s = established::<64, 64>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            payload: leak(data(64)),
+            ..seg()
+        }
+    );
+    recv!(
+        s,
+        ACK_DELAY,
+        [TcpRepr {
+            ack_number: Some(REMOTE_SEQ + 65),
+            window_len: 0,
+            ..out()
+        }]
+    );
+    let mut buf = [0u8; 64];
+    // Less than min(RCV.BUFF/2, MSS) = 32 bytes freed: no update (receiver SWS avoidance).
+    assert_eq!(s.recv(&mut buf[..10]), 10);
+    recv!(s, 200, []);
+    assert_eq!(s.recv(&mut buf[..30]), 30);
+    recv!(
+        s,
+        201,
+        [TcpRepr {
+            ack_number: Some(REMOTE_SEQ + 65),
+            window_len: 40,
+            ..out()
+        }]
+    );
+}
+
+#[test]
+fn zero_window_probes_with_backoff() {
+    let mut s = established::<1024, 1024>();
+    // The peer closes its window.
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 0,
+            ..seg()
+        }
+    );
+    s.send(b"hello");
+    recv!(s, 0, []);
+    let rto = s.rtt().rto();
+    assert_eq!(s.poll_at(), Some(rto));
+    // One byte goes out as a probe.
+    let probe = TcpRepr {
+        payload: b"h",
+        ..out()
+    };
+    recv!(s, rto, [probe]);
+    assert_eq!(s.poll_at(), Some(rto + 2 * rto));
+    // Refused (window still 0): the probe repeats with a doubled interval; the connection
+    // is not given up however long this lasts.
+    send!(
+        s,
+        rto + 1,
+        TcpRepr {
+            window_len: 0,
+            ..seg()
+        }
+    );
+    recv!(s, 3 * rto, [probe]);
+    assert_eq!(s.poll_at(), Some(3 * rto + 4 * rto));
+    for _ in 0..20 {
+        let t = s.poll_at().unwrap();
+        recv!(s, t, [probe]);
+    }
+    assert_eq!(s.state(), State::Established);
+    assert_eq!(s.poll_at().unwrap() - s.persist_deadline.unwrap(), 0);
+    // The window opens: everything goes in one segment.
+    let t = s.poll_at().unwrap() - 1;
+    send!(
+        s,
+        t,
+        TcpRepr {
+            window_len: 1000,
+            ..seg()
+        }
+    );
+    recv!(
+        s,
+        t,
+        [TcpRepr {
+            control: TcpControl::Psh,
+            payload: b"hello",
+            ..out()
+        }]
+    );
+}
+
+#[test]
+fn send_window_limits_data() {
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 250,
+            ..seg()
+        }
+    );
+    s.send(&data(1000));
+    let segs = recv_all(&mut s, 0);
+    // 100 + 100 + 50 would be sender SWS for the last 50: it waits (half the max window
+    // is 125).
+    assert_eq!(
+        segs.iter().map(|s| s.payload.len()).collect::<Vec<_>>(),
+        vec![100, 100]
+    );
+    send!(
+        s,
+        1,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 201),
+            window_len: 250,
+            ..seg()
+        }
+    );
+    assert_eq!(recv_all(&mut s, 1).len(), 2);
+}
+
+// ---- Keep-alive ----------------------------------------------------------------------------
+
+#[test]
+fn keepalive_probes_and_timeout() {
+    let mut s = established::<1024, 1024>();
+    s.set_keepalive(Some(Keepalive {
+        idle: 1000,
+        interval: 100,
+        count: 3,
+    }));
+    assert_eq!(s.poll_at(), Some(1000));
+    let probe = TcpRepr {
+        seq_number: LOCAL_SEQ,
+        ..out()
+    };
+    recv!(s, 1000, [probe]);
+    assert_eq!(s.poll_at(), Some(1100));
+    // The peer answers: idle again from there.
+    send!(s, 1050, seg());
+    assert_eq!(s.poll_at(), Some(2050));
+    recv!(s, 2050, [probe]);
+    recv!(s, 2150, [probe]);
+    recv!(s, 2250, [probe]);
+    recv!(s, 2350, []);
+    assert_eq!(s.error(), Some(TcpError::TimedOut));
+    assert_eq!(s.state(), State::Closed);
+}
+
+#[test]
+fn keepalive_default_comes_from_kconfig() {
+    let ka = Keepalive::default();
+    assert!(ka.idle >= ka.interval && ka.count > 0);
+    let s = established::<64, 64>();
+    assert_eq!(s.poll_at(), None);
+}
+
+// ---- Sequence numbers ------------------------------------------------------------------------
+
+#[test]
+fn sequence_numbers_wrap_around() {
+    let local = SeqNumber(u32::MAX - 150);
+    let remote = SeqNumber(u32::MAX - 120);
+    let mut s = Sock::new(isn());
+    s.listen(LOCAL).unwrap();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: remote,
+            ack_number: None,
+            max_seg_size: Some(PEER_MSS),
+            ..seg()
+        }
+    );
+    s.start(local);
+    let segs = recv_all(&mut s, 0);
+    assert_eq!(segs[0].seq_number, local);
+    send!(
+        s,
+        0,
+        TcpRepr {
+            seq_number: remote + 1,
+            ack_number: Some(local + 1),
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::Established);
+    // 300 bytes each way cross 2^32.
+    let d = data(300);
+    s.send(&d);
+    let segs = recv_all(&mut s, 0);
+    assert_eq!(segs.len(), 3);
+    assert_eq!(segs[2].seq_number, SeqNumber(50));
+    send!(
+        s,
+        1,
+        TcpRepr {
+            seq_number: remote + 1,
+            ack_number: Some(local + 301),
+            ..seg()
+        }
+    );
+    assert_eq!(s.send_queue(), 0);
+    assert_eq!(s.poll_at(), None);
+    for i in 0..3 {
+        send!(
+            s,
+            2,
+            TcpRepr {
+                seq_number: remote + 1 + i * 100,
+                ack_number: Some(local + 301),
+                payload: leak(d[i * 100..(i + 1) * 100].to_vec()),
+                ..seg()
+            }
+        );
+    }
+    let segs = recv_all(&mut s, 2 + ACK_DELAY);
+    assert_eq!(segs.last().unwrap().ack_number, Some(SeqNumber(180)));
+    let mut buf = [0u8; 400];
+    assert_eq!(s.recv(&mut buf), 300);
+    assert_eq!(&buf[..300], &d[..]);
+    s.close();
+    let segs = recv_all(&mut s, 3);
+    assert_eq!(
+        (segs[0].control, segs[0].seq_number),
+        (TcpControl::Fin, SeqNumber(150))
+    );
+    send!(
+        s,
+        4,
+        TcpRepr {
+            control: TcpControl::Fin,
+            seq_number: SeqNumber(180),
+            ack_number: Some(SeqNumber(151)),
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::TimeWait);
+}
