@@ -122,12 +122,9 @@ impl<const N: usize> Ring<N> {
     /// Removes up to `n` bytes from the front; returns the number removed.
     pub fn discard(&mut self, n: usize) -> usize {
         let n = n.min(self.len);
-        if n == self.len {
-            // Rewinding keeps later writes contiguous more often; harmless otherwise.
-            self.head = 0;
-        } else {
-            self.head = self.index(n);
-        }
+        // The head moves even when the ring empties: bytes parked past the end with
+        // `write_at` must stay where they are.
+        self.head = self.index(n);
         self.len -= n;
         n
     }
@@ -173,6 +170,13 @@ mod tests {
         let mut out = [0u8; 8];
         assert_eq!(r.pop(&mut out), 5);
         assert_eq!(&out[..5], b"zABCD");
+        // Bytes parked past the end survive the ring emptying.
+        assert!(r.is_empty());
+        assert_eq!(r.write_at(2, b"P"), 1);
+        r.push(b"ab");
+        assert_eq!(r.commit(1), 1);
+        assert_eq!(r.pop(&mut out), 3);
+        assert_eq!(&out[..3], b"abP");
         // Clamped at the capacity, never panics.
         assert_eq!(r.write_at(6, b"0123"), 2);
         assert_eq!(r.write_at(100, b"0123"), 0);
