@@ -193,6 +193,17 @@ impl core::ops::BitOr for Events {
     }
 }
 
+/// Counters of one connection's loss recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TcbStats {
+    /// Retransmission timer expirations that resent data (or the SYN/FIN).
+    pub timeouts: u32,
+    /// Fast retransmits after three duplicate ACKs.
+    pub fast_retransmits: u32,
+    /// NewReno retransmissions after a partial ACK.
+    pub partial_ack_retransmits: u32,
+}
+
 /// An address and port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -265,6 +276,18 @@ fn seq_max(a: SeqNumber, b: SeqNumber) -> SeqNumber {
 /// buffer.
 #[derive(Debug, Clone)]
 pub struct Tcb<const TX: usize, const RX: usize> {
+    /// Send buffer: unacknowledged and unsent data.
+    tx: Ring<TX>,
+    /// Receive buffer: in-order data, then out-of-order data parked past it.
+    rx: Ring<RX>,
+    /// Everything else, kept apart so that resetting it never builds the buffers on the
+    /// stack.
+    c: Conn,
+}
+
+/// The connection state of a [`Tcb`] apart from its buffers.
+#[derive(Debug, Clone)]
+struct Conn {
     state: State,
     local: Endpoint,
     remote: Option<Endpoint>,
@@ -287,7 +310,6 @@ pub struct Tcb<const TX: usize, const RX: usize> {
     snd_wl2: SeqNumber,
     snd_shift: u8,
     peer_mss: usize,
-    tx: Ring<TX>,
     /// Sequence number of the first byte in `tx`.
     tx_seq0: SeqNumber,
     fin_queued: bool,
@@ -301,7 +323,6 @@ pub struct Tcb<const TX: usize, const RX: usize> {
     rcv_shift: u8,
     /// The window our SYN offered (before RCV.NXT was known).
     syn_wnd: usize,
-    rx: Ring<RX>,
     ooo: OooRanges<OOO_SLOTS>,
     fin_received: bool,
     /// In-order bytes received and not acknowledged yet (delayed ACK).
@@ -339,131 +360,67 @@ pub struct Tcb<const TX: usize, const RX: usize> {
     fin2_deadline: Option<u64>,
     challenge_window: u64,
     challenge_count: u32,
+    stats: TcbStats,
 }
 
 impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// A CLOSED control block whose passive opens take their ISN from `isn`.
     pub fn new(isn: IsnGenerator) -> Self {
-        let zero = SeqNumber(0);
-        let unspecified = Endpoint {
-            addr: IpAddress::V4(core::net::Ipv4Addr::UNSPECIFIED),
-            port: 0,
-        };
         Tcb {
-            state: State::Closed,
-            local: unspecified,
-            remote: None,
-            passive: false,
-            isn,
-            error: None,
-            events: Events::empty(),
-            mtu: 1500,
-            iss: zero,
-            snd_una: zero,
-            snd_nxt: zero,
-            snd_max: zero,
-            snd_wnd: 0,
-            max_snd_wnd: 0,
-            snd_wl1: zero,
-            snd_wl2: zero,
-            snd_shift: 0,
-            peer_mss: DEFAULT_MSS_V4,
             tx: Ring::new(),
-            tx_seq0: zero,
-            fin_queued: false,
-            nodelay: false,
-            irs: zero,
-            rcv_nxt: zero,
-            rcv_adv: zero,
-            rcv_shift: 0,
-            syn_wnd: 0,
             rx: Ring::new(),
-            ooo: OooRanges::new(),
-            fin_received: false,
-            unacked_bytes: 0,
-            ack_now: false,
-            ack_deadline: None,
-            sack_ok: false,
-            ws_ok: false,
-            use_timestamps: false,
-            ts_ok: false,
-            ts_recent: 0,
-            last_ack_sent: zero,
-            sack_board: [None; SACK_SCOREBOARD],
-            rtt: Rtt::new(),
-            cc: Cc::new(DEFAULT_MSS_V4, zero),
-            rtt_probe: None,
-            rto_deadline: None,
-            retries: 0,
-            rexmit: None,
-            persist_deadline: None,
-            persist_shift: 0,
-            probe_due: false,
-            keepalive: None,
-            ka_probes: 0,
-            ka_last: 0,
-            ka_due: false,
-            last_rx: 0,
-            tw_deadline: None,
-            fin2_deadline: None,
-            challenge_window: 0,
-            challenge_count: 0,
+            c: Conn::new(isn),
         }
     }
 
     /// Forgets the connection (buffers, sequence state, timers), keeping the settings
     /// (`nodelay`, keep-alive, timestamps, ISN key, MTU) and the error.
     fn reset_connection(&mut self) {
-        let keep = (
-            self.isn,
-            self.nodelay,
-            self.keepalive,
-            self.use_timestamps,
-            self.mtu,
-            self.error,
-            self.events,
-            self.local,
-        );
-        *self = Tcb::new(keep.0);
-        self.nodelay = keep.1;
-        self.keepalive = keep.2;
-        self.use_timestamps = keep.3;
-        self.mtu = keep.4;
-        self.error = keep.5;
-        self.events = keep.6;
-        self.local = keep.7;
+        let old = &self.c;
+        let mut c = Conn::new(old.isn);
+        c.nodelay = old.nodelay;
+        c.keepalive = old.keepalive;
+        c.use_timestamps = old.use_timestamps;
+        c.mtu = old.mtu;
+        c.error = old.error;
+        c.events = old.events;
+        c.local = old.local;
+        c.stats = old.stats;
+        self.c = c;
+        self.tx.clear();
+        self.rx.clear();
     }
 
     /// Prepares the send side for a connection starting at `iss`.
     fn start(&mut self, iss: SeqNumber) {
-        self.iss = iss;
-        self.snd_una = iss;
-        self.snd_nxt = iss;
-        self.snd_max = iss;
-        self.tx_seq0 = iss + 1;
-        self.cc = Cc::new(self.smss(), iss);
+        self.c.iss = iss;
+        self.c.snd_una = iss;
+        self.c.snd_nxt = iss;
+        self.c.snd_max = iss;
+        self.c.tx_seq0 = iss + 1;
+        self.c.cc = Cc::new(self.smss(), iss);
     }
 
     // ---- Accessors and settings ----------------------------------------------------------
 
     /// The current state.
     pub fn state(&self) -> State {
-        self.state
+        self.c.state
     }
 
     /// Why the connection failed, if it did.
     pub fn error(&self) -> Option<TcpError> {
-        self.error
+        self.c.error
     }
 
     /// The local endpoint.
     pub fn local(&self) -> Endpoint {
-        self.local
+        self.c.local
     }
 
     /// The remote endpoint, once known.
     pub fn remote(&self) -> Option<Endpoint> {
-        self.remote
+        self.c.remote
     }
 
     /// Bytes queued for sending (sent but unacknowledged included).
@@ -483,35 +440,41 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// The peer's window, scaled, in bytes.
     pub fn send_window(&self) -> usize {
-        self.snd_wnd
+        self.c.snd_wnd
     }
 
     /// The congestion state.
     pub fn congestion(&self) -> &Cc {
-        &self.cc
+        &self.c.cc
+    }
+
+    /// Loss-recovery counters.
+    pub fn stats(&self) -> TcbStats {
+        self.c.stats
     }
 
     /// The RTT estimator.
     pub fn rtt(&self) -> &Rtt {
-        &self.rtt
+        &self.c.rtt
     }
 
     /// The effective send MSS: the peer's MSS limited by the MTU given to
     /// [`Self::poll_transmit`], less the timestamps option when in use.
     pub fn smss(&self) -> usize {
-        self.peer_mss
+        self.c
+            .peer_mss
             .min(self.mtu_mss())
-            .saturating_sub(if self.ts_ok { TS_OPTION_LEN } else { 0 })
+            .saturating_sub(if self.c.ts_ok { TS_OPTION_LEN } else { 0 })
             .max(1)
     }
 
     /// The MSS the MTU allows: MTU less the IP and TCP headers.
     fn mtu_mss(&self) -> usize {
-        let ip = match self.local.addr {
+        let ip = match self.c.local.addr {
             IpAddress::V4(_) => 20,
             IpAddress::V6(_) => 40,
         };
-        self.mtu.saturating_sub(ip + 20).max(1)
+        self.c.mtu.saturating_sub(ip + 20).max(1)
     }
 
     /// The MSS we advertise (and expect): the MTU's, at most 65535.
@@ -521,38 +484,39 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// Turns Nagle's algorithm off (`true`, TCP_NODELAY) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) {
-        self.nodelay = nodelay;
+        self.c.nodelay = nodelay;
     }
 
     /// Enables keep-alive probes with these parameters, or disables them.
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
-        self.keepalive = keepalive;
-        self.ka_probes = 0;
-        self.ka_due = false;
+        self.c.keepalive = keepalive;
+        self.c.ka_probes = 0;
+        self.c.ka_due = false;
     }
 
     /// Offers RFC 7323 timestamps in future handshakes (off by default).
     pub fn set_timestamps(&mut self, enable: bool) {
-        self.use_timestamps = enable;
+        self.c.use_timestamps = enable;
     }
 
     /// Drains the events collected since the last call (timer events included).
     pub fn take_events(&mut self) -> Events {
-        core::mem::take(&mut self.events)
+        core::mem::take(&mut self.c.events)
     }
 
     // ---- User calls --------------------------------------------------------------------
 
     /// Passive open: wait for a SYN to `local`.
     pub fn listen(&mut self, local: Endpoint) -> Result<(), TcpError> {
-        if self.state != State::Closed {
+        if self.c.state != State::Closed {
             return Err(TcpError::InvalidState);
         }
-        self.error = None;
+        self.c.error = None;
         self.reset_connection();
-        self.local = local;
-        self.state = State::Listen;
-        self.passive = true;
+        self.c.stats = TcbStats::default();
+        self.c.local = local;
+        self.c.state = State::Listen;
+        self.c.passive = true;
         Ok(())
     }
 
@@ -565,26 +529,27 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         iss: SeqNumber,
         now: u64,
     ) -> Result<(), TcpError> {
-        if self.state != State::Closed {
+        if self.c.state != State::Closed {
             return Err(TcpError::InvalidState);
         }
-        self.error = None;
+        self.c.error = None;
         self.reset_connection();
-        self.local = local;
-        self.remote = Some(remote);
-        self.peer_mss = default_mss(remote.addr);
+        self.c.stats = TcbStats::default();
+        self.c.local = local;
+        self.c.remote = Some(remote);
+        self.c.peer_mss = default_mss(remote.addr);
         self.start(iss);
-        self.last_rx = now;
-        self.state = State::SynSent;
+        self.c.last_rx = now;
+        self.c.state = State::SynSent;
         Ok(())
     }
 
     /// Queues as much of `data` as fits for sending; returns the number of bytes taken
     /// (0 when the buffer is full or the state does not allow sending).
     pub fn send(&mut self, data: &[u8]) -> usize {
-        match self.state {
+        match self.c.state {
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
-                if !self.fin_queued =>
+                if !self.c.fin_queued =>
             {
                 self.tx.push(data)
             }
@@ -600,19 +565,19 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Closes the sending direction: a FIN follows the queued data. From LISTEN or
     /// SYN-SENT the connection simply goes away.
     pub fn close(&mut self) {
-        match self.state {
+        match self.c.state {
             State::Listen | State::SynSent => {
                 self.reset_connection();
-                self.state = State::Closed;
-                self.events.insert(Events::CLOSED);
+                self.c.state = State::Closed;
+                self.c.events.insert(Events::CLOSED);
             }
             State::SynReceived | State::Established => {
-                self.fin_queued = true;
-                self.state = State::FinWait1;
+                self.c.fin_queued = true;
+                self.c.state = State::FinWait1;
             }
             State::CloseWait => {
-                self.fin_queued = true;
-                self.state = State::LastAck;
+                self.c.fin_queued = true;
+                self.c.state = State::LastAck;
             }
             _ => {}
         }
@@ -621,19 +586,19 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Aborts the connection: CLOSED at once, with the RST to send when the peer may
     /// hold state (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT).
     pub fn abort(&mut self) -> Option<TcpRepr<'static>> {
-        let rst = match self.state {
+        let rst = match self.c.state {
             State::SynReceived
             | State::Established
             | State::FinWait1
             | State::FinWait2
-            | State::CloseWait => Some(self.header(self.snd_nxt, TcpControl::Rst, None, 0)),
+            | State::CloseWait => Some(self.header(self.c.snd_nxt, TcpControl::Rst, None, 0)),
             _ => None,
         };
-        if self.state != State::Closed {
-            self.events.insert(Events::CLOSED);
+        if self.c.state != State::Closed {
+            self.c.events.insert(Events::CLOSED);
         }
         self.reset_connection();
-        self.state = State::Closed;
+        self.c.state = State::Closed;
         rst
     }
 
@@ -648,8 +613,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         window: u16,
     ) -> TcpRepr<'static> {
         TcpRepr {
-            src_port: self.local.port,
-            dst_port: self.remote.map(|r| r.port).unwrap_or_default(),
+            src_port: self.c.local.port,
+            dst_port: self.c.remote.map(|r| r.port).unwrap_or_default(),
             control,
             seq_number: seq,
             ack_number: ack,
@@ -665,14 +630,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// The largest window the receive buffer and configuration allow now.
     fn rx_window_limit(&self) -> usize {
-        let shift = if self.ws_ok { self.rcv_shift } else { 0 };
+        let shift = if self.c.ws_ok { self.c.rcv_shift } else { 0 };
         cfg_limit(self.rx.free(), config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE)
             .min((u16::MAX as usize) << shift)
     }
 
     /// The window currently offered: RCV.WND = advertised right edge − RCV.NXT.
     fn rcv_wnd(&self) -> usize {
-        dist(self.rcv_adv, self.rcv_nxt)
+        dist(self.c.rcv_adv, self.c.rcv_nxt)
     }
 
     /// The receiver SWS threshold: min(RCV.BUFF / 2, Eff.MSS) (RFC 9293 §3.8.6.2.2).
@@ -690,21 +655,21 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         } else {
             cur
         };
-        let shift = if syn || !self.ws_ok {
+        let shift = if syn || !self.c.ws_ok {
             0
         } else {
-            self.rcv_shift
+            self.c.rcv_shift
         };
         let field = (wnd >> shift).min(u16::MAX as usize);
-        if self.state == State::SynSent {
+        if self.c.state == State::SynSent {
             // RCV.NXT is not known yet: the edge is set when the peer's SYN arrives.
-            self.syn_wnd = field;
+            self.c.syn_wnd = field;
             return field as u16;
         }
-        let edge = self.rcv_nxt + (field << shift);
-        self.rcv_adv = seq_max(self.rcv_adv, edge);
-        if self.rcv_adv < self.rcv_nxt {
-            self.rcv_adv = self.rcv_nxt;
+        let edge = self.c.rcv_nxt + (field << shift);
+        self.c.rcv_adv = seq_max(self.c.rcv_adv, edge);
+        if self.c.rcv_adv < self.c.rcv_nxt {
+            self.c.rcv_adv = self.c.rcv_nxt;
         }
         field as u16
     }
@@ -713,9 +678,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// doubled and grew by the SWS threshold).
     fn window_update_needed(&self) -> bool {
         if !matches!(
-            self.state,
+            self.c.state,
             State::Established | State::FinWait1 | State::FinWait2
-        ) || self.fin_received
+        ) || self.c.fin_received
         {
             return false;
         }
@@ -728,19 +693,19 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// everything up to RCV.NXT is acknowledged.
     fn finish(&mut self, repr: &mut TcpRepr<'_>, now: u64) {
         let syn = repr.control == TcpControl::Syn;
-        if self.state != State::SynSent {
-            repr.ack_number = Some(self.rcv_nxt);
-            self.ack_now = false;
-            self.ack_deadline = None;
-            self.unacked_bytes = 0;
-            self.last_ack_sent = self.rcv_nxt;
+        if self.c.state != State::SynSent {
+            repr.ack_number = Some(self.c.rcv_nxt);
+            self.c.ack_now = false;
+            self.c.ack_deadline = None;
+            self.c.unacked_bytes = 0;
+            self.c.last_ack_sent = self.c.rcv_nxt;
         }
         repr.window_len = self.advertise_window(syn);
-        if self.ts_ok || (syn && self.state == State::SynSent && self.use_timestamps) {
-            repr.timestamp = Some((now as u32, self.ts_recent));
+        if self.c.ts_ok || (syn && self.c.state == State::SynSent && self.c.use_timestamps) {
+            repr.timestamp = Some((now as u32, self.c.ts_recent));
         }
-        if self.sack_ok && !syn {
-            for (slot, block) in repr.sack_ranges.iter_mut().zip(self.ooo.iter()) {
+        if self.c.sack_ok && !syn {
+            for (slot, block) in repr.sack_ranges.iter_mut().zip(self.c.ooo.iter()) {
                 *slot = Some(block);
             }
         }
@@ -748,21 +713,21 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// A pure ACK at SND.NXT.
     fn ack_segment(&mut self, now: u64) -> TcpRepr<'static> {
-        let mut repr = self.header(self.snd_nxt, TcpControl::None, None, 0);
+        let mut repr = self.header(self.c.snd_nxt, TcpControl::None, None, 0);
         self.finish(&mut repr, now);
         repr
     }
 
     /// A rate-limited challenge ACK (RFC 5961 §7).
     fn challenge_ack(&mut self, now: u64) -> Option<TcpRepr<'static>> {
-        if now.saturating_sub(self.challenge_window) >= 1000 {
-            self.challenge_window = now;
-            self.challenge_count = 0;
+        if now.saturating_sub(self.c.challenge_window) >= 1000 {
+            self.c.challenge_window = now;
+            self.c.challenge_count = 0;
         }
-        if self.challenge_count >= CHALLENGE_ACK_LIMIT {
+        if self.c.challenge_count >= CHALLENGE_ACK_LIMIT {
             return None;
         }
-        self.challenge_count += 1;
+        self.c.challenge_count += 1;
         Some(self.ack_segment(now))
     }
 
@@ -810,7 +775,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         seg: &TcpRepr<'_>,
         now: u64,
     ) -> Option<TcpRepr<'static>> {
-        match self.state {
+        match self.c.state {
             State::Closed => return Self::rst_for(seg),
             State::Listen => return self.on_listen(src_addr, seg, now),
             _ => {}
@@ -819,12 +784,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             addr: src_addr,
             port: seg.src_port,
         };
-        if self.remote != Some(from) || seg.dst_port != self.local.port {
+        if self.c.remote != Some(from) || seg.dst_port != self.c.local.port {
             return None;
         }
-        self.last_rx = now;
-        self.ka_probes = 0;
-        if self.state == State::SynSent {
+        self.c.last_rx = now;
+        self.c.ka_probes = 0;
+        if self.c.state == State::SynSent {
             return self.on_syn_sent(seg, now);
         }
         self.on_synchronized(seg, now)
@@ -836,7 +801,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         seg: &TcpRepr<'_>,
         now: u64,
     ) -> Option<TcpRepr<'static>> {
-        if seg.dst_port != self.local.port {
+        if seg.dst_port != self.c.local.port {
             return None;
         }
         if seg.control == TcpControl::Rst {
@@ -852,26 +817,26 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             addr: src_addr,
             port: seg.src_port,
         };
-        self.remote = Some(remote);
-        self.peer_mss = default_mss(src_addr);
-        self.irs = seg.seq_number;
-        self.rcv_nxt = seg.seq_number + 1;
-        self.rcv_adv = self.rcv_nxt;
-        self.last_ack_sent = self.rcv_nxt;
+        self.c.remote = Some(remote);
+        self.c.peer_mss = default_mss(src_addr);
+        self.c.irs = seg.seq_number;
+        self.c.rcv_nxt = seg.seq_number + 1;
+        self.c.rcv_adv = self.c.rcv_nxt;
+        self.c.last_ack_sent = self.c.rcv_nxt;
         self.peer_syn_options(seg, true);
-        let iss = self.isn.isn(
-            self.local.addr,
-            self.local.port,
+        let iss = self.c.isn.isn(
+            self.c.local.addr,
+            self.c.local.port,
             src_addr,
             seg.src_port,
             now,
         );
         self.start(iss);
-        self.snd_wnd = usize::from(seg.window_len);
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = seg.seq_number;
-        self.last_rx = now;
-        self.state = State::SynReceived;
+        self.c.snd_wnd = usize::from(seg.window_len);
+        self.c.max_snd_wnd = self.c.snd_wnd;
+        self.c.snd_wl1 = seg.seq_number;
+        self.c.last_rx = now;
+        self.c.state = State::SynReceived;
         None
     }
 
@@ -881,35 +846,35 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if let Some(mss) = seg.max_seg_size {
             // An MSS below 64 would make progress absurdly slow; RFC 9293 leaves the floor
             // to the implementation (Linux uses 88).
-            self.peer_mss = usize::from(mss).max(64);
+            self.c.peer_mss = usize::from(mss).max(64);
         }
         match seg.window_scale {
             Some(shift) if offered && config::CONFIG_NET_TCP_WINDOW_SCALING => {
-                self.ws_ok = true;
-                self.snd_shift = shift.min(MAX_WINDOW_SHIFT);
-                self.rcv_shift =
+                self.c.ws_ok = true;
+                self.c.snd_shift = shift.min(MAX_WINDOW_SHIFT);
+                self.c.rcv_shift =
                     own_shift(cfg_limit(RX, config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE));
             }
             _ => {
-                self.ws_ok = false;
-                self.snd_shift = 0;
-                self.rcv_shift = 0;
+                self.c.ws_ok = false;
+                self.c.snd_shift = 0;
+                self.c.rcv_shift = 0;
             }
         }
-        self.sack_ok = offered && config::CONFIG_NET_TCP_SACK && seg.sack_permitted;
+        self.c.sack_ok = offered && config::CONFIG_NET_TCP_SACK && seg.sack_permitted;
         match seg.timestamp {
-            Some((tsval, _)) if offered && self.use_timestamps => {
-                self.ts_ok = true;
-                self.ts_recent = tsval;
+            Some((tsval, _)) if offered && self.c.use_timestamps => {
+                self.c.ts_ok = true;
+                self.c.ts_recent = tsval;
             }
-            _ => self.ts_ok = false,
+            _ => self.c.ts_ok = false,
         }
     }
 
     fn on_syn_sent(&mut self, seg: &TcpRepr<'_>, now: u64) -> Option<TcpRepr<'static>> {
         let mut ack_ok = false;
         if let Some(ack) = seg.ack_number {
-            if ack <= self.iss || ack > self.snd_max {
+            if ack <= self.c.iss || ack > self.c.snd_max {
                 return Self::rst_for(seg);
             }
             ack_ok = true;
@@ -923,27 +888,27 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if seg.control != TcpControl::Syn {
             return None;
         }
-        self.irs = seg.seq_number;
-        self.rcv_nxt = seg.seq_number + 1;
-        self.rcv_adv = self.rcv_nxt + self.syn_wnd;
-        self.last_ack_sent = self.rcv_nxt;
+        self.c.irs = seg.seq_number;
+        self.c.rcv_nxt = seg.seq_number + 1;
+        self.c.rcv_adv = self.c.rcv_nxt + self.c.syn_wnd;
+        self.c.last_ack_sent = self.c.rcv_nxt;
         self.peer_syn_options(seg, true);
         // The window of a SYN is never scaled (RFC 7323 §2.2).
-        self.snd_wnd = usize::from(seg.window_len);
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = seg.seq_number;
+        self.c.snd_wnd = usize::from(seg.window_len);
+        self.c.max_snd_wnd = self.c.snd_wnd;
+        self.c.snd_wl1 = seg.seq_number;
         match seg.ack_number {
             Some(ack) if ack_ok => {
-                self.snd_wl2 = ack;
+                self.c.snd_wl2 = ack;
                 self.syn_acked(ack, seg, now);
-                self.state = State::Established;
-                self.ack_now = true;
+                self.c.state = State::Established;
+                self.c.ack_now = true;
             }
             _ => {
                 // Simultaneous open: resend our SYN, now with the ACK.
-                self.state = State::SynReceived;
-                self.snd_nxt = self.iss;
-                self.rtt_probe = None;
+                self.c.state = State::SynReceived;
+                self.c.snd_nxt = self.c.iss;
+                self.c.rtt_probe = None;
             }
         }
         None
@@ -952,66 +917,68 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Our SYN was acknowledged by `ack`.
     fn syn_acked(&mut self, ack: SeqNumber, seg: &TcpRepr<'_>, now: u64) {
         self.take_rtt_sample(ack, seg, now);
-        self.snd_una = ack;
-        if self.snd_nxt < ack {
-            self.snd_nxt = ack;
+        self.c.snd_una = ack;
+        if self.c.snd_nxt < ack {
+            self.c.snd_nxt = ack;
         }
-        self.rto_deadline = None;
-        self.retries = 0;
-        self.cc.set_initial(self.smss());
-        self.events.insert(Events::CONNECTED | Events::WRITABLE);
+        self.c.rto_deadline = None;
+        self.c.retries = 0;
+        self.c.cc.set_initial(self.smss());
+        self.c.events.insert(Events::CONNECTED | Events::WRITABLE);
     }
 
     fn take_rtt_sample(&mut self, ack: SeqNumber, seg: &TcpRepr<'_>, now: u64) {
-        if self.ts_ok {
+        if self.c.ts_ok {
             if let Some((_, tsecr)) = seg.timestamp {
                 if tsecr != 0 {
-                    self.rtt.sample(u64::from((now as u32).wrapping_sub(tsecr)));
-                    self.rtt_probe = None;
+                    self.c
+                        .rtt
+                        .sample(u64::from((now as u32).wrapping_sub(tsecr)));
+                    self.c.rtt_probe = None;
                     return;
                 }
             }
         }
-        if let Some((end, sent)) = self.rtt_probe {
+        if let Some((end, sent)) = self.c.rtt_probe {
             if ack >= end {
-                self.rtt.sample(now.saturating_sub(sent));
-                self.rtt_probe = None;
+                self.c.rtt.sample(now.saturating_sub(sent));
+                self.c.rtt_probe = None;
             }
         }
     }
 
     /// The connection failed: CLOSED with `error`.
     fn fail(&mut self, error: TcpError) {
-        self.error = Some(error);
+        self.c.error = Some(error);
         let ev = match error {
             TcpError::Reset | TcpError::Refused => Events::RESET,
             TcpError::TimedOut => Events::TIMED_OUT,
             TcpError::InvalidState => Events::empty(),
         };
-        self.events.insert(ev | Events::CLOSED);
+        self.c.events.insert(ev | Events::CLOSED);
         self.reset_connection();
-        self.state = State::Closed;
+        self.c.state = State::Closed;
     }
 
     /// Back to LISTEN after a RST or SYN in a passively opened SYN-RECEIVED.
     fn back_to_listen(&mut self) {
-        let local = self.local;
+        let local = self.c.local;
         self.reset_connection();
-        self.local = local;
-        self.passive = true;
-        self.state = State::Listen;
+        self.c.local = local;
+        self.c.passive = true;
+        self.c.state = State::Listen;
     }
 
     fn enter_time_wait(&mut self, now: u64) {
-        self.rto_deadline = None;
-        self.persist_deadline = None;
-        self.fin2_deadline = None;
+        self.c.rto_deadline = None;
+        self.c.persist_deadline = None;
+        self.c.fin2_deadline = None;
         if TIME_WAIT_DELAY == 0 {
-            self.state = State::Closed;
-            self.events.insert(Events::CLOSED);
+            self.c.state = State::Closed;
+            self.c.events.insert(Events::CLOSED);
         } else {
-            self.state = State::TimeWait;
-            self.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
+            self.c.state = State::TimeWait;
+            self.c.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
         }
     }
 
@@ -1019,9 +986,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn acceptable(&self, seg: &TcpRepr<'_>) -> bool {
         let len = seg.segment_len();
         let wnd = self.rcv_wnd();
-        let in_wnd = |s: SeqNumber| s.checked_sub(self.rcv_nxt).is_some_and(|d| d < wnd);
+        let in_wnd = |s: SeqNumber| s.checked_sub(self.c.rcv_nxt).is_some_and(|d| d < wnd);
         match (len, wnd) {
-            (0, 0) => seg.seq_number == self.rcv_nxt,
+            (0, 0) => seg.seq_number == self.c.rcv_nxt,
             (0, _) => in_wnd(seg.seq_number),
             (_, 0) => false,
             (_, _) => in_wnd(seg.seq_number) || in_wnd(seg.seq_number + (len - 1)),
@@ -1029,43 +996,43 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn on_synchronized(&mut self, seg: &TcpRepr<'_>, now: u64) -> Option<TcpRepr<'static>> {
-        let syn_unacked = self.snd_una == self.iss;
+        let syn_unacked = self.c.snd_una == self.c.iss;
         // A repeated SYN in SYN-RECEIVED: the SYN-ACK was lost (resend it), or this is the
         // peer's SYN-ACK of a simultaneous open (take its ACK).
-        if self.state == State::SynReceived
+        if self.c.state == State::SynReceived
             && seg.control == TcpControl::Syn
-            && seg.seq_number == self.irs
+            && seg.seq_number == self.c.irs
         {
             match seg.ack_number {
-                Some(ack) if ack > self.snd_una && ack <= self.snd_max => {
+                Some(ack) if ack > self.c.snd_una && ack <= self.c.snd_max => {
                     let mut plain = *seg;
                     plain.control = TcpControl::None;
-                    plain.seq_number = self.rcv_nxt;
+                    plain.seq_number = self.c.rcv_nxt;
                     plain.payload = &[];
                     return self.on_synchronized(&plain, now);
                 }
                 _ => {
-                    self.snd_nxt = self.iss;
-                    self.rtt_probe = None;
+                    self.c.snd_nxt = self.c.iss;
+                    self.c.rtt_probe = None;
                     return None;
                 }
             }
         }
-        if self.state == State::TimeWait {
+        if self.c.state == State::TimeWait {
             if seg.control == TcpControl::Syn {
-                if seg.seq_number > self.rcv_nxt {
+                if seg.seq_number > self.c.rcv_nxt {
                     self.reset_connection();
-                    self.state = State::Closed;
-                    self.events.insert(Events::TIME_WAIT_SYN | Events::CLOSED);
+                    self.c.state = State::Closed;
+                    self.c.events.insert(Events::TIME_WAIT_SYN | Events::CLOSED);
                     return None;
                 }
                 return self.challenge_ack(now);
             }
             if seg.control == TcpControl::Fin
-                && seg.seq_number + (seg.payload.len() + 1) == self.rcv_nxt
+                && seg.seq_number + (seg.payload.len() + 1) == self.c.rcv_nxt
             {
                 // The peer did not get our last ACK: ACK again, restart the 2MSL wait.
-                self.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
+                self.c.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
                 return Some(self.ack_segment(now));
             }
         }
@@ -1080,33 +1047,33 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         // RFC 7323 §4.3: remember the peer's TSval of segments that start at or before
         // the last ACK we sent.
-        if let (true, Some((tsval, _))) = (self.ts_ok, seg.timestamp) {
-            if seg.seq_number <= self.last_ack_sent {
-                self.ts_recent = tsval;
+        if let (true, Some((tsval, _))) = (self.c.ts_ok, seg.timestamp) {
+            if seg.seq_number <= self.c.last_ack_sent {
+                self.c.ts_recent = tsval;
             }
         }
         // Second: RST (RFC 5961 §3.2).
         if seg.control == TcpControl::Rst {
-            if seg.seq_number != self.rcv_nxt {
+            if seg.seq_number != self.c.rcv_nxt {
                 return self.challenge_ack(now);
             }
-            match self.state {
-                State::SynReceived if self.passive => self.back_to_listen(),
+            match self.c.state {
+                State::SynReceived if self.c.passive => self.back_to_listen(),
                 State::SynReceived => self.fail(TcpError::Refused),
                 State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
                     self.fail(TcpError::Reset)
                 }
                 _ => {
                     self.reset_connection();
-                    self.state = State::Closed;
-                    self.events.insert(Events::CLOSED);
+                    self.c.state = State::Closed;
+                    self.c.events.insert(Events::CLOSED);
                 }
             }
             return None;
         }
         // Fourth: SYN (RFC 5961 §4; RFC 9293 returns a passive SYN-RECEIVED to LISTEN).
         if seg.control == TcpControl::Syn {
-            if self.state == State::SynReceived && self.passive {
+            if self.c.state == State::SynReceived && self.c.passive {
                 self.back_to_listen();
                 return None;
             }
@@ -1115,35 +1082,35 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         // Fifth: ACK.
         let ack = seg.ack_number?;
         if syn_unacked {
-            if ack <= self.snd_una || ack > self.snd_max {
+            if ack <= self.c.snd_una || ack > self.c.snd_max {
                 return Self::rst_for(seg);
             }
-            self.snd_wnd = usize::from(seg.window_len) << self.snd_shift;
-            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
-            self.snd_wl1 = seg.seq_number;
-            self.snd_wl2 = ack;
+            self.c.snd_wnd = usize::from(seg.window_len) << self.c.snd_shift;
+            self.c.max_snd_wnd = self.c.max_snd_wnd.max(self.c.snd_wnd);
+            self.c.snd_wl1 = seg.seq_number;
+            self.c.snd_wl2 = ack;
             self.syn_acked(ack, seg, now);
-            if self.state == State::SynReceived {
-                self.state = State::Established;
+            if self.c.state == State::SynReceived {
+                self.c.state = State::Established;
             }
         }
         if let Some(r) = self.process_ack(seg, ack, now) {
             return Some(r);
         }
-        if self.state == State::Closed {
+        if self.c.state == State::Closed {
             return None;
         }
         // Seventh: text.
         if !seg.payload.is_empty() {
-            match self.state {
+            match self.c.state {
                 State::Established | State::FinWait1 | State::FinWait2 => {
                     self.receive_data(seg, now)
                 }
                 _ => {}
             }
         }
-        if self.state == State::FinWait2 {
-            self.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+        if self.c.state == State::FinWait2 {
+            self.c.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
         }
         // Eighth: FIN.
         if seg.control == TcpControl::Fin {
@@ -1164,94 +1131,98 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         // rather than SND.NXT, which a timeout may have rewound.) Incomparable numbers
         // (2^31 apart) count as too new.
         let too_new = matches!(
-            ack.partial_cmp(&self.snd_max),
+            ack.partial_cmp(&self.c.snd_max),
             None | Some(core::cmp::Ordering::Greater)
         );
         let too_old = self
+            .c
             .snd_una
             .checked_sub(ack)
-            .is_some_and(|d| d > self.max_snd_wnd.max(1));
+            .is_some_and(|d| d > self.c.max_snd_wnd.max(1));
         if too_new || too_old {
             return self.challenge_ack(now);
         }
         let smss = self.smss();
-        let old_wnd = self.snd_wnd;
-        let seg_wnd = usize::from(seg.window_len) << self.snd_shift;
-        let fin_seq = self.tx_seq0 + self.tx.len();
-        if ack > self.snd_una {
-            let acked = dist(ack, self.snd_una);
-            let data_acked = dist(ack, self.tx_seq0).min(self.tx.len());
+        let old_wnd = self.c.snd_wnd;
+        let seg_wnd = usize::from(seg.window_len) << self.c.snd_shift;
+        let fin_seq = self.c.tx_seq0 + self.tx.len();
+        if ack > self.c.snd_una {
+            let acked = dist(ack, self.c.snd_una);
+            let data_acked = dist(ack, self.c.tx_seq0).min(self.tx.len());
             self.tx.discard(data_acked);
-            self.tx_seq0 += data_acked;
+            self.c.tx_seq0 += data_acked;
             self.take_rtt_sample(ack, seg, now);
-            self.snd_una = ack;
-            if self.snd_nxt < ack {
-                self.snd_nxt = ack;
+            self.c.snd_una = ack;
+            if self.c.snd_nxt < ack {
+                self.c.snd_nxt = ack;
             }
             // Karn: a backed-off RTO stays until a new sample (which resets the backoff).
-            self.retries = 0;
-            let flight = dist(self.snd_max, self.snd_una);
-            if self.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
-                self.rexmit = Some(self.snd_una);
-                self.rtt_probe = None;
+            self.c.retries = 0;
+            let flight = dist(self.c.snd_max, self.c.snd_una);
+            if self.c.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
+                self.c.stats.partial_ack_retransmits += 1;
+                self.c.rexmit = Some(self.c.snd_una);
+                self.c.rtt_probe = None;
             }
-            self.rto_deadline = if self.snd_una == self.snd_max {
+            self.c.rto_deadline = if self.c.snd_una == self.c.snd_max {
                 None
             } else {
-                Some(now.saturating_add(self.rtt.rto()))
+                Some(now.saturating_add(self.c.rtt.rto()))
             };
-            for slot in self.sack_board.iter_mut() {
+            for slot in self.c.sack_board.iter_mut() {
                 if slot.is_some_and(|(_, end)| end <= ack) {
                     *slot = None;
                 }
             }
             if data_acked > 0 {
-                self.events.insert(Events::WRITABLE);
+                self.c.events.insert(Events::WRITABLE);
             }
-        } else if ack == self.snd_una
-            && self.snd_max > self.snd_una
+        } else if ack == self.c.snd_una
+            && self.c.snd_max > self.c.snd_una
             && seg.payload.is_empty()
             && seg.control != TcpControl::Fin
             && seg_wnd == old_wnd
             && old_wnd != 0
         {
-            let flight = dist(self.snd_max, self.snd_una);
-            if self.cc.on_dupack(ack, flight, self.snd_max, smss) {
-                self.rexmit = Some(self.snd_una);
-                self.rtt_probe = None;
+            let flight = dist(self.c.snd_max, self.c.snd_una);
+            if self.c.cc.on_dupack(ack, flight, self.c.snd_max, smss) {
+                self.c.stats.fast_retransmits += 1;
+                self.c.rexmit = Some(self.c.snd_una);
+                self.c.rtt_probe = None;
             }
         }
-        if self.sack_ok {
+        if self.c.sack_ok {
             for block in seg.sack_ranges.iter().flatten() {
                 self.note_sack(*block);
             }
         }
         // Window update (RFC 9293 §3.10.7.4, fifth step).
-        if self.snd_wl1 < seg.seq_number || (self.snd_wl1 == seg.seq_number && self.snd_wl2 <= ack)
+        if self.c.snd_wl1 < seg.seq_number
+            || (self.c.snd_wl1 == seg.seq_number && self.c.snd_wl2 <= ack)
         {
-            self.snd_wnd = seg_wnd;
-            self.max_snd_wnd = self.max_snd_wnd.max(seg_wnd);
-            self.snd_wl1 = seg.seq_number;
-            self.snd_wl2 = ack;
-            if seg_wnd > 0 && self.persist_deadline.is_some() {
-                self.persist_deadline = None;
-                self.persist_shift = 0;
-                self.probe_due = false;
+            self.c.snd_wnd = seg_wnd;
+            self.c.max_snd_wnd = self.c.max_snd_wnd.max(seg_wnd);
+            self.c.snd_wl1 = seg.seq_number;
+            self.c.snd_wl2 = ack;
+            if seg_wnd > 0 && self.c.persist_deadline.is_some() {
+                self.c.persist_deadline = None;
+                self.c.persist_shift = 0;
+                self.c.probe_due = false;
                 // Resend any probe byte together with what follows it.
-                self.snd_nxt = self.snd_una;
+                self.c.snd_nxt = self.c.snd_una;
             }
         }
-        let fin_acked = self.fin_queued && self.snd_una == fin_seq + 1;
-        match self.state {
+        let fin_acked = self.c.fin_queued && self.c.snd_una == fin_seq + 1;
+        match self.c.state {
             State::FinWait1 if fin_acked => {
-                self.state = State::FinWait2;
-                self.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+                self.c.state = State::FinWait2;
+                self.c.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
             }
             State::Closing if fin_acked => self.enter_time_wait(now),
             State::LastAck if fin_acked => {
                 self.reset_connection();
-                self.state = State::Closed;
-                self.events.insert(Events::CLOSED);
+                self.c.state = State::Closed;
+                self.c.events.insert(Events::CLOSED);
             }
             _ => {}
         }
@@ -1260,11 +1231,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// Records a SACK block from the peer in the scoreboard (ignoring nonsense).
     fn note_sack(&mut self, (start, end): (SeqNumber, SeqNumber)) {
-        if end <= start || start < self.snd_una || end > self.snd_max {
+        if end <= start || start < self.c.snd_una || end > self.c.snd_max {
             return;
         }
         let (mut lo, mut hi) = (start, end);
-        for slot in self.sack_board.iter_mut() {
+        for slot in self.c.sack_board.iter_mut() {
             if let Some((s, e)) = *slot {
                 if s <= hi && lo <= e {
                     lo = if s < lo { s } else { lo };
@@ -1274,9 +1245,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
         }
         // A free slot, else the last one: the newest information wins.
-        if let Some(slot) = self.sack_board.iter_mut().find(|s| s.is_none()) {
+        if let Some(slot) = self.c.sack_board.iter_mut().find(|s| s.is_none()) {
             *slot = Some((lo, hi));
-        } else if let Some(slot) = self.sack_board.last_mut() {
+        } else if let Some(slot) = self.c.sack_board.last_mut() {
             *slot = Some((lo, hi));
         }
     }
@@ -1284,8 +1255,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// The end of the hole starting at `seq`: the start of the first SACKed block above
     /// it, or SND.MAX.
     fn hole_end(&self, seq: SeqNumber) -> SeqNumber {
-        let mut end = self.snd_max;
-        for (s, _) in self.sack_board.iter().flatten() {
+        let mut end = self.c.snd_max;
+        for (s, _) in self.c.sack_board.iter().flatten() {
             if *s > seq && *s < end {
                 end = *s;
             }
@@ -1296,67 +1267,67 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn receive_data(&mut self, seg: &TcpRepr<'_>, now: u64) {
         let mut start = seg.seq_number;
         let mut data = seg.payload;
-        if let Some(skip) = self.rcv_nxt.checked_sub(start) {
+        if let Some(skip) = self.c.rcv_nxt.checked_sub(start) {
             if skip >= data.len() {
-                self.ack_now = true;
+                self.c.ack_now = true;
                 return;
             }
             data = data.get(skip..).unwrap_or_default();
-            start = self.rcv_nxt;
+            start = self.c.rcv_nxt;
         }
-        let Some(off) = start.checked_sub(self.rcv_nxt) else {
+        let Some(off) = start.checked_sub(self.c.rcv_nxt) else {
             return;
         };
         let wnd = self.rcv_wnd();
         if off >= wnd {
-            self.ack_now = true;
+            self.c.ack_now = true;
             return;
         }
         data = data.get(..data.len().min(wnd - off)).unwrap_or_default();
         if off == 0 {
-            let had_ooo = !self.ooo.is_empty();
+            let had_ooo = !self.c.ooo.is_empty();
             let n = self.rx.write_at(self.rx.len(), data);
             self.rx.commit(n);
-            self.rcv_nxt += n;
-            while let Some(end) = self.ooo.advance(self.rcv_nxt) {
-                let extra = dist(end, self.rcv_nxt);
-                self.rcv_nxt += self.rx.commit(extra);
+            self.c.rcv_nxt += n;
+            while let Some(end) = self.c.ooo.advance(self.c.rcv_nxt) {
+                let extra = dist(end, self.c.rcv_nxt);
+                self.c.rcv_nxt += self.rx.commit(extra);
             }
-            self.events.insert(Events::READABLE);
-            self.unacked_bytes = self.unacked_bytes.saturating_add(n);
-            if had_ooo || ACK_DELAY == 0 || self.unacked_bytes >= 2 * self.rmss() {
-                self.ack_now = true;
-            } else if self.ack_deadline.is_none() {
-                self.ack_deadline = Some(now.saturating_add(ACK_DELAY));
+            self.c.events.insert(Events::READABLE);
+            self.c.unacked_bytes = self.c.unacked_bytes.saturating_add(n);
+            if had_ooo || ACK_DELAY == 0 || self.c.unacked_bytes >= 2 * self.rmss() {
+                self.c.ack_now = true;
+            } else if self.c.ack_deadline.is_none() {
+                self.c.ack_deadline = Some(now.saturating_add(ACK_DELAY));
             }
         } else {
             // Out of order: keep it if a range slot is free, and send a duplicate ACK at
             // once (RFC 5681 §4.2) carrying the SACK blocks.
             let end = start + data.len();
-            if self.ooo.insert(start, end, now) {
+            if self.c.ooo.insert(start, end, now) {
                 self.rx.write_at(self.rx.len() + off, data);
             }
-            self.ack_now = true;
+            self.c.ack_now = true;
         }
     }
 
     fn receive_fin(&mut self, seg: &TcpRepr<'_>, now: u64) {
         let fin_at = seg.seq_number + seg.payload.len();
-        if fin_at != self.rcv_nxt || self.fin_received {
+        if fin_at != self.c.rcv_nxt || self.c.fin_received {
             // A FIN beyond a hole: it comes again once the hole is filled.
             return;
         }
-        self.rcv_nxt += 1;
-        self.fin_received = true;
-        self.ack_now = true;
-        self.events.insert(Events::PEER_CLOSED);
-        let our_fin_acked = self.fin_queued
-            && self.snd_una == self.tx_seq0 + (self.tx.len() + 1)
-            && self.snd_max == self.snd_una;
-        match self.state {
-            State::SynReceived | State::Established => self.state = State::CloseWait,
+        self.c.rcv_nxt += 1;
+        self.c.fin_received = true;
+        self.c.ack_now = true;
+        self.c.events.insert(Events::PEER_CLOSED);
+        let our_fin_acked = self.c.fin_queued
+            && self.c.snd_una == self.c.tx_seq0 + (self.tx.len() + 1)
+            && self.c.snd_max == self.c.snd_una;
+        match self.c.state {
+            State::SynReceived | State::Established => self.c.state = State::CloseWait,
             State::FinWait1 if our_fin_acked => self.enter_time_wait(now),
-            State::FinWait1 => self.state = State::Closing,
+            State::FinWait1 => self.c.state = State::Closing,
             State::FinWait2 => self.enter_time_wait(now),
             _ => {}
         }
@@ -1370,20 +1341,21 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// [`Self::on_segment`], [`Self::send`], [`Self::recv`] and [`Self::close`] until it
     /// returns `None`.
     pub fn poll_at(&self) -> Option<u64> {
-        if matches!(self.state, State::Closed | State::Listen) {
+        if matches!(self.c.state, State::Closed | State::Listen) {
             return None;
         }
         let ooo = self
+            .c
             .ooo
             .since()
             .map(|t| t.saturating_add(RECV_QUEUE_TIMEOUT));
         [
-            self.rto_deadline,
-            self.ack_deadline,
-            self.persist_deadline,
+            self.c.rto_deadline,
+            self.c.ack_deadline,
+            self.c.persist_deadline,
             self.keepalive_deadline(),
-            self.tw_deadline,
-            self.fin2_deadline,
+            self.c.tw_deadline,
+            self.c.fin2_deadline,
             ooo,
         ]
         .into_iter()
@@ -1392,83 +1364,85 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn keepalive_deadline(&self) -> Option<u64> {
-        let ka = self.keepalive?;
-        let idle = matches!(self.state, State::Established | State::CloseWait)
-            && self.snd_una == self.snd_max
+        let ka = self.c.keepalive?;
+        let idle = matches!(self.c.state, State::Established | State::CloseWait)
+            && self.c.snd_una == self.c.snd_max
             && self.tx.is_empty()
-            && !self.fin_queued;
+            && !self.c.fin_queued;
         if !idle {
             return None;
         }
-        Some(if self.ka_probes == 0 {
-            self.last_rx.saturating_add(ka.idle)
+        Some(if self.c.ka_probes == 0 {
+            self.c.last_rx.saturating_add(ka.idle)
         } else {
-            self.ka_last.saturating_add(ka.interval)
+            self.c.ka_last.saturating_add(ka.interval)
         })
     }
 
     fn run_timers(&mut self, now: u64) {
-        if self.tw_deadline.is_some_and(|d| now >= d) && self.state == State::TimeWait {
+        if self.c.tw_deadline.is_some_and(|d| now >= d) && self.c.state == State::TimeWait {
             self.reset_connection();
-            self.state = State::Closed;
-            self.events.insert(Events::CLOSED);
+            self.c.state = State::Closed;
+            self.c.events.insert(Events::CLOSED);
             return;
         }
-        if self.fin2_deadline.is_some_and(|d| now >= d) && self.state == State::FinWait2 {
+        if self.c.fin2_deadline.is_some_and(|d| now >= d) && self.c.state == State::FinWait2 {
             self.reset_connection();
-            self.state = State::Closed;
-            self.events.insert(Events::CLOSED);
+            self.c.state = State::Closed;
+            self.c.events.insert(Events::CLOSED);
             return;
         }
-        if let Some(since) = self.ooo.since() {
+        if let Some(since) = self.c.ooo.since() {
             if now >= since.saturating_add(RECV_QUEUE_TIMEOUT) {
-                self.ooo.clear();
+                self.c.ooo.clear();
             }
         }
-        if self.rto_deadline.is_some_and(|d| now >= d) {
-            self.rto_deadline = None;
-            if self.snd_una != self.snd_max {
-                if self.retries >= RETRY_COUNT {
+        if self.c.rto_deadline.is_some_and(|d| now >= d) {
+            self.c.rto_deadline = None;
+            if self.c.snd_una != self.c.snd_max {
+                if self.c.retries >= RETRY_COUNT {
                     self.fail(TcpError::TimedOut);
                     return;
                 }
-                self.retries += 1;
-                self.rtt.back_off();
-                let flight = dist(self.snd_max, self.snd_una);
-                self.cc.on_timeout(flight, self.snd_max, self.smss());
-                self.snd_nxt = self.snd_una;
-                self.rexmit = None;
-                self.rtt_probe = None;
-                self.sack_board = [None; SACK_SCOREBOARD];
-                if self.snd_wnd == 0 && self.snd_una != self.iss {
+                self.c.retries += 1;
+                self.c.stats.timeouts += 1;
+                self.c.rtt.back_off();
+                let flight = dist(self.c.snd_max, self.c.snd_una);
+                self.c.cc.on_timeout(flight, self.c.snd_max, self.smss());
+                self.c.snd_nxt = self.c.snd_una;
+                self.c.rexmit = None;
+                self.c.rtt_probe = None;
+                self.c.sack_board = [None; SACK_SCOREBOARD];
+                if self.c.snd_wnd == 0 && self.c.snd_una != self.c.iss {
                     // The peer closed its window: probe it instead of retrying.
-                    self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+                    self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
                 }
             }
         }
-        if self.ack_deadline.is_some_and(|d| now >= d) {
-            self.ack_deadline = None;
-            self.ack_now = true;
+        if self.c.ack_deadline.is_some_and(|d| now >= d) {
+            self.c.ack_deadline = None;
+            self.c.ack_now = true;
         }
-        if self.persist_deadline.is_some_and(|d| now >= d) {
-            self.persist_deadline = None;
-            self.probe_due = true;
+        if self.c.persist_deadline.is_some_and(|d| now >= d) {
+            self.c.persist_deadline = None;
+            self.c.probe_due = true;
         }
-        if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.keepalive) {
+        if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.c.keepalive) {
             if now >= d {
-                if self.ka_probes >= ka.count {
+                if self.c.ka_probes >= ka.count {
                     self.fail(TcpError::TimedOut);
                     return;
                 }
-                self.ka_due = true;
+                self.c.ka_due = true;
             }
         }
     }
 
     fn persist_interval(&self) -> u64 {
-        self.rtt
+        self.c
+            .rtt
             .rto()
-            .checked_shl(self.persist_shift)
+            .checked_shl(self.c.persist_shift)
             .unwrap_or(MAX_RTO)
             .min(MAX_RTO)
     }
@@ -1487,12 +1461,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         mtu: usize,
         buf: &'b mut [u8],
     ) -> Option<TcpRepr<'b>> {
-        self.mtu = mtu;
+        self.c.mtu = mtu;
         self.run_timers(now);
-        match self.state {
+        match self.c.state {
             State::Closed | State::Listen => return None,
             State::TimeWait => {
-                return if self.ack_now {
+                return if self.c.ack_now {
                     Some(self.ack_segment(now))
                 } else {
                     None
@@ -1501,37 +1475,37 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             _ => {}
         }
         // The SYN (or SYN-ACK), first or again.
-        if self.snd_una == self.iss && self.snd_nxt == self.iss {
+        if self.c.snd_una == self.c.iss && self.c.snd_nxt == self.c.iss {
             return Some(self.syn_segment(now));
         }
         let mut plan = None;
-        if let Some(seq) = self.rexmit.take() {
+        if let Some(seq) = self.c.rexmit.take() {
             let limit = self.hole_end(seq);
             if self.data_len(seq, limit).is_some() {
                 plan = Some((seq, limit, true));
             }
         }
-        if plan.is_none() && self.snd_una != self.iss {
+        if plan.is_none() && self.c.snd_una != self.c.iss {
             // (With the SYN outstanding nothing else may be sent but ACKs.)
             plan = self.new_data(now).map(|(seq, limit)| (seq, limit, false));
-            if plan.is_none() && self.probe_due {
-                self.probe_due = false;
-                self.persist_shift = (self.persist_shift + 1).min(16);
-                self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
-                let limit = self.snd_una + 1;
-                if self.snd_wnd == 0 && self.data_len(self.snd_una, limit).is_some() {
-                    plan = Some((self.snd_una, limit, true));
+            if plan.is_none() && self.c.probe_due {
+                self.c.probe_due = false;
+                self.c.persist_shift = (self.c.persist_shift + 1).min(16);
+                self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+                let limit = self.c.snd_una + 1;
+                if self.c.snd_wnd == 0 && self.data_len(self.c.snd_una, limit).is_some() {
+                    plan = Some((self.c.snd_una, limit, true));
                 }
             }
         }
         if let Some((seq, limit, retransmission)) = plan {
             return self.data_segment(seq, limit, retransmission, now, buf);
         }
-        if self.ka_due {
-            self.ka_due = false;
-            self.ka_probes += 1;
-            self.ka_last = now;
-            let mut repr = self.header(self.snd_nxt - 1, TcpControl::None, None, 0);
+        if self.c.ka_due {
+            self.c.ka_due = false;
+            self.c.ka_probes += 1;
+            self.c.ka_last = now;
+            let mut repr = self.header(self.c.snd_nxt - 1, TcpControl::None, None, 0);
             self.finish(&mut repr, now);
             return Some(repr);
         }
@@ -1539,7 +1513,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn maybe_ack(&mut self, now: u64) -> Option<TcpRepr<'static>> {
-        if self.ack_now || self.window_update_needed() {
+        if self.c.ack_now || self.window_update_needed() {
             Some(self.ack_segment(now))
         } else {
             None
@@ -1547,25 +1521,25 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn syn_segment(&mut self, now: u64) -> TcpRepr<'static> {
-        let active = self.state == State::SynSent;
-        let mut repr = self.header(self.iss, TcpControl::Syn, None, 0);
+        let active = self.c.state == State::SynSent;
+        let mut repr = self.header(self.c.iss, TcpControl::Syn, None, 0);
         repr.max_seg_size = Some(self.rmss() as u16);
-        if config::CONFIG_NET_TCP_WINDOW_SCALING && (active || self.ws_ok) {
+        if config::CONFIG_NET_TCP_WINDOW_SCALING && (active || self.c.ws_ok) {
             repr.window_scale = Some(own_shift(cfg_limit(
                 RX,
                 config::CONFIG_NET_TCP_MAX_RECV_WINDOW_SIZE,
             )));
         }
-        repr.sack_permitted = config::CONFIG_NET_TCP_SACK && (active || self.sack_ok);
+        repr.sack_permitted = config::CONFIG_NET_TCP_SACK && (active || self.c.sack_ok);
         self.finish(&mut repr, now);
-        self.sent(self.iss, 1, now);
+        self.sent(self.c.iss, 1, now);
         repr
     }
 
     /// Whether new data (or the FIN) may go now, as (first sequence number, limit).
     fn new_data(&mut self, now: u64) -> Option<(SeqNumber, SeqNumber)> {
         if !matches!(
-            self.state,
+            self.c.state,
             State::Established
                 | State::CloseWait
                 | State::FinWait1
@@ -1574,41 +1548,49 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         ) {
             return None;
         }
-        let seq = self.snd_nxt;
-        let off = seq.checked_sub(self.tx_seq0)?;
+        let seq = self.c.snd_nxt;
+        let off = seq.checked_sub(self.c.tx_seq0)?;
         let avail = self.tx.len().saturating_sub(off);
-        let fin_seq = self.tx_seq0 + self.tx.len();
-        let fin_pending = self.fin_queued && seq <= fin_seq;
+        let fin_seq = self.c.tx_seq0 + self.tx.len();
+        let fin_pending = self.c.fin_queued && seq <= fin_seq;
         if avail == 0 && !fin_pending {
             return None;
         }
+        // Limited transmit (RFC 3042): the first two duplicate ACKs each let one new
+        // segment out beyond cwnd, so that small windows still collect three duplicates.
+        let limited = if self.c.cc.in_recovery() {
+            0
+        } else {
+            self.smss()
+                .saturating_mul(self.c.cc.dupacks().min(2) as usize)
+        };
         let win = cfg_limit(
-            self.snd_wnd.min(self.cc.cwnd()),
+            self.c.snd_wnd.min(self.c.cc.cwnd().saturating_add(limited)),
             config::CONFIG_NET_TCP_MAX_SEND_WINDOW_SIZE,
         );
-        let usable = dist(self.snd_una + win, seq);
+        let usable = dist(self.c.snd_una + win, seq);
         let len = avail.min(usable).min(self.smss());
         // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
         // is being resent and does not count.
-        let in_flight = self.snd_nxt != self.snd_una;
+        let in_flight = self.c.snd_nxt != self.c.snd_una;
         let send_all = len == avail;
         // Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1): a full segment,
         // or everything queued when nothing is in flight (or Nagle is off, or closing),
         // or at least half the largest window the peer offered.
         let ok = len > 0
             && (len == self.smss()
-                || (send_all && (self.nodelay || !in_flight || self.fin_queued))
-                || (len >= self.max_snd_wnd / 2 && (self.nodelay || !in_flight)));
+                || (send_all && (self.c.nodelay || !in_flight || self.c.fin_queued))
+                || (len >= self.c.max_snd_wnd / 2 && (self.c.nodelay || !in_flight)));
         if ok || (fin_pending && avail == 0) {
             return Some((seq, seq + len));
         }
         if avail > 0
             && usable == 0
-            && self.snd_wnd == 0
-            && self.persist_deadline.is_none()
+            && self.c.snd_wnd == 0
+            && self.c.persist_deadline.is_none()
             && !in_flight
         {
-            self.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+            self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
         }
         None
     }
@@ -1616,15 +1598,15 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// What a segment from `seq` up to `limit` would hold: (data bytes, FIN), or `None`
     /// when nothing. The FIN goes with the last queued byte after a close.
     fn data_len(&self, seq: SeqNumber, limit: SeqNumber) -> Option<(usize, bool)> {
-        let off = seq.checked_sub(self.tx_seq0)?;
+        let off = seq.checked_sub(self.c.tx_seq0)?;
         let n = self
             .tx
             .len()
             .saturating_sub(off)
             .min(dist(limit, seq))
             .min(self.smss());
-        let fin_seq = self.tx_seq0 + self.tx.len();
-        let fin = self.fin_queued && seq + n == fin_seq && limit >= fin_seq;
+        let fin_seq = self.c.tx_seq0 + self.tx.len();
+        let fin = self.c.fin_queued && seq + n == fin_seq && limit >= fin_seq;
         (n > 0 || fin).then_some((n, fin))
     }
 
@@ -1638,13 +1620,13 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         buf: &'b mut [u8],
     ) -> Option<TcpRepr<'b>> {
         let (n, fin) = self.data_len(seq, limit)?;
-        let off = seq.checked_sub(self.tx_seq0)?;
+        let off = seq.checked_sub(self.c.tx_seq0)?;
         let out = buf.get_mut(..n)?;
         let n = self.tx.read_at(off, out);
-        let fin_seq = self.tx_seq0 + self.tx.len();
+        let fin_seq = self.c.tx_seq0 + self.tx.len();
         let control = if fin {
             TcpControl::Fin
-        } else if seq + n == fin_seq || self.nodelay {
+        } else if seq + n == fin_seq || self.c.nodelay {
             TcpControl::Psh
         } else {
             TcpControl::None
@@ -1652,7 +1634,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let mut repr = self.header(seq, control, None, 0);
         self.finish(&mut repr, now);
         if retransmission {
-            self.rtt_probe = None;
+            self.c.rtt_probe = None;
         }
         self.sent(seq, n + usize::from(fin), now);
         repr.payload = buf.get(..n).unwrap_or_default();
@@ -1662,18 +1644,87 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Bookkeeping after sending `len` sequence numbers from `seq`.
     fn sent(&mut self, seq: SeqNumber, len: usize, now: u64) {
         let end = seq + len;
-        let new = end > self.snd_max;
-        if end > self.snd_nxt {
-            self.snd_nxt = end;
+        let new = end > self.c.snd_max;
+        if end > self.c.snd_nxt {
+            self.c.snd_nxt = end;
         }
         if new {
-            if self.rtt_probe.is_none() && seq >= self.snd_max && !self.ts_ok {
-                self.rtt_probe = Some((end, now));
+            if self.c.rtt_probe.is_none() && seq >= self.c.snd_max && !self.c.ts_ok {
+                self.c.rtt_probe = Some((end, now));
             }
-            self.snd_max = end;
+            self.c.snd_max = end;
         }
-        if self.rto_deadline.is_none() && self.persist_deadline.is_none() {
-            self.rto_deadline = Some(now.saturating_add(self.rtt.rto()));
+        if self.c.rto_deadline.is_none() && self.c.persist_deadline.is_none() {
+            self.c.rto_deadline = Some(now.saturating_add(self.c.rtt.rto()));
+        }
+    }
+}
+
+impl Conn {
+    fn new(isn: IsnGenerator) -> Conn {
+        let zero = SeqNumber(0);
+        let unspecified = Endpoint {
+            addr: IpAddress::V4(core::net::Ipv4Addr::UNSPECIFIED),
+            port: 0,
+        };
+        Conn {
+            state: State::Closed,
+            local: unspecified,
+            remote: None,
+            passive: false,
+            isn,
+            error: None,
+            events: Events::empty(),
+            mtu: 1500,
+            iss: zero,
+            snd_una: zero,
+            snd_nxt: zero,
+            snd_max: zero,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: zero,
+            snd_wl2: zero,
+            snd_shift: 0,
+            peer_mss: DEFAULT_MSS_V4,
+            tx_seq0: zero,
+            fin_queued: false,
+            nodelay: false,
+            irs: zero,
+            rcv_nxt: zero,
+            rcv_adv: zero,
+            rcv_shift: 0,
+            syn_wnd: 0,
+            ooo: OooRanges::new(),
+            fin_received: false,
+            unacked_bytes: 0,
+            ack_now: false,
+            ack_deadline: None,
+            sack_ok: false,
+            ws_ok: false,
+            use_timestamps: false,
+            ts_ok: false,
+            ts_recent: 0,
+            last_ack_sent: zero,
+            sack_board: [None; SACK_SCOREBOARD],
+            rtt: Rtt::new(),
+            cc: Cc::new(DEFAULT_MSS_V4, zero),
+            rtt_probe: None,
+            rto_deadline: None,
+            retries: 0,
+            rexmit: None,
+            persist_deadline: None,
+            persist_shift: 0,
+            probe_due: false,
+            keepalive: None,
+            ka_probes: 0,
+            ka_last: 0,
+            ka_due: false,
+            last_rx: 0,
+            tw_deadline: None,
+            fin2_deadline: None,
+            challenge_window: 0,
+            challenge_count: 0,
+            stats: TcbStats::default(),
         }
     }
 }

@@ -148,7 +148,7 @@ fn syn_received<const TX: usize, const RX: usize>() -> Tcb<TX, RX> {
     } => None);
     assert_eq!(s.state(), State::SynReceived);
     assert_eq!(
-        s.iss,
+        s.c.iss,
         isn().isn(LOCAL_ADDR, LOCAL_PORT, REMOTE_ADDR, REMOTE_PORT, 0)
     );
     s.start(LOCAL_SEQ);
@@ -223,7 +223,7 @@ fn passive_open_negotiates_options() {
         }
     );
     assert_eq!(s.send_window(), if ws { 800 } else { 100 });
-    assert_eq!(s.sack_ok, sack);
+    assert_eq!(s.c.sack_ok, sack);
 }
 
 #[test]
@@ -692,7 +692,7 @@ fn ack_piggybacks_on_data() {
         }]
     );
     // Nothing more: the delayed ACK went out with the data.
-    assert_eq!(s.ack_deadline, None);
+    assert_eq!(s.c.ack_deadline, None);
 }
 
 #[test]
@@ -1214,7 +1214,7 @@ fn segments_for_others_are_ignored() {
 /// An established socket whose RTT estimator has no sample yet (RTO = initial RTO).
 fn established_fresh_rtt<const TX: usize, const RX: usize>() -> Tcb<TX, RX> {
     let mut s = established::<TX, RX>();
-    s.rtt = Rtt::new();
+    s.c.rtt = Rtt::new();
     s
 }
 
@@ -1353,7 +1353,7 @@ fn timestamps_allow_samples_from_retransmissions() {
     );
     assert_eq!(s.state(), State::Established);
     assert_eq!(s.smss(), usize::from(PEER_MSS) - 12);
-    s.rtt = Rtt::new();
+    s.c.rtt = Rtt::new();
     s.send(b"x");
     recv!(
         s,
@@ -1386,7 +1386,7 @@ fn timestamps_allow_samples_from_retransmissions() {
         }
     );
     assert_eq!(s.rtt().srtt(), Some(30));
-    assert_eq!(s.ts_recent, 5100);
+    assert_eq!(s.c.ts_recent, 5100);
 }
 
 // ---- Congestion control ----------------------------------------------------------------------
@@ -1427,10 +1427,10 @@ fn initial_window_and_slow_start() {
 #[test]
 fn congestion_avoidance_growth() {
     let mut s = established::<4096, 1024>();
-    s.cc = Cc::new(100, LOCAL_SEQ);
-    s.cc.on_timeout(800, LOCAL_SEQ, 100); // ssthresh 400, cwnd 100
+    s.c.cc = Cc::new(100, LOCAL_SEQ);
+    s.c.cc.on_timeout(800, LOCAL_SEQ, 100); // ssthresh 400, cwnd 100
     for _ in 0..3 {
-        s.cc.on_new_ack(LOCAL_SEQ + 1, 100, 0, 100);
+        s.c.cc.on_new_ack(LOCAL_SEQ + 1, 100, 0, 100);
     }
     assert_eq!(s.congestion().cwnd(), 400);
     s.send(&data(400));
@@ -1601,7 +1601,7 @@ fn sack_scoreboard_limits_retransmission_to_the_hole() {
     // Blocks outside SND.UNA..SND.MAX are ignored.
     s.note_sack((LOCAL_SEQ + 5000, LOCAL_SEQ + 6000));
     s.note_sack((LOCAL_SEQ - 50, LOCAL_SEQ + 10));
-    assert_eq!(s.sack_board.iter().flatten().count(), 1);
+    assert_eq!(s.c.sack_board.iter().flatten().count(), 1);
 }
 
 #[test]
@@ -1684,11 +1684,11 @@ fn out_of_order_queue_is_bounded_and_expires() {
             }
         );
     }
-    assert_eq!(s.ooo.iter().count(), OOO_SLOTS);
+    assert_eq!(s.c.ooo.iter().count(), OOO_SLOTS);
     // Dropped after NET_TCP_RECV_QUEUE_TIMEOUT.
     assert!(s.poll_at().unwrap() <= RECV_QUEUE_TIMEOUT);
     recv_all(&mut s, RECV_QUEUE_TIMEOUT);
-    assert!(s.ooo.is_empty());
+    assert!(s.c.ooo.is_empty());
     send!(
         s,
         RECV_QUEUE_TIMEOUT,
@@ -1845,7 +1845,7 @@ fn zero_window_probes_with_backoff() {
         recv!(s, t, [probe]);
     }
     assert_eq!(s.state(), State::Established);
-    assert_eq!(s.poll_at().unwrap() - s.persist_deadline.unwrap(), 0);
+    assert_eq!(s.poll_at().unwrap() - s.c.persist_deadline.unwrap(), 0);
     // The window opens: everything goes in one segment.
     let t = s.poll_at().unwrap() - 1;
     send!(
@@ -2017,4 +2017,230 @@ fn sequence_numbers_wrap_around() {
         }
     );
     assert_eq!(s.state(), State::TimeWait);
+}
+
+// ---- Two control blocks back to back -------------------------------------------------------
+
+/// xorshift64*: a small deterministic PRNG for the lossy link.
+struct Prng(u64);
+
+impl Prng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// True with probability `percent` / 100.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// A segment in flight: header (with empty payload) and its payload.
+struct Flying {
+    at: u64,
+    to_b: bool,
+    header: TcpRepr<'static>,
+    payload: Vec<u8>,
+}
+
+/// A link that loses, duplicates and reorders (random delays of 1 to 8 ms) segments.
+struct Link {
+    rng: Prng,
+    loss: u64,
+    dup: u64,
+    queue: Vec<Flying>,
+    sent: usize,
+    lost: usize,
+}
+
+impl Link {
+    fn put(&mut self, now: u64, to_b: bool, seg: &TcpRepr<'_>) {
+        self.sent += 1;
+        if self.rng.chance(self.loss) {
+            self.lost += 1;
+            return;
+        }
+        let copies = if self.rng.chance(self.dup) { 2 } else { 1 };
+        for _ in 0..copies {
+            let mut header = own(&TcpRepr {
+                payload: &[],
+                ..*seg
+            });
+            header.payload = &[];
+            self.queue.push(Flying {
+                at: now + 1 + self.rng.next() % 8,
+                to_b,
+                header,
+                payload: seg.payload.to_vec(),
+            });
+        }
+    }
+}
+
+const A_ADDR: IpAddress = IpAddress::V4(Ipv4Addr::new(10, 0, 0, 1));
+const B_ADDR: IpAddress = IpAddress::V4(Ipv4Addr::new(10, 0, 0, 2));
+
+fn pump<const TX: usize, const RX: usize>(
+    s: &mut Tcb<TX, RX>,
+    now: u64,
+    to_b: bool,
+    link: &mut Link,
+) {
+    let mut buf = [0u8; 1600];
+    while let Some(seg) = s.poll_transmit(now, MTU, &mut buf) {
+        link.put(now, to_b, &seg);
+    }
+}
+
+/// Moves `total` bytes from A to B over a link with `loss`% loss and `dup`% duplication,
+/// then closes both ways. Returns (simulated ms, segments sent, segments lost, A's
+/// loss-recovery counters).
+fn transfer(total: usize, loss: u64, dup: u64, seed: u64) -> (u64, usize, usize, TcbStats) {
+    let source: Vec<u8> = (0..total)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1])
+        .collect();
+    let mut sink = Vec::with_capacity(total);
+    let mut link = Link {
+        rng: Prng(seed),
+        loss,
+        dup,
+        queue: Vec::new(),
+        sent: 0,
+        lost: 0,
+    };
+    let mut a = Box::new(Tcb::<8192, 8192>::new(IsnGenerator::new([1; 16])));
+    let mut b = Box::new(Tcb::<8192, 8192>::new(IsnGenerator::new([2; 16])));
+    let a_end = Endpoint {
+        addr: A_ADDR,
+        port: 40000,
+    };
+    let b_end = Endpoint {
+        addr: B_ADDR,
+        port: 80,
+    };
+    b.listen(b_end).unwrap();
+    // ISS close to 2^32 so that the transfer also wraps the sequence space.
+    a.connect(a_end, b_end, SeqNumber(u32::MAX - 5000), 0)
+        .unwrap();
+    let mut written = 0;
+    let mut now = 0u64;
+    let mut a_closed = false;
+    let mut b_closed = false;
+    let mut buf = [0u8; 4096];
+    while now < 3_600_000 {
+        // Deliver what is due, in arrival order.
+        link.queue.sort_by_key(|f| f.at);
+        while link.queue.first().is_some_and(|f| f.at <= now) {
+            let f = link.queue.remove(0);
+            let seg = TcpRepr {
+                payload: &f.payload,
+                ..f.header
+            };
+            let r = if f.to_b {
+                b.on_segment(A_ADDR, &seg, now)
+            } else {
+                a.on_segment(B_ADDR, &seg, now)
+            };
+            if let Some(reply) = r.reply {
+                link.put(now, !f.to_b, &reply);
+            }
+            assert!(!r.events.contains(Events::RESET), "reset at {now}");
+        }
+        // Applications.
+        if a.state() == State::Established && written < total {
+            written += a.send(&source[written..]);
+        }
+        if written == total && !a_closed && a.state() == State::Established {
+            a.close();
+            a_closed = true;
+        }
+        loop {
+            let n = b.recv(&mut buf);
+            if n == 0 {
+                break;
+            }
+            sink.extend_from_slice(&buf[..n]);
+        }
+        if b.state() == State::CloseWait && !b_closed {
+            assert_eq!(sink.len(), total);
+            b.close();
+            b_closed = true;
+        }
+        pump(&mut a, now, true, &mut link);
+        pump(&mut b, now, false, &mut link);
+        assert_eq!(a.error(), None, "A failed at {now}");
+        assert_eq!(b.error(), None, "B failed at {now}");
+        if b.state() == State::Closed
+            && b_closed
+            && matches!(a.state(), State::TimeWait | State::Closed)
+        {
+            break;
+        }
+        // Jump to the next thing that can happen.
+        let next = [
+            a.poll_at(),
+            b.poll_at(),
+            link.queue.iter().map(|f| f.at).min(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + 1);
+        now = next.max(now + 1);
+    }
+    assert_eq!(
+        sink.len(),
+        total,
+        "stalled at {now}: {:?} {:?}",
+        a.state(),
+        b.state()
+    );
+    if let Some(i) = (0..total).find(|&i| sink[i] != source[i]) {
+        panic!(
+            "data corrupted from byte {i}: {:?} vs {:?}",
+            &sink[i..(i + 16).min(total)],
+            &source[i..(i + 16).min(total)]
+        );
+    }
+    assert_eq!(b.state(), State::Closed);
+    (now, link.sent, link.lost, a.stats())
+}
+
+#[test]
+fn back_to_back_clean_link() {
+    let (ms, sent, _, stats) = transfer(200_000, 0, 0, 1);
+    assert_eq!(stats.timeouts, 0);
+    // Without loss nothing is retransmitted: about 200000 / 1460 data segments plus ACKs.
+    assert!(sent < 600, "{sent} segments");
+    assert!(ms < 1000, "{ms} ms");
+}
+
+#[test]
+fn back_to_back_1mb_with_loss_duplication_and_reordering() {
+    let (ms, sent, lost, stats) = transfer(1 << 20, 10, 5, 0x9e37_79b9_7f4a_7c15);
+    std::println!("1 MiB: {ms} ms simulated, {sent} segments sent, {lost} lost, {stats:?}");
+    // Both recovery paths were exercised.
+    assert!(stats.fast_retransmits > 0 && stats.timeouts > 0);
+    assert!(
+        lost > sent / 20,
+        "the link did lose segments: {lost} of {sent}"
+    );
+    assert!(ms < 3_600_000);
+}
+
+#[test]
+fn back_to_back_many_seeds() {
+    for seed in 1..=12u64 {
+        for (loss, dup) in [(2, 2), (20, 10)] {
+            transfer(
+                64 * 1024,
+                loss,
+                dup,
+                seed.wrapping_mul(0x1234_5678_9abc_def1),
+            );
+        }
+    }
 }
