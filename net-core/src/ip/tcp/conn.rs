@@ -506,6 +506,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     // ---- User calls --------------------------------------------------------------------
 
+    /// The RFC 6528 initial sequence number for an active open from `local` to `remote`
+    /// at `now`, from this block's secret (for [`Self::connect`]).
+    pub fn generate_isn(&self, local: Endpoint, remote: Endpoint, now: u64) -> SeqNumber {
+        self.c
+            .isn
+            .isn(local.addr, local.port, remote.addr, remote.port, now)
+    }
+
     /// Passive open: wait for a SYN to `local`.
     pub fn listen(&mut self, local: Endpoint) -> Result<(), TcpError> {
         if self.c.state != State::Closed {
@@ -1160,7 +1168,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.retries = 0;
             let flight = dist(self.c.snd_max, self.c.snd_una);
             if self.c.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
-                self.c.stats.partial_ack_retransmits += 1;
+                self.c.stats.partial_ack_retransmits =
+                    self.c.stats.partial_ack_retransmits.saturating_add(1);
                 self.c.rexmit = Some(self.c.snd_una);
                 self.c.rtt_probe = None;
             }
@@ -1186,7 +1195,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         {
             let flight = dist(self.c.snd_max, self.c.snd_una);
             if self.c.cc.on_dupack(ack, flight, self.c.snd_max, smss) {
-                self.c.stats.fast_retransmits += 1;
+                self.c.stats.fast_retransmits = self.c.stats.fast_retransmits.saturating_add(1);
                 self.c.rexmit = Some(self.c.snd_una);
                 self.c.rtt_probe = None;
             }
@@ -1405,7 +1414,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                     return;
                 }
                 self.c.retries += 1;
-                self.c.stats.timeouts += 1;
+                self.c.stats.timeouts = self.c.stats.timeouts.saturating_add(1);
                 self.c.rtt.back_off();
                 let flight = dist(self.c.snd_max, self.c.snd_una);
                 self.c.cc.on_timeout(flight, self.c.snd_max, self.smss());
@@ -1619,10 +1628,15 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         now: u64,
         buf: &'b mut [u8],
     ) -> Option<TcpRepr<'b>> {
-        let (n, fin) = self.data_len(seq, limit)?;
+        let (want, fin) = self.data_len(seq, limit)?;
         let off = seq.checked_sub(self.c.tx_seq0)?;
-        let out = buf.get_mut(..n)?;
+        // A short `buf` shortens the segment (and holds the FIN back).
+        let out = buf.get_mut(..want.min(buf.len()))?;
         let n = self.tx.read_at(off, out);
+        let fin = fin && n == want;
+        if n == 0 && !fin {
+            return None;
+        }
         let fin_seq = self.c.tx_seq0 + self.tx.len();
         let control = if fin {
             TcpControl::Fin

@@ -2244,3 +2244,240 @@ fn back_to_back_many_seeds() {
         }
     }
 }
+
+#[test]
+fn back_to_back_simultaneous_open_and_close() {
+    let mut link = Link {
+        rng: Prng(5),
+        loss: 0,
+        dup: 0,
+        queue: Vec::new(),
+        sent: 0,
+        lost: 0,
+    };
+    let mut a = Sock::new(IsnGenerator::new([1; 16]));
+    let mut b = Sock::new(IsnGenerator::new([2; 16]));
+    let a_end = Endpoint {
+        addr: A_ADDR,
+        port: 5000,
+    };
+    let b_end = Endpoint {
+        addr: B_ADDR,
+        port: 6000,
+    };
+    a.connect(a_end, b_end, a.generate_isn(a_end, b_end, 0), 0)
+        .unwrap();
+    b.connect(b_end, a_end, b.generate_isn(b_end, a_end, 0), 0)
+        .unwrap();
+    let mut seen_a = Vec::new();
+    let mut seen_b = Vec::new();
+    let mut closed = false;
+    for now in 0..5000u64 {
+        link.queue.sort_by_key(|f| f.at);
+        while link.queue.first().is_some_and(|f| f.at <= now) {
+            let f = link.queue.remove(0);
+            let seg = TcpRepr {
+                payload: &f.payload,
+                ..f.header
+            };
+            let (s, from) = if f.to_b {
+                (&mut b, A_ADDR)
+            } else {
+                (&mut a, B_ADDR)
+            };
+            if let Some(reply) = s.on_segment(from, &seg, now).reply {
+                link.put(now, !f.to_b, &reply);
+            }
+        }
+        for (s, seen) in [(&a, &mut seen_a), (&b, &mut seen_b)] {
+            if seen.last() != Some(&s.state()) {
+                seen.push(s.state());
+            }
+        }
+        if !closed && a.state() == State::Established && b.state() == State::Established {
+            // Both close in the same millisecond: the FINs cross.
+            a.close();
+            b.close();
+            closed = true;
+        }
+        pump(&mut a, now, true, &mut link);
+        pump(&mut b, now, false, &mut link);
+    }
+    let expect = [State::SynSent, State::SynReceived, State::Established];
+    // Link delays are random, so the FINs may or may not cross exactly.
+    for seen in [&seen_a, &seen_b] {
+        assert_eq!(&seen[..3], &expect[..], "{seen:?}");
+        assert_eq!(seen.last(), Some(&State::Closed), "{seen:?}");
+        assert!(seen.contains(&State::TimeWait), "{seen:?}");
+    }
+    assert!(seen_a.contains(&State::Closing) || seen_b.contains(&State::Closing));
+}
+
+#[test]
+fn ipv6_default_mss_and_mtu() {
+    use core::net::Ipv6Addr;
+    let l6 = IpAddress::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1));
+    let r6 = IpAddress::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2));
+    let mut s = Tcb::<4096, 1024>::new(isn());
+    s.listen(Endpoint {
+        addr: l6,
+        port: LOCAL_PORT,
+    })
+    .unwrap();
+    let syn = TcpRepr {
+        control: TcpControl::Syn,
+        seq_number: REMOTE_SEQ,
+        ack_number: None,
+        ..seg()
+    };
+    assert_eq!(s.on_segment(r6, &syn, 0).reply, None);
+    let segs = recv_all(&mut s, 0);
+    // MSS = 1500 - 40 - 20; the peer sent no MSS option: 1220 for IPv6.
+    assert_eq!(segs[0].max_seg_size, Some(1440));
+    assert_eq!(s.smss(), DEFAULT_MSS_V6);
+    // A smaller MTU limits the segments further.
+    let mut buf = [0u8; 2048];
+    let ack = TcpRepr {
+        ack_number: Some(segs[0].seq_number + 1),
+        ..seg()
+    };
+    s.on_segment(r6, &ack, 0);
+    s.set_nodelay(true);
+    s.send(&data(3000));
+    let seg = s.poll_transmit(0, 1280, &mut buf).unwrap();
+    assert_eq!(seg.payload.len(), 1220);
+    let seg = s.poll_transmit(0, 1000, &mut buf).unwrap();
+    assert_eq!(seg.payload.len(), 1000 - 60);
+    let mut small = [0u8; 100];
+    let mut t = established::<1024, 1024>();
+    t.set_nodelay(true);
+    t.send(&data(300));
+    // A short buffer shortens the segment rather than dropping it.
+    assert_eq!(
+        t.poll_transmit(0, MTU, &mut small).unwrap().payload.len(),
+        100
+    );
+    assert_eq!(
+        t.poll_transmit(0, MTU, &mut small[..40])
+            .unwrap()
+            .payload
+            .len(),
+        40
+    );
+}
+
+/// Random segments, user calls and clock jumps in every state: nothing panics and the
+/// sequence-space invariants hold.
+#[test]
+fn random_input_never_panics() {
+    let mut rng = Prng(0xdead_beef_cafe_f00d);
+    let mut buf = [0u8; 1600];
+    let mut payload = [0u8; 300];
+    let mut visited = Vec::new();
+    for round in 0..1500u64 {
+        let mut s: Tcb<256, 256> = match round % 4 {
+            0 => established(),
+            1 => syn_received(),
+            2 => {
+                let mut s = Tcb::new(isn());
+                s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+                recv_all(&mut s, 0);
+                s
+            }
+            _ => {
+                let mut s = Tcb::new(isn());
+                s.listen(LOCAL).unwrap();
+                s
+            }
+        };
+        let mut now = 0u64;
+        for _ in 0..200 {
+            let r = rng.next();
+            let near = |base: SeqNumber, r: u64| base + (r % 600) as usize - 300;
+            let control = match r % 11 {
+                0 => TcpControl::Syn,
+                1 => TcpControl::Fin,
+                2 => TcpControl::Rst,
+                3 => TcpControl::Psh,
+                _ => TcpControl::None,
+            };
+            let r2 = rng.next();
+            let seq = match r2 % 5 {
+                0 => SeqNumber(r2 as u32),
+                1 | 2 => s.c.rcv_nxt,
+                _ => near(s.c.rcv_nxt, r2 >> 8),
+            };
+            let r3 = rng.next();
+            let ack = match r3 % 6 {
+                0 => None,
+                1 => Some(SeqNumber(r3 as u32)),
+                2 | 3 => Some(s.c.snd_max),
+                _ => Some(near(s.c.snd_una, r3 >> 8)),
+            };
+            let len = (rng.next() % 300) as usize;
+            let r4 = rng.next();
+            let sack = [
+                (r4 % 3 == 0).then(|| (near(s.c.snd_una, r4 >> 4), near(s.c.snd_una, r4 >> 20))),
+                None,
+                None,
+            ];
+            let seg = TcpRepr {
+                control,
+                seq_number: seq,
+                ack_number: ack,
+                window_len: (rng.next() % 3000) as u16,
+                window_scale: (r4 % 7 == 0).then_some((r4 >> 40) as u8 % 20),
+                max_seg_size: (r4 % 5 == 0).then_some((r4 >> 30) as u16),
+                sack_permitted: r4 % 2 == 0,
+                sack_ranges: sack,
+                timestamp: (r4 % 4 == 0).then_some(((r4 >> 8) as u32, (r4 >> 24) as u32)),
+                payload: &payload[..len],
+                ..seg()
+            };
+            now += rng.next() % 400;
+            s.on_segment(REMOTE_ADDR, &seg, now);
+            match rng.next() % 12 {
+                0 => {
+                    s.send(&payload[..len]);
+                }
+                1 => {
+                    s.recv(&mut buf[..len]);
+                }
+                2 => s.close(),
+                3 if round % 50 == 0 => {
+                    s.abort();
+                }
+                4 => s.set_nodelay(len % 2 == 0),
+                5 => s.set_keepalive(Some(Keepalive {
+                    idle: 500,
+                    interval: 100,
+                    count: 2,
+                })),
+                _ => {}
+            }
+            if let Some(t) = s.poll_at() {
+                if rng.next() % 2 == 0 {
+                    now = now.max(t);
+                }
+            }
+            let mtu = 60 + (rng.next() % 1500) as usize;
+            for _ in 0..20 {
+                if s.poll_transmit(now, mtu, &mut buf).is_none() {
+                    break;
+                }
+            }
+            if !visited.contains(&s.state()) {
+                visited.push(s.state());
+            }
+            let c = &s.c;
+            if !matches!(c.state, State::Closed | State::Listen) {
+                assert!(c.snd_una <= c.snd_nxt && c.snd_nxt <= c.snd_max, "{c:?}");
+                assert!(c.rcv_nxt <= c.rcv_adv);
+                assert!(s.rx.len() <= 256 && s.tx.len() <= 256);
+            }
+            payload.iter_mut().for_each(|b| *b = b.wrapping_add(1));
+        }
+    }
+    std::println!("states visited: {visited:?}");
+    assert_eq!(visited.len(), 11, "{visited:?}");
+}
