@@ -182,6 +182,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(CONFIG_NET_TCP_CONGESTION_AVOIDANCE)]
     fn slow_start_then_avoidance() {
         let mut cc = Cc::new(MSS, SeqNumber(0));
         assert_eq!(cc.cwnd(), 10_000);
@@ -205,6 +206,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(CONFIG_NET_TCP_CONGESTION_AVOIDANCE, CONFIG_NET_TCP_FAST_RETRANSMIT))]
     fn newreno_recovery() {
         let mut cc = Cc::new(MSS, SeqNumber(0));
         let una = SeqNumber(1);
