@@ -831,7 +831,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.rcv_nxt = seg.seq_number + 1;
         self.c.rcv_adv = self.c.rcv_nxt;
         self.c.last_ack_sent = self.c.rcv_nxt;
-        self.peer_syn_options(seg, true);
+        self.peer_syn_options(seg);
         let iss = self.c.isn.isn(
             self.c.local.addr,
             self.c.local.port,
@@ -848,16 +848,16 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         None
     }
 
-    /// Takes the options of the peer's SYN. `offered` says whether our own SYN offered
-    /// (or will answer with) the configured options, which is always the case.
-    fn peer_syn_options(&mut self, seg: &TcpRepr<'_>, offered: bool) {
+    /// Takes the options of the peer's SYN. Our own SYN offers (or our SYN-ACK answers
+    /// with) every option the configuration enables, so each is on when both ends want it.
+    fn peer_syn_options(&mut self, seg: &TcpRepr<'_>) {
         if let Some(mss) = seg.max_seg_size {
             // An MSS below 64 would make progress absurdly slow; RFC 9293 leaves the floor
             // to the implementation (Linux uses 88).
             self.c.peer_mss = usize::from(mss).max(64);
         }
         match seg.window_scale {
-            Some(shift) if offered && config::CONFIG_NET_TCP_WINDOW_SCALING => {
+            Some(shift) if config::CONFIG_NET_TCP_WINDOW_SCALING => {
                 self.c.ws_ok = true;
                 self.c.snd_shift = shift.min(MAX_WINDOW_SHIFT);
                 self.c.rcv_shift =
@@ -869,9 +869,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.c.rcv_shift = 0;
             }
         }
-        self.c.sack_ok = offered && config::CONFIG_NET_TCP_SACK && seg.sack_permitted;
+        self.c.sack_ok = config::CONFIG_NET_TCP_SACK && seg.sack_permitted;
         match seg.timestamp {
-            Some((tsval, _)) if offered && self.c.use_timestamps => {
+            Some((tsval, _)) if self.c.use_timestamps => {
                 self.c.ts_ok = true;
                 self.c.ts_recent = tsval;
             }
@@ -900,7 +900,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.rcv_nxt = seg.seq_number + 1;
         self.c.rcv_adv = self.c.rcv_nxt + self.c.syn_wnd;
         self.c.last_ack_sent = self.c.rcv_nxt;
-        self.peer_syn_options(seg, true);
+        self.peer_syn_options(seg);
         // The window of a SYN is never scaled (RFC 7323 §2.2).
         self.c.snd_wnd = usize::from(seg.window_len);
         self.c.max_snd_wnd = self.c.snd_wnd;
@@ -1050,7 +1050,25 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             return match seg.control {
                 TcpControl::Rst => None,
                 TcpControl::Syn => self.challenge_ack(now),
-                _ => Some(self.ack_segment(now)),
+                _ => {
+                    // A zero window refuses the data but must still take the ACK and
+                    // window fields (RFC 9293 §3.10.7.4, "special allowance"): a probe
+                    // from a peer whose own window we are waiting on carries them.
+                    if self.rcv_wnd() == 0 && seg.seq_number == self.c.rcv_nxt && !syn_unacked {
+                        if let Some(ack) = seg.ack_number {
+                            let mut bare = *seg;
+                            bare.payload = &[];
+                            bare.control = TcpControl::None;
+                            if let Some(challenge) = self.process_ack(&bare, ack, now) {
+                                return Some(challenge);
+                            }
+                            if self.c.state == State::Closed {
+                                return None;
+                            }
+                        }
+                    }
+                    Some(self.ack_segment(now))
+                }
             };
         }
         // RFC 7323 §4.3: remember the peer's TSval of segments that start at or before
@@ -1205,9 +1223,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.note_sack(*block);
             }
         }
-        // Window update (RFC 9293 §3.10.7.4, fifth step).
-        if self.c.snd_wl1 < seg.seq_number
-            || (self.c.snd_wl1 == seg.seq_number && self.c.snd_wl2 <= ack)
+        // Window update (RFC 9293 §3.10.7.4, fifth step), only from ACKs that are not old.
+        if ack >= self.c.snd_una
+            && (self.c.snd_wl1 < seg.seq_number
+                || (self.c.snd_wl1 == seg.seq_number && self.c.snd_wl2 <= ack))
         {
             self.c.snd_wnd = seg_wnd;
             self.c.max_snd_wnd = self.c.max_snd_wnd.max(seg_wnd);

@@ -2513,3 +2513,65 @@ fn random_input_never_panics() {
         "{visited:?}"
     );
 }
+
+#[test]
+fn zero_window_still_takes_acks() {
+    let mut s = established::<1024, 64>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            payload: leak(data(64)),
+            ..seg()
+        }
+    );
+    recv_all(&mut s, ACK_DELAY);
+    s.send(b"abc");
+    recv_all(&mut s, ACK_DELAY);
+    // Our window is 0; the peer probes with a byte that also acknowledges our data.
+    let r = send!(
+        s,
+        150,
+        TcpRepr {
+            seq_number: REMOTE_SEQ + 65,
+            ack_number: Some(LOCAL_SEQ + 4),
+            window_len: 777,
+            payload: b"p",
+            ..seg()
+        }
+    );
+    assert_eq!(r.reply.unwrap().window_len, 0);
+    assert!(r.events.contains(Events::WRITABLE));
+    assert_eq!(s.send_queue(), 0);
+    assert_eq!(s.send_window(), 777);
+    assert_eq!(s.recv_queue(), 64);
+}
+
+#[test]
+fn old_ack_does_not_update_window() {
+    let mut s = established::<1024, 1024>();
+    s.send(b"abc");
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        1,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 4),
+            window_len: 500,
+            ..seg()
+        }
+    );
+    // A reordered older segment with a newer sequence number (peer data) but an old ACK.
+    send!(
+        s,
+        2,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 1),
+            window_len: 9,
+            payload: b"x",
+            ..seg()
+        }
+    );
+    assert_eq!(s.send_window(), 500);
+    assert_eq!(s.recv_queue(), 1);
+}
