@@ -1510,24 +1510,26 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if let Some(seq) = self.c.rexmit.take() {
             let limit = self.hole_end(seq);
             if self.data_len(seq, limit).is_some() {
-                plan = Some((seq, limit, true));
+                plan = Some((seq, limit, SendKind::Retransmit));
             }
         }
         if plan.is_none() && self.c.snd_una != self.c.iss {
             // (With the SYN outstanding nothing else may be sent but ACKs.)
-            plan = self.new_data(now).map(|(seq, limit)| (seq, limit, false));
+            plan = self
+                .new_data(now)
+                .map(|(seq, limit)| (seq, limit, SendKind::New));
             if plan.is_none() && self.c.probe_due {
                 self.c.probe_due = false;
-                self.c.persist_shift = (self.c.persist_shift + 1).min(16);
-                self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
                 let limit = self.c.snd_una + 1;
                 if self.c.snd_wnd == 0 && self.data_len(self.c.snd_una, limit).is_some() {
-                    plan = Some((self.c.snd_una, limit, true));
+                    self.c.persist_shift = (self.c.persist_shift + 1).min(16);
+                    self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+                    plan = Some((self.c.snd_una, limit, SendKind::Probe));
                 }
             }
         }
-        if let Some((seq, limit, retransmission)) = plan {
-            return self.data_segment(seq, limit, retransmission, now, buf);
+        if let Some((seq, limit, kind)) = plan {
+            return self.data_segment(seq, limit, kind, now, buf);
         }
         if self.c.ka_due {
             self.c.ka_due = false;
@@ -1560,7 +1562,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         repr.sack_permitted = config::CONFIG_NET_TCP_SACK && (active || self.c.sack_ok);
         self.finish(&mut repr, now);
-        self.sent(self.c.iss, 1, now);
+        self.sent(self.c.iss, 1, now, true);
         repr
     }
 
@@ -1643,7 +1645,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         &mut self,
         seq: SeqNumber,
         limit: SeqNumber,
-        retransmission: bool,
+        kind: SendKind,
         now: u64,
         buf: &'b mut [u8],
     ) -> Option<TcpRepr<'b>> {
@@ -1666,16 +1668,18 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         };
         let mut repr = self.header(seq, control, None, 0);
         self.finish(&mut repr, now);
-        if retransmission {
+        if kind != SendKind::New {
+            // Karn: nothing resent is timed.
             self.c.rtt_probe = None;
         }
-        self.sent(seq, n + usize::from(fin), now);
+        // A zero-window probe runs on the persist timer, not the retransmission timer.
+        self.sent(seq, n + usize::from(fin), now, kind != SendKind::Probe);
         repr.payload = buf.get(..n).unwrap_or_default();
         Some(repr)
     }
 
     /// Bookkeeping after sending `len` sequence numbers from `seq`.
-    fn sent(&mut self, seq: SeqNumber, len: usize, now: u64) {
+    fn sent(&mut self, seq: SeqNumber, len: usize, now: u64, arm_rto: bool) {
         let end = seq + len;
         let new = end > self.c.snd_max;
         if end > self.c.snd_nxt {
@@ -1687,7 +1691,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
             self.c.snd_max = end;
         }
-        if self.c.rto_deadline.is_none() && self.c.persist_deadline.is_none() {
+        if arm_rto && self.c.rto_deadline.is_none() {
             self.c.rto_deadline = Some(now.saturating_add(self.c.rtt.rto()));
         }
     }
@@ -1760,6 +1764,17 @@ impl Conn {
             stats: TcbStats::default(),
         }
     }
+}
+
+/// What a data segment being built is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendKind {
+    /// Data (or the FIN) never sent before.
+    New,
+    /// A fast, partial-ACK or hole retransmission.
+    Retransmit,
+    /// A zero-window probe byte.
+    Probe,
 }
 
 /// The smallest window shift that makes `window` fit the 16-bit field.

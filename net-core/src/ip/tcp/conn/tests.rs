@@ -1877,6 +1877,9 @@ fn zero_window_probes_with_backoff() {
             ..out()
         }]
     );
+    // Back on the retransmission timer, with the RTO of the estimator (no backoff).
+    assert_eq!(s.poll_at(), Some(t + s.rtt().rto()));
+    assert_eq!(s.c.persist_deadline, None);
 }
 
 #[test]
