@@ -1614,6 +1614,19 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if ok || (fin_pending && avail == 0) {
             return Some((seq, seq + len));
         }
+        if len > 0 && !in_flight {
+            // Held back by SWS avoidance with nothing in flight: the override timeout of
+            // RFC 9293 §3.8.6.2.1 (the persist timer) sends what the window allows, so a
+            // peer whose window stays small is not waited on forever.
+            if self.c.probe_due {
+                self.c.probe_due = false;
+                return Some((seq, seq + len));
+            }
+            if self.c.persist_deadline.is_none() {
+                self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
+            }
+            return None;
+        }
         if avail > 0
             && usable == 0
             && self.c.snd_wnd == 0

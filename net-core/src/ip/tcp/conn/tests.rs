@@ -2578,3 +2578,28 @@ fn old_ack_does_not_update_window() {
     assert_eq!(s.send_window(), 500);
     assert_eq!(s.recv_queue(), 1);
 }
+
+#[test]
+fn sender_sws_override_timeout() {
+    let mut s = established::<1024, 1024>();
+    // The peer offered 4096 once; now it offers 30 bytes.
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 30,
+            ..seg()
+        }
+    );
+    s.send(&data(500));
+    // 30 bytes is less than a segment and less than half the largest window: wait.
+    recv!(s, 0, []);
+    let t = s.poll_at().unwrap();
+    assert_eq!(t, s.rtt().rto());
+    // The override timeout sends what fits.
+    let segs = recv_all(&mut s, t);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].payload.len(), 30);
+    // And the retransmission timer now covers it.
+    assert_eq!(s.poll_at(), Some(t + s.rtt().rto()));
+}
