@@ -2603,3 +2603,255 @@ fn sender_sws_override_timeout() {
     // And the retransmission timer now covers it.
     assert_eq!(s.poll_at(), Some(t + s.rtt().rto()));
 }
+
+// ---- Every state -------------------------------------------------------------------------
+
+/// A socket driven into `state` (ISS [`LOCAL_SEQ`], peer ISS [`REMOTE_SEQ`], nothing in
+/// flight), and the peer's next sequence number.
+fn in_state(state: State) -> (Sock, SeqNumber) {
+    let fin = |s: &mut Sock, seq: SeqNumber, ack: SeqNumber| {
+        send!(
+            s,
+            1,
+            TcpRepr {
+                control: TcpControl::Fin,
+                seq_number: seq,
+                ack_number: Some(ack),
+                ..seg()
+            }
+        );
+        recv_all(s, 1);
+    };
+    let mut s = Sock::new(isn());
+    let peer = REMOTE_SEQ + 1;
+    match state {
+        State::Closed => (s, peer),
+        State::Listen => {
+            s.listen(LOCAL).unwrap();
+            (s, peer)
+        }
+        State::SynSent => {
+            s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+            recv_all(&mut s, 0);
+            (s, peer)
+        }
+        State::SynReceived => {
+            let mut s = syn_received();
+            recv_all(&mut s, 0);
+            (s, peer)
+        }
+        State::Established => (established(), peer),
+        State::FinWait1 => {
+            let mut s = established();
+            s.close();
+            recv_all(&mut s, 0);
+            (s, peer)
+        }
+        State::FinWait2 => {
+            let (mut s, _) = in_state(State::FinWait1);
+            send!(
+                s,
+                1,
+                TcpRepr {
+                    ack_number: Some(LOCAL_SEQ + 2),
+                    ..seg()
+                }
+            );
+            (s, peer)
+        }
+        State::CloseWait => {
+            let mut s = established();
+            fin(&mut s, peer, LOCAL_SEQ + 1);
+            (s, peer + 1)
+        }
+        State::LastAck => {
+            let (mut s, p) = in_state(State::CloseWait);
+            s.close();
+            recv_all(&mut s, 1);
+            (s, p)
+        }
+        State::Closing => {
+            let (mut s, _) = in_state(State::FinWait1);
+            fin(&mut s, peer, LOCAL_SEQ + 1);
+            (s, peer + 1)
+        }
+        State::TimeWait => {
+            let (mut s, _) = in_state(State::FinWait2);
+            fin(&mut s, peer, LOCAL_SEQ + 2);
+            (s, peer + 1)
+        }
+    }
+}
+
+const ALL_STATES: [State; 11] = [
+    State::Closed,
+    State::Listen,
+    State::SynSent,
+    State::SynReceived,
+    State::Established,
+    State::FinWait1,
+    State::FinWait2,
+    State::CloseWait,
+    State::Closing,
+    State::LastAck,
+    State::TimeWait,
+];
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_TIME_WAIT_DELAY = "0"))]
+fn every_state_is_reachable() {
+    for state in ALL_STATES {
+        assert_eq!(in_state(state).0.state(), state);
+    }
+}
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_TIME_WAIT_DELAY = "0"))]
+fn rst_in_every_state() {
+    use State::*;
+    // (state, state after an exact RST, error)
+    let table = [
+        (Listen, Listen, None),
+        (SynReceived, Listen, None),
+        (Established, Closed, Some(TcpError::Reset)),
+        (FinWait1, Closed, Some(TcpError::Reset)),
+        (FinWait2, Closed, Some(TcpError::Reset)),
+        (CloseWait, Closed, Some(TcpError::Reset)),
+        (Closing, Closed, None),
+        (LastAck, Closed, None),
+        (TimeWait, Closed, None),
+    ];
+    for (state, after, error) in table {
+        let (mut s, peer) = in_state(state);
+        // In the window but not exact: challenge ACK, nothing changes.
+        if state != Listen {
+            let r = send!(
+                s,
+                2,
+                TcpRepr {
+                    control: TcpControl::Rst,
+                    seq_number: peer + 1,
+                    ack_number: None,
+                    ..seg()
+                }
+            );
+            assert!(r.reply.is_some(), "{state:?}");
+            assert_eq!(s.state(), state);
+        }
+        let r = send!(
+            s,
+            2,
+            TcpRepr {
+                control: TcpControl::Rst,
+                seq_number: peer,
+                ack_number: None,
+                ..seg()
+            }
+        );
+        assert_eq!(r.reply, None, "{state:?}");
+        assert_eq!((s.state(), s.error()), (after, error), "{state:?}");
+    }
+}
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_TIME_WAIT_DELAY = "0"))]
+fn syn_in_every_synchronized_state_gets_challenge_ack() {
+    for state in ALL_STATES.into_iter().filter(|s| s.is_synchronized()) {
+        let (mut s, peer) = in_state(state);
+        let r = send!(
+            s,
+            2,
+            TcpRepr {
+                control: TcpControl::Syn,
+                seq_number: peer,
+                ack_number: None,
+                ..seg()
+            }
+        );
+        if state == State::TimeWait {
+            // Not above RCV.NXT: TIME-WAIT answers like the others (a higher one would
+            // reopen, see time_wait_rules).
+            assert!(r.reply.is_some());
+        } else {
+            let ack = r.reply.unwrap_or_else(|| panic!("{state:?}"));
+            assert_eq!(
+                (ack.control, ack.ack_number),
+                (TcpControl::None, Some(peer)),
+                "{state:?}"
+            );
+        }
+        assert_eq!(s.state(), state);
+    }
+}
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_TIME_WAIT_DELAY = "0"))]
+fn close_and_abort_in_every_state() {
+    use State::*;
+    let close = [
+        (Closed, Closed),
+        (Listen, Closed),
+        (SynSent, Closed),
+        (SynReceived, FinWait1),
+        (Established, FinWait1),
+        (FinWait1, FinWait1),
+        (FinWait2, FinWait2),
+        (CloseWait, LastAck),
+        (Closing, Closing),
+        (LastAck, LastAck),
+        (TimeWait, TimeWait),
+    ];
+    for (state, after) in close {
+        let (mut s, _) = in_state(state);
+        s.close();
+        assert_eq!(s.state(), after, "close in {state:?}");
+        let (mut s, _) = in_state(state);
+        let rst = s.abort();
+        assert_eq!(s.state(), Closed);
+        let sends_rst = matches!(
+            state,
+            SynReceived | Established | FinWait1 | FinWait2 | CloseWait
+        );
+        assert_eq!(rst.is_some(), sends_rst, "abort in {state:?}");
+        if let Some(rst) = rst {
+            assert_eq!((rst.control, rst.ack_number), (TcpControl::Rst, None));
+        }
+        assert_eq!(s.poll_at(), None);
+    }
+}
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_TIME_WAIT_DELAY = "0"))]
+fn data_after_peer_fin_is_ignored() {
+    for state in [
+        State::CloseWait,
+        State::LastAck,
+        State::Closing,
+        State::TimeWait,
+    ] {
+        let (mut s, peer) = in_state(state);
+        send!(
+            s,
+            2,
+            TcpRepr {
+                seq_number: peer,
+                payload: b"late",
+                ..seg()
+            }
+        );
+        assert_eq!(s.recv_queue(), 0, "{state:?}");
+        assert_eq!(s.state(), state);
+    }
+}
+
+#[test]
+fn send_only_where_allowed() {
+    for state in ALL_STATES {
+        let (mut s, _) = in_state(state);
+        let allowed = matches!(
+            state,
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+        );
+        assert_eq!(s.send(b"x") == 1, allowed, "{state:?}");
+    }
+}
