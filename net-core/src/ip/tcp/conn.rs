@@ -14,10 +14,15 @@
 //!   `NET_TCP_TIME_WAIT_DELAY` TIME-WAIT (a SYN with a higher sequence number in
 //!   TIME-WAIT closes it and reports [`Events::TIME_WAIT_SYN`] so the caller can hand the
 //!   SYN to a listener, RFC 9293 §3.10.7.4 / RFC 6191 without timestamps), sender and
-//!   receiver silly-window avoidance (§3.8.6.2), Nagle (off with [`Tcb::set_nodelay`]),
-//!   delayed ACKs (every second full-sized segment, or after `NET_TCP_ACK_DELAY` ms;
-//!   immediately for out-of-order data, a filled hole or a FIN), zero-window probes with
-//!   backoff, keep-alive (`NET_TCP_KEEP*`).
+//!   receiver silly-window avoidance (§3.8.6.2, with the sender's override timeout on the
+//!   persist timer), Nagle (off with [`Tcb::set_nodelay`]), delayed ACKs (every second
+//!   full-sized segment, or after `NET_TCP_ACK_DELAY` ms; immediately for out-of-order
+//!   data, a filled hole or a FIN), zero-window probes (one byte, backoff doubling up to
+//!   60 s, never giving up while the peer answers), keep-alive (`NET_TCP_KEEP*` defaults,
+//!   [`Tcb::set_keepalive`]). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
+//!   goes back to LISTEN) and a silent FIN-WAIT-2 (then CLOSED).
+//! - RFC 6528 initial sequence numbers ([`super::isn`]): passive opens take theirs from
+//!   the block's generator, active opens from [`Tcb::generate_isn`].
 //! - RFC 5961: an in-window RST that is not exactly at RCV.NXT, any SYN in a synchronized
 //!   state, and an ACK beyond SND.MAX or older than SND.UNA − MAX.SND.WND get a challenge
 //!   ACK, at most [`CHALLENGE_ACK_LIMIT`] per second per connection.
@@ -25,7 +30,7 @@
 //!   retransmitted, or from timestamps when both ends use them), exponential backoff, and
 //!   `NET_TCP_RETRY_COUNT` retransmissions before the connection fails with
 //!   [`TcpError::TimedOut`].
-//! - RFC 5681/6582/6928 congestion control ([`super::cc`]).
+//! - RFC 5681/6582/6928 congestion control ([`super::cc`]) and RFC 3042 limited transmit.
 //! - RFC 7323 window scaling (`NET_TCP_WINDOW_SCALING`) and timestamps (off unless
 //!   [`Tcb::set_timestamps`]; used for RTT measurement only, PAWS is not implemented).
 //! - RFC 2018 SACK (`NET_TCP_SACK`): out-of-order data is kept in the receive ring in up
@@ -40,8 +45,9 @@
 //! fail, checked or wrapping arithmetic, no `unsafe`).
 //!
 //! Not done here: `NET_TCP_RANDOMIZED_RTO` (the RTO is exact, which keeps the timing
-//! deterministic), PAWS, urgent data, ECN, path MTU changes after the handshake beyond
-//! the `mtu` argument of [`Tcb::poll_transmit`].
+//! deterministic), PAWS, urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
+//! a listening socket, SACK-based loss recovery beyond the first hole (RFC 6675), and
+//! path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
 
 use super::cc::{AckKind, Cc};
 use super::isn::IsnGenerator;
@@ -58,9 +64,9 @@ const ACK_DELAY: u64 = config::CONFIG_NET_TCP_ACK_DELAY as u64;
 const TIME_WAIT_DELAY: u64 = config::CONFIG_NET_TCP_TIME_WAIT_DELAY as u64;
 /// Retransmissions of one segment before giving up (`NET_TCP_RETRY_COUNT`).
 const RETRY_COUNT: u32 = config::CONFIG_NET_TCP_RETRY_COUNT as u32;
-/// How long FIN-WAIT-2 waits for the peer's FIN without hearing from it, in ms
-/// (`NET_TCP_ACK_TIMEOUT`, "waiting for an expected ACK while closing").
-const FIN_WAIT_2_TIMEOUT: u64 = config::CONFIG_NET_TCP_ACK_TIMEOUT as u64;
+/// `NET_TCP_ACK_TIMEOUT` in ms: how long SYN-RECEIVED waits for the handshake to
+/// complete, and how long FIN-WAIT-2 waits for the peer's FIN without hearing from it.
+const ACK_TIMEOUT: u64 = config::CONFIG_NET_TCP_ACK_TIMEOUT as u64;
 /// How long out-of-order data is kept, in ms (`NET_TCP_RECV_QUEUE_TIMEOUT`).
 const RECV_QUEUE_TIMEOUT: u64 = config::CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT as u64;
 /// Out-of-order ranges per connection (`NET_TCP_OOO_QUEUE_SEGMENTS`, 0 when
@@ -357,7 +363,8 @@ struct Conn {
     ka_due: bool,
     last_rx: u64,
     tw_deadline: Option<u64>,
-    fin2_deadline: Option<u64>,
+    /// The `NET_TCP_ACK_TIMEOUT` deadline of SYN-RECEIVED or FIN-WAIT-2.
+    state_deadline: Option<u64>,
     challenge_window: u64,
     challenge_count: u32,
     stats: TcbStats,
@@ -845,6 +852,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.snd_wl1 = seg.seq_number;
         self.c.last_rx = now;
         self.c.state = State::SynReceived;
+        self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
         None
     }
 
@@ -915,6 +923,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             _ => {
                 // Simultaneous open: resend our SYN, now with the ACK.
                 self.c.state = State::SynReceived;
+                self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
                 self.c.snd_nxt = self.c.iss;
                 self.c.rtt_probe = None;
             }
@@ -980,7 +989,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn enter_time_wait(&mut self, now: u64) {
         self.c.rto_deadline = None;
         self.c.persist_deadline = None;
-        self.c.fin2_deadline = None;
+        self.c.state_deadline = None;
         if TIME_WAIT_DELAY == 0 {
             self.c.state = State::Closed;
             self.c.events.insert(Events::CLOSED);
@@ -1116,6 +1125,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.snd_wl1 = seg.seq_number;
             self.c.snd_wl2 = ack;
             self.syn_acked(ack, seg, now);
+            self.c.state_deadline = None;
             if self.c.state == State::SynReceived {
                 self.c.state = State::Established;
             }
@@ -1136,7 +1146,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
         }
         if self.c.state == State::FinWait2 {
-            self.c.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+            self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
         }
         // Eighth: FIN.
         if seg.control == TcpControl::Fin {
@@ -1244,7 +1254,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         match self.c.state {
             State::FinWait1 if fin_acked => {
                 self.c.state = State::FinWait2;
-                self.c.fin2_deadline = Some(now.saturating_add(FIN_WAIT_2_TIMEOUT));
+                self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
             }
             State::Closing if fin_acked => self.enter_time_wait(now),
             State::LastAck if fin_acked => {
@@ -1383,7 +1393,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.persist_deadline,
             self.keepalive_deadline(),
             self.c.tw_deadline,
-            self.c.fin2_deadline,
+            self.c.state_deadline,
             ooo,
         ]
         .into_iter()
@@ -1414,11 +1424,26 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.events.insert(Events::CLOSED);
             return;
         }
-        if self.c.fin2_deadline.is_some_and(|d| now >= d) && self.c.state == State::FinWait2 {
-            self.reset_connection();
-            self.c.state = State::Closed;
-            self.c.events.insert(Events::CLOSED);
-            return;
+        if self.c.state_deadline.is_some_and(|d| now >= d) {
+            match self.c.state {
+                State::FinWait2 => {
+                    self.reset_connection();
+                    self.c.state = State::Closed;
+                    self.c.events.insert(Events::CLOSED);
+                    return;
+                }
+                // The handshake did not complete in time (a lost ACK or a spoofed SYN):
+                // a listener goes back to listening, a simultaneous open fails.
+                State::SynReceived if self.c.passive => {
+                    self.back_to_listen();
+                    return;
+                }
+                State::SynReceived => {
+                    self.fail(TcpError::TimedOut);
+                    return;
+                }
+                _ => self.c.state_deadline = None,
+            }
         }
         if let Some(since) = self.c.ooo.since() {
             if now >= since.saturating_add(RECV_QUEUE_TIMEOUT) {
@@ -1771,7 +1796,7 @@ impl Conn {
             ka_due: false,
             last_rx: 0,
             tw_deadline: None,
-            fin2_deadline: None,
+            state_deadline: None,
             challenge_window: 0,
             challenge_count: 0,
             stats: TcbStats::default(),

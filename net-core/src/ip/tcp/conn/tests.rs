@@ -441,12 +441,59 @@ fn syn_received_repeated_syn_and_bad_ack() {
 
 #[test]
 fn syn_received_times_out() {
+    // A listener whose SYN-ACK is never answered: resent with backoff, then back to
+    // LISTEN after NET_TCP_ACK_TIMEOUT.
     let mut s = syn_received::<1024, 1024>();
     let mut t = 0;
-    while let Some(seg) = recv_all(&mut s, t).first() {
-        assert_eq!(seg.control, TcpControl::Syn);
+    let mut sent = Vec::new();
+    loop {
+        if let Some(seg) = recv_all(&mut s, t).first() {
+            assert_eq!(seg.control, TcpControl::Syn);
+            sent.push(t);
+        }
+        if s.state() != State::SynReceived {
+            break;
+        }
         t = s.poll_at().unwrap();
     }
+    assert_eq!(t, ACK_TIMEOUT);
+    let mut expect = vec![0];
+    let mut rto = rtt::INIT_RTO;
+    while expect.last().unwrap() + rto < ACK_TIMEOUT {
+        expect.push(expect.last().unwrap() + rto);
+        rto *= 2;
+    }
+    assert_eq!(sent, expect);
+    assert_eq!(s.state(), State::Listen);
+    assert_eq!(s.error(), None);
+    assert_eq!(s.poll_at(), None);
+}
+
+#[test]
+fn simultaneous_open_times_out() {
+    let mut s = Sock::new(isn());
+    s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        5,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: None,
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::SynReceived);
+    let mut t = 5;
+    loop {
+        recv_all(&mut s, t);
+        if s.state() != State::SynReceived {
+            break;
+        }
+        t = s.poll_at().unwrap();
+    }
+    assert_eq!(t, 5 + ACK_TIMEOUT);
     assert_eq!(s.error(), Some(TcpError::TimedOut));
 }
 
@@ -1048,8 +1095,8 @@ fn fin_wait_2_times_out() {
         }
     );
     assert_eq!(s.state(), State::FinWait2);
-    assert_eq!(s.poll_at(), Some(10 + FIN_WAIT_2_TIMEOUT));
-    recv!(s, 10 + FIN_WAIT_2_TIMEOUT, []);
+    assert_eq!(s.poll_at(), Some(10 + ACK_TIMEOUT));
+    recv!(s, 10 + ACK_TIMEOUT, []);
     assert_eq!(s.state(), State::Closed);
 }
 
