@@ -44,8 +44,10 @@
 //! bytes, a full out-of-order list drops the segment; nothing panics (no indexing that can
 //! fail, checked or wrapping arithmetic, no `unsafe`).
 //!
-//! Not done here: `NET_TCP_RANDOMIZED_RTO` (the RTO is exact, which keeps the timing
-//! deterministic), PAWS, urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
+//! `NET_TCP_RANDOMIZED_RTO` needs a random byte per connection from the caller
+//! ([`Tcb::set_rto_gain`]); without it the RTO is exact.
+//!
+//! Not done here: PAWS, urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
 //! a listening socket, SACK-based loss recovery beyond the first hole (RFC 6675), and
 //! path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
 
@@ -363,6 +365,8 @@ struct Conn {
     ka_due: bool,
     last_rx: u64,
     tw_deadline: Option<u64>,
+    /// The random RTO stretch, see [`Tcb::set_rto_gain`].
+    rto_gain: u8,
     /// The `NET_TCP_ACK_TIMEOUT` deadline of SYN-RECEIVED or FIN-WAIT-2.
     state_deadline: Option<u64>,
     challenge_window: u64,
@@ -393,6 +397,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         c.events = old.events;
         c.local = old.local;
         c.stats = old.stats;
+        c.rto_gain = old.rto_gain;
         self.c = c;
         self.tx.clear();
         self.rx.clear();
@@ -458,6 +463,25 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Loss-recovery counters.
     pub fn stats(&self) -> TcbStats {
         self.c.stats
+    }
+
+    /// The retransmission timeout now: the estimator's (with backoff), stretched by the
+    /// factor `1 + gain/512` of [`Self::set_rto_gain`] when `NET_TCP_RANDOMIZED_RTO` is
+    /// on, and at most 60 s.
+    pub fn rto(&self) -> u64 {
+        let base = self.c.rtt.rto();
+        if !config::CONFIG_NET_TCP_RANDOMIZED_RTO {
+            return base;
+        }
+        (base.saturating_mul(512 + u64::from(self.c.rto_gain)) >> 9).min(MAX_RTO)
+    }
+
+    /// Sets the random part of the RTO (`NET_TCP_RANDOMIZED_RTO`, as Zephyr: the RTO is
+    /// multiplied by `1 + gain/512`, so by 1 to 1.5). The control block has no random
+    /// source of its own: the caller gives each connection a random byte, so that two
+    /// stacks whose segments collided do not retry in lockstep. Default 0 (exact RTO).
+    pub fn set_rto_gain(&mut self, gain: u8) {
+        self.c.rto_gain = gain;
     }
 
     /// The RTT estimator.
@@ -1204,7 +1228,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.rto_deadline = if self.c.snd_una == self.c.snd_max {
                 None
             } else {
-                Some(now.saturating_add(self.c.rtt.rto()))
+                Some(now.saturating_add(self.rto()))
             };
             for slot in self.c.sack_board.iter_mut() {
                 if slot.is_some_and(|(_, end)| end <= ack) {
@@ -1492,9 +1516,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn persist_interval(&self) -> u64 {
-        self.c
-            .rtt
-            .rto()
+        self.rto()
             .checked_shl(self.c.persist_shift)
             .unwrap_or(MAX_RTO)
             .min(MAX_RTO)
@@ -1730,7 +1752,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.snd_max = end;
         }
         if arm_rto && self.c.rto_deadline.is_none() {
-            self.c.rto_deadline = Some(now.saturating_add(self.c.rtt.rto()));
+            self.c.rto_deadline = Some(now.saturating_add(self.rto()));
         }
     }
 }
@@ -1797,6 +1819,7 @@ impl Conn {
             last_rx: 0,
             tw_deadline: None,
             state_deadline: None,
+            rto_gain: 0,
             challenge_window: 0,
             challenge_count: 0,
             stats: TcbStats::default(),

@@ -2184,6 +2184,8 @@ fn transfer(total: usize, loss: u64, dup: u64, seed: u64) -> (u64, usize, usize,
         addr: B_ADDR,
         port: 80,
     };
+    a.set_rto_gain((seed >> 8) as u8);
+    b.set_rto_gain((seed >> 16) as u8);
     b.listen(b_end).unwrap();
     // ISS close to 2^32 so that the transfer also wraps the sequence space.
     a.connect(a_end, b_end, SeqNumber(u32::MAX - 5000), 0)
@@ -2901,4 +2903,22 @@ fn send_only_where_allowed() {
         );
         assert_eq!(s.send(b"x") == 1, allowed, "{state:?}");
     }
+}
+
+#[test]
+fn randomized_rto_stretches_the_timer() {
+    let mut s = Sock::new(isn());
+    s.set_rto_gain(255);
+    s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+    recv_all(&mut s, 0);
+    let expect = if config::CONFIG_NET_TCP_RANDOMIZED_RTO {
+        // 200 * (512 + 255) / 512 = 299.6, rounded down.
+        rtt::INIT_RTO * 767 / 512
+    } else {
+        rtt::INIT_RTO
+    };
+    assert_eq!(s.poll_at(), Some(expect));
+    assert_eq!(s.rto(), expect);
+    s.set_rto_gain(0);
+    assert_eq!(s.rto(), rtt::INIT_RTO);
 }
