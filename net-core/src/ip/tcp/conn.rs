@@ -36,8 +36,10 @@
 //! - RFC 2018 SACK (`NET_TCP_SACK`): out-of-order data is kept in the receive ring in up
 //!   to `NET_TCP_OOO_QUEUE_SEGMENTS` ranges ([`super::ooo`]), dropped after
 //!   `NET_TCP_RECV_QUEUE_TIMEOUT`, and reported most recent first; received SACK blocks
-//!   (up to [`SACK_SCOREBOARD`] ranges) make fast retransmit and NewReno partial-ACK
-//!   retransmissions resend only the first hole that was not SACKed.
+//!   (up to [`SACK_SCOREBOARD`] ranges) steer fast recovery: the fast retransmit and
+//!   each later duplicate ACK or partial ACK resend the next hole below the highest
+//!   SACKed byte that was not resent yet, and never SACKed data (a simplified RFC 6675
+//!   on top of NewReno's congestion window).
 //!
 //! Memory is bounded by the const generics and the Kconfig limits: a full receive buffer
 //! shrinks the advertised window, a full send buffer makes [`Tcb::send`] take fewer
@@ -48,8 +50,8 @@
 //! ([`Tcb::set_rto_gain`]); without it the RTO is exact.
 //!
 //! Not done here: PAWS, urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
-//! a listening socket, SACK-based loss recovery beyond the first hole (RFC 6675), and
-//! path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
+//! a listening socket, RFC 6675's pipe estimate (sending is limited by NewReno's inflated
+//! window instead), and path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
 
 use super::cc::{AckKind, Cc};
 use super::isn::IsnGenerator;
@@ -356,6 +358,8 @@ struct Conn {
     retries: u32,
     /// A fast or partial-ACK retransmission to send, from this sequence number.
     rexmit: Option<SeqNumber>,
+    /// End of the data resent in the current fast recovery.
+    rexmit_high: SeqNumber,
     persist_deadline: Option<u64>,
     persist_shift: u32,
     probe_due: bool,
@@ -1206,6 +1210,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let old_wnd = self.c.snd_wnd;
         let seg_wnd = usize::from(seg.window_len) << self.c.snd_shift;
         let fin_seq = self.c.tx_seq0 + self.tx.len();
+        if self.c.sack_ok {
+            for block in seg.sack_ranges.iter().flatten() {
+                self.note_sack(*block);
+            }
+        }
         if ack > self.c.snd_una {
             let acked = dist(ack, self.c.snd_una);
             let data_acked = dist(ack, self.c.tx_seq0).min(self.tx.len());
@@ -1222,7 +1231,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             if self.c.cc.on_new_ack(ack, acked, flight, smss) == AckKind::Partial {
                 self.c.stats.partial_ack_retransmits =
                     self.c.stats.partial_ack_retransmits.saturating_add(1);
-                self.c.rexmit = Some(self.c.snd_una);
+                // The next hole: with SACK the first one not resent yet in this recovery
+                // (RFC 6675's idea), else the data at SND.UNA (RFC 6582).
+                self.c.rexmit = self
+                    .next_sack_hole()
+                    .or_else(|| (self.c.snd_una >= self.c.rexmit_high).then_some(self.c.snd_una));
                 self.c.rtt_probe = None;
             }
             self.c.rto_deadline = if self.c.snd_una == self.c.snd_max {
@@ -1249,12 +1262,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             if self.c.cc.on_dupack(ack, flight, self.c.snd_max, smss) {
                 self.c.stats.fast_retransmits = self.c.stats.fast_retransmits.saturating_add(1);
                 self.c.rexmit = Some(self.c.snd_una);
+                self.c.rexmit_high = self.c.snd_una;
                 self.c.rtt_probe = None;
-            }
-        }
-        if self.c.sack_ok {
-            for block in seg.sack_ranges.iter().flatten() {
-                self.note_sack(*block);
+            } else if self.c.cc.in_recovery() && self.c.rexmit.is_none() {
+                // Each further duplicate in recovery may resend one more SACK hole.
+                self.c.rexmit = self.next_sack_hole();
             }
         }
         // Window update (RFC 9293 §3.10.7.4, fifth step), only from ACKs that are not old.
@@ -1312,6 +1324,33 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         } else if let Some(slot) = self.c.sack_board.last_mut() {
             *slot = Some((lo, hi));
         }
+    }
+
+    /// The first sequence number at or above both SND.UNA and the data already resent in
+    /// this recovery that the peer has not SACKed, if it lies below the highest SACKed
+    /// byte (so it is known to be missing, not just in flight).
+    fn next_sack_hole(&self) -> Option<SeqNumber> {
+        let high = self
+            .c
+            .sack_board
+            .iter()
+            .flatten()
+            .map(|(_, e)| *e)
+            .reduce(seq_max)?;
+        let mut start = seq_max(self.c.snd_una, self.c.rexmit_high);
+        for _ in 0..=SACK_SCOREBOARD {
+            match self
+                .c
+                .sack_board
+                .iter()
+                .flatten()
+                .find(|(s, e)| *s <= start && start < *e)
+            {
+                Some((_, e)) => start = *e,
+                None => break,
+            }
+        }
+        (start < high).then_some(start)
     }
 
     /// The end of the hole starting at `seq`: the start of the first SACKed block above
@@ -1732,6 +1771,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             // Karn: nothing resent is timed.
             self.c.rtt_probe = None;
         }
+        if kind == SendKind::Retransmit {
+            self.c.rexmit_high = seq_max(self.c.rexmit_high, seq + n);
+        }
         // A zero-window probe runs on the persist timer, not the retransmission timer.
         self.sent(seq, n + usize::from(fin), now, kind != SendKind::Probe);
         repr.payload = buf.get(..n).unwrap_or_default();
@@ -1809,6 +1851,7 @@ impl Conn {
             rto_deadline: None,
             retries: 0,
             rexmit: None,
+            rexmit_high: zero,
             persist_deadline: None,
             persist_shift: 0,
             probe_due: false,

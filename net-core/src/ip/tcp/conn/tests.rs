@@ -2922,3 +2922,64 @@ fn randomized_rto_stretches_the_timer() {
     s.set_rto_gain(0);
     assert_eq!(s.rto(), rtt::INIT_RTO);
 }
+
+#[test]
+#[cfg(all(CONFIG_NET_TCP_SACK, CONFIG_NET_TCP_FAST_RETRANSMIT))]
+fn sack_recovery_resends_each_hole_once() {
+    let mut s = established_sack();
+    s.send(&data(1000));
+    assert_eq!(recv_all(&mut s, 0).len(), 10);
+    // Segments 0 and 4 were lost; the peer SACKs the rest as it arrives.
+    let dup = |blocks: [Option<(SeqNumber, SeqNumber)>; 3]| TcpRepr {
+        ack_number: Some(LOCAL_SEQ + 1),
+        sack_ranges: blocks,
+        ..seg()
+    };
+    let b1 = Some((LOCAL_SEQ + 101, LOCAL_SEQ + 401));
+    let b2 = Some((LOCAL_SEQ + 501, LOCAL_SEQ + 1001));
+    send!(s, 10, dup([b1, None, None]));
+    send!(s, 10, dup([b2, b1, None]));
+    recv!(s, 10, []);
+    send!(s, 10, dup([b2, b1, None]));
+    // Third duplicate: fast retransmit of segment 0.
+    let segs = recv_all(&mut s, 10);
+    assert_eq!(
+        segs.iter()
+            .map(|s| (s.seq_number, s.payload.len()))
+            .collect::<Vec<_>>(),
+        vec![(LOCAL_SEQ + 1, 100)]
+    );
+    // The next duplicate resends the second hole at once, without waiting for a partial
+    // ACK; later ones find nothing left to resend.
+    send!(s, 11, dup([b2, b1, None]));
+    let segs = recv_all(&mut s, 11);
+    assert_eq!(
+        segs.iter()
+            .map(|s| (s.seq_number, s.payload.len()))
+            .collect::<Vec<_>>(),
+        vec![(LOCAL_SEQ + 401, 100)]
+    );
+    send!(s, 12, dup([b2, b1, None]));
+    recv!(s, 12, []);
+    // The partial ACK for segment 0 finds no new hole to resend either.
+    send!(
+        s,
+        20,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 401),
+            sack_ranges: [b2, None, None],
+            ..seg()
+        }
+    );
+    recv!(s, 20, []);
+    send!(
+        s,
+        21,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 1001),
+            ..seg()
+        }
+    );
+    assert!(!s.congestion().in_recovery());
+    assert_eq!(s.poll_at(), None);
+}
