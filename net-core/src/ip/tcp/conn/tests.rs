@@ -2983,3 +2983,32 @@ fn sack_recovery_resends_each_hole_once() {
     assert!(!s.congestion().in_recovery());
     assert_eq!(s.poll_at(), None);
 }
+
+#[test]
+fn data_queued_before_the_handshake_goes_with_the_ack() {
+    let mut s = Sock::new(isn());
+    s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+    assert_eq!(s.send(b"early"), 5);
+    let segs = recv_all(&mut s, 0);
+    assert_eq!(segs.len(), 1);
+    assert!(segs[0].payload.is_empty(), "no data on the SYN");
+    send!(
+        s,
+        10,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            max_seg_size: Some(PEER_MSS),
+            ..seg()
+        }
+    );
+    recv!(
+        s,
+        10,
+        [TcpRepr {
+            control: TcpControl::Psh,
+            payload: b"early",
+            ..out()
+        }]
+    );
+}
