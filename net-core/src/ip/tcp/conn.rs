@@ -32,7 +32,7 @@
 //!   [`TcpError::TimedOut`].
 //! - RFC 5681/6582/6928 congestion control ([`super::cc`]) and RFC 3042 limited transmit.
 //! - RFC 7323 window scaling (`NET_TCP_WINDOW_SCALING`) and timestamps (off unless
-//!   [`Tcb::set_timestamps`]; used for RTT measurement only, PAWS is not implemented).
+//!   [`Tcb::set_timestamps`]; used for RTT measurement and PAWS).
 //! - RFC 2018 SACK (`NET_TCP_SACK`): out-of-order data is kept in the receive ring in up
 //!   to `NET_TCP_OOO_QUEUE_SEGMENTS` ranges ([`super::ooo`]), dropped after
 //!   `NET_TCP_RECV_QUEUE_TIMEOUT`, and reported most recent first; received SACK blocks
@@ -49,7 +49,7 @@
 //! `NET_TCP_RANDOMIZED_RTO` needs a random byte per connection from the caller
 //! ([`Tcb::set_rto_gain`]); without it the RTO is exact.
 //!
-//! Not done here: PAWS, urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
+//! Not done here: urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
 //! a listening socket, RFC 6675's pipe estimate (sending is limited by NewReno's inflated
 //! window instead), and path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
 
@@ -98,6 +98,9 @@ pub const SACK_SCOREBOARD: usize = 4;
 pub const DEFAULT_MSS_V4: usize = 536;
 /// The IPv6 default MSS: 1280 − 40 − 20.
 pub const DEFAULT_MSS_V6: usize = 1220;
+/// How long TS.Recent stays valid for PAWS without news from the peer: 24 days in ms
+/// (RFC 7323 §5.5).
+const PAWS_IDLE: u64 = 24 * 24 * 3600 * 1000;
 /// Bytes of a timestamps option with its two NOPs.
 const TS_OPTION_LEN: usize = 12;
 
@@ -346,6 +349,8 @@ struct Conn {
     use_timestamps: bool,
     ts_ok: bool,
     ts_recent: u32,
+    /// When `ts_recent` was taken.
+    ts_recent_at: u64,
     last_ack_sent: SeqNumber,
     sack_board: [Option<(SeqNumber, SeqNumber)>; SACK_SCOREBOARD],
 
@@ -866,6 +871,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.rcv_nxt = seg.seq_number + 1;
         self.c.rcv_adv = self.c.rcv_nxt;
         self.c.last_ack_sent = self.c.rcv_nxt;
+        self.c.last_rx = now;
         self.peer_syn_options(seg);
         let iss = self.c.isn.isn(
             self.c.local.addr,
@@ -878,7 +884,6 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.snd_wnd = usize::from(seg.window_len);
         self.c.max_snd_wnd = self.c.snd_wnd;
         self.c.snd_wl1 = seg.seq_number;
-        self.c.last_rx = now;
         self.c.state = State::SynReceived;
         self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
         None
@@ -910,6 +915,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             Some((tsval, _)) if self.c.use_timestamps => {
                 self.c.ts_ok = true;
                 self.c.ts_recent = tsval;
+                self.c.ts_recent_at = self.c.last_rx;
             }
             _ => self.c.ts_ok = false,
         }
@@ -1082,6 +1088,16 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
         }
 
+        // PAWS (RFC 7323 §5.3 R1): with timestamps in use, a segment whose TSval is older
+        // than TS.Recent is an old duplicate; ACK it and drop it. TS.Recent older than 24
+        // days no longer counts (§5.5).
+        if let (true, Some((tsval, _))) = (self.c.ts_ok, seg.timestamp) {
+            let older = (tsval.wrapping_sub(self.c.ts_recent) as i32) < 0;
+            let valid = now.saturating_sub(self.c.ts_recent_at) <= PAWS_IDLE;
+            if older && valid && seg.control != TcpControl::Rst {
+                return Some(self.ack_segment(now));
+            }
+        }
         // First: sequence number.
         if !self.acceptable(seg) {
             return match seg.control {
@@ -1113,6 +1129,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if let (true, Some((tsval, _))) = (self.c.ts_ok, seg.timestamp) {
             if seg.seq_number <= self.c.last_ack_sent {
                 self.c.ts_recent = tsval;
+                self.c.ts_recent_at = now;
             }
         }
         // Second: RST (RFC 5961 §3.2).
@@ -1843,6 +1860,7 @@ impl Conn {
             use_timestamps: false,
             ts_ok: false,
             ts_recent: 0,
+            ts_recent_at: 0,
             last_ack_sent: zero,
             sack_board: [None; SACK_SCOREBOARD],
             rtt: Rtt::new(),

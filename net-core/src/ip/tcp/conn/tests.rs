@@ -1441,6 +1441,40 @@ fn timestamps_allow_samples_from_retransmissions() {
     );
     assert_eq!(s.rtt().srtt(), Some(30));
     assert_eq!(s.c.ts_recent, 5100);
+    // PAWS: a segment with an older TSval is an old duplicate: ACKed, not taken.
+    let r = send!(
+        s,
+        240,
+        TcpRepr {
+            timestamp: Some((5050, 200)),
+            payload: b"old",
+            ..seg()
+        }
+    );
+    assert_eq!(r.reply.map(|a| a.ack_number), Some(Some(REMOTE_SEQ + 1)));
+    assert_eq!(s.recv_queue(), 0);
+    send!(
+        s,
+        241,
+        TcpRepr {
+            timestamp: Some((5101, 200)),
+            payload: b"new",
+            ..seg()
+        }
+    );
+    assert_eq!(s.recv_queue(), 3);
+    // A RST is exempt from PAWS.
+    let r = send!(
+        s,
+        242,
+        TcpRepr {
+            control: TcpControl::Rst,
+            seq_number: REMOTE_SEQ + 4,
+            timestamp: Some((1, 0)),
+            ..seg()
+        }
+    );
+    assert_eq!(r.events, Events::RESET | Events::CLOSED);
 }
 
 // ---- Congestion control ----------------------------------------------------------------------
@@ -2161,7 +2195,13 @@ fn pump<const TX: usize, const RX: usize>(
 /// Moves `total` bytes from A to B over a link with `loss`% loss and `dup`% duplication,
 /// then closes both ways. Returns (simulated ms, segments sent, segments lost, A's
 /// loss-recovery counters).
-fn transfer(total: usize, loss: u64, dup: u64, seed: u64) -> (u64, usize, usize, TcbStats) {
+fn transfer(
+    total: usize,
+    loss: u64,
+    dup: u64,
+    seed: u64,
+    timestamps: bool,
+) -> (u64, usize, usize, TcbStats) {
     let source: Vec<u8> = (0..total)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1])
         .collect();
@@ -2184,6 +2224,8 @@ fn transfer(total: usize, loss: u64, dup: u64, seed: u64) -> (u64, usize, usize,
         addr: B_ADDR,
         port: 80,
     };
+    a.set_timestamps(timestamps);
+    b.set_timestamps(timestamps);
     a.set_rto_gain((seed >> 8) as u8);
     b.set_rto_gain((seed >> 16) as u8);
     b.listen(b_end).unwrap();
@@ -2280,7 +2322,7 @@ fn transfer(total: usize, loss: u64, dup: u64, seed: u64) -> (u64, usize, usize,
     not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
 ))]
 fn back_to_back_clean_link() {
-    let (ms, sent, _, stats) = transfer(200_000, 0, 0, 1);
+    let (ms, sent, _, stats) = transfer(200_000, 0, 0, 1, false);
     assert_eq!(stats.timeouts, 0);
     // Without loss nothing is retransmitted: about 200000 / 1460 data segments plus ACKs.
     assert!(sent < 600, "{sent} segments");
@@ -2293,7 +2335,7 @@ fn back_to_back_clean_link() {
     not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
 ))]
 fn back_to_back_1mb_with_loss_duplication_and_reordering() {
-    let (ms, sent, lost, stats) = transfer(1 << 20, 10, 5, 0x9e37_79b9_7f4a_7c15);
+    let (ms, sent, lost, stats) = transfer(1 << 20, 10, 5, 0x9e37_79b9_7f4a_7c15, false);
     std::println!("1 MiB: {ms} ms simulated, {sent} segments sent, {lost} lost, {stats:?}");
     // Both recovery paths were exercised.
     assert!(stats.fast_retransmits > 0 && stats.timeouts > 0);
@@ -2317,6 +2359,7 @@ fn back_to_back_many_seeds() {
                 loss,
                 dup,
                 seed.wrapping_mul(0x1234_5678_9abc_def1),
+                seed % 2 == 0,
             );
         }
     }
@@ -3011,4 +3054,14 @@ fn data_queued_before_the_handshake_goes_with_the_ack() {
             ..out()
         }]
     );
+}
+
+#[test]
+#[cfg(all(
+    CONFIG_NET_TCP_FAST_RETRANSMIT,
+    not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
+))]
+fn back_to_back_1mb_with_timestamps() {
+    let (_, sent, lost, _) = transfer(1 << 20, 10, 5, 0x0123_4567_89ab_cdef, true);
+    assert!(lost > sent / 20);
 }
