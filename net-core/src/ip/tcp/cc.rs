@@ -40,13 +40,22 @@ pub struct Cc {
 
 impl Cc {
     /// RFC 6928's initial window: min(10*MSS, max(2*MSS, 14600)).
-    pub fn initial_window(mss: usize) -> usize {
-        mss.saturating_mul(10).min(mss.saturating_mul(2).max(14600))
+    pub const fn initial_window(mss: usize) -> usize {
+        let floor = if mss.saturating_mul(2) > 14600 {
+            mss.saturating_mul(2)
+        } else {
+            14600
+        };
+        if mss.saturating_mul(10) < floor {
+            mss.saturating_mul(10)
+        } else {
+            floor
+        }
     }
 
     /// The state at the start of a connection whose first data byte is `iss + 1`: the
     /// initial window, an "arbitrarily high" ssthresh (RFC 5681 §3.1), recover = ISS.
-    pub fn new(mss: usize, iss: SeqNumber) -> Cc {
+    pub const fn new(mss: usize, iss: SeqNumber) -> Cc {
         Cc {
             cwnd: Self::initial_window(mss),
             ssthresh: usize::MAX,

@@ -385,7 +385,10 @@ struct Conn {
 
 impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// A CLOSED control block whose passive opens take their ISN from `isn`.
-    pub fn new(isn: IsnGenerator) -> Self {
+    ///
+    /// `const`, so that control blocks (buffers included) can live in statics instead of
+    /// being built on a stack.
+    pub const fn new(isn: IsnGenerator) -> Self {
         Tcb {
             tx: Ring::new(),
             rx: Ring::new(),
@@ -1817,7 +1820,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 }
 
 impl Conn {
-    fn new(isn: IsnGenerator) -> Conn {
+    const fn new(isn: IsnGenerator) -> Conn {
         let zero = SeqNumber(0);
         let unspecified = Endpoint {
             addr: IpAddress::V4(core::net::Ipv4Addr::UNSPECIFIED),
@@ -1883,7 +1886,11 @@ impl Conn {
             rto_gain: 0,
             challenge_window: 0,
             challenge_count: 0,
-            stats: TcbStats::default(),
+            stats: TcbStats {
+                timeouts: 0,
+                fast_retransmits: 0,
+                partial_ack_retransmits: 0,
+            },
         }
     }
 }

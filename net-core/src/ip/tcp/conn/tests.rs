@@ -3065,3 +3065,13 @@ fn back_to_back_1mb_with_timestamps() {
     let (_, sent, lost, _) = transfer(1 << 20, 10, 5, 0x0123_4567_89ab_cdef, true);
     assert!(lost > sent / 20);
 }
+
+#[test]
+fn control_blocks_can_be_statics() {
+    static TCB: std::sync::Mutex<Tcb<512, 512>> =
+        std::sync::Mutex::new(Tcb::new(IsnGenerator::new([3; 16])));
+    let mut s = TCB.lock().unwrap();
+    assert_eq!(s.state(), State::Closed);
+    s.listen(LOCAL).unwrap();
+    assert_eq!(s.state(), State::Listen);
+}
