@@ -1625,8 +1625,8 @@ fn newreno_partial_ack() {
 
 /// An established socket that negotiated SACK with the peer.
 #[cfg(CONFIG_NET_TCP_SACK)]
-fn established_sack() -> Sock {
-    let mut s = Sock::new(isn());
+fn established_sack<const TX: usize, const RX: usize>() -> Tcb<TX, RX> {
+    let mut s = Tcb::<TX, RX>::new(isn());
     s.listen(LOCAL).unwrap();
     send!(
         s,
@@ -1646,6 +1646,7 @@ fn established_sack() -> Sock {
         0,
         [TcpRepr {
             sack_permitted: config::CONFIG_NET_TCP_SACK,
+            window_len: RX.min(65535) as u16,
             ..syn_ack()
         }]
     );
@@ -1657,7 +1658,7 @@ fn established_sack() -> Sock {
 #[test]
 #[cfg(CONFIG_NET_TCP_SACK)]
 fn sack_scoreboard_limits_retransmission_to_the_hole() {
-    let mut s = established_sack();
+    let mut s = established_sack::<1024, 1024>();
     s.send(&data(1000));
     assert_eq!(recv_all(&mut s, 0).len(), 10);
     // The peer got everything from +151 on (say the middle of segment 2 was corrupted
@@ -1700,7 +1701,7 @@ fn sack_scoreboard_limits_retransmission_to_the_hole() {
 #[test]
 #[cfg(CONFIG_NET_TCP_SACK)]
 fn out_of_order_queue_and_sack_blocks() {
-    let mut s = established_sack();
+    let mut s = established_sack::<1024, 1024>();
     let d = data(400);
     let part = |i: usize| TcpRepr {
         seq_number: REMOTE_SEQ + 1 + i * 100,
@@ -2969,7 +2970,7 @@ fn randomized_rto_stretches_the_timer() {
 #[test]
 #[cfg(all(CONFIG_NET_TCP_SACK, CONFIG_NET_TCP_FAST_RETRANSMIT))]
 fn sack_recovery_resends_each_hole_once() {
-    let mut s = established_sack();
+    let mut s = established_sack::<1024, 1024>();
     s.send(&data(1000));
     assert_eq!(recv_all(&mut s, 0).len(), 10);
     // Segments 0 and 4 were lost; the peer SACKs the rest as it arrives.
@@ -3074,4 +3075,58 @@ fn control_blocks_can_be_statics() {
     assert_eq!(s.state(), State::Closed);
     s.listen(LOCAL).unwrap();
     assert_eq!(s.state(), State::Listen);
+}
+
+/// Random overlapping, duplicated and reordered pieces of a stream, fed straight to a
+/// receiver: the bytes come out intact and in order, and every SACK block describes data
+/// held past RCV.NXT.
+#[test]
+#[cfg(all(CONFIG_NET_TCP_SACK, not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")))]
+fn reassembly_of_random_pieces() {
+    let mut rng = Prng(77);
+    let stream: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(31) >> 3) as u8)
+        .collect();
+    let mut s = established_sack::<256, 2048>();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    let mut now = 1;
+    let mut sack_blocks_seen = 0;
+    while out.len() < stream.len() {
+        now += 1;
+        let delivered = s.c.rcv_nxt.checked_sub(REMOTE_SEQ + 1).unwrap();
+        // A piece starting somewhere in the next 2500 bytes (past the window too).
+        let start = (delivered + (rng.next() % 2500) as usize).min(stream.len() - 1);
+        let start = if rng.chance(30) { delivered } else { start };
+        let len = (1 + rng.next() % 700) as usize;
+        let end = (start + len).min(stream.len());
+        let seg = TcpRepr {
+            seq_number: REMOTE_SEQ + 1 + start,
+            payload: &stream[start..end],
+            ..seg()
+        };
+        let r = s.on_segment(REMOTE_ADDR, &seg, now);
+        let mut acks: Vec<TcpRepr<'static>> = r.reply.into_iter().collect();
+        acks.extend(recv_all(&mut s, now));
+        for ack in acks {
+            let rcv_nxt = ack.ack_number.unwrap();
+            let mut blocks: Vec<_> = ack.sack_ranges.iter().flatten().copied().collect();
+            sack_blocks_seen += blocks.len();
+            for (l, r) in &blocks {
+                assert!(rcv_nxt < *l && l < r, "block {l}..{r} vs {rcv_nxt}");
+                assert!(r.checked_sub(rcv_nxt).unwrap() <= 2048);
+            }
+            blocks.sort_by_key(|(l, _)| l.checked_sub(rcv_nxt).unwrap());
+            for w in blocks.windows(2) {
+                assert!(w[0].1 < w[1].0, "overlapping blocks {blocks:?}");
+            }
+        }
+        if rng.chance(60) {
+            let n = s.recv(&mut buf[..(rng.next() % 512) as usize]);
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert!(now < 100_000, "no progress");
+    }
+    assert!(out == stream);
+    assert!(sack_blocks_seen > 100, "{sack_blocks_seen}");
 }
