@@ -180,6 +180,7 @@ impl Cc {
 mod tests {
     use super::*;
 
+    #[cfg(CONFIG_NET_TCP_CONGESTION_AVOIDANCE)]
     const MSS: usize = 1000;
 
     #[test]

@@ -1538,6 +1538,7 @@ fn congestion_avoidance_growth() {
 }
 
 /// Sends 1000 bytes (10 segments) from an established socket; returns it.
+#[cfg(all(CONFIG_NET_TCP_CONGESTION_AVOIDANCE, CONFIG_NET_TCP_FAST_RETRANSMIT))]
 fn ten_segments_out() -> Sock {
     let mut s = established::<1024, 1024>();
     s.send(&data(1000));
@@ -2196,6 +2197,10 @@ fn pump<const TX: usize, const RX: usize>(
 /// Moves `total` bytes from A to B over a link with `loss`% loss and `dup`% duplication,
 /// then closes both ways. Returns (simulated ms, segments sent, segments lost, A's
 /// loss-recovery counters).
+#[cfg(all(
+    CONFIG_NET_TCP_FAST_RETRANSMIT,
+    not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
+))]
 fn transfer(
     total: usize,
     loss: u64,
