@@ -3135,3 +3135,97 @@ fn reassembly_of_random_pieces() {
     assert!(out == stream);
     assert!(sack_blocks_seen > 100, "{sack_blocks_seen}");
 }
+
+#[test]
+fn syn_ack_acking_the_isn_itself_is_refused() {
+    let mut s = Sock::new(isn());
+    s.connect(LOCAL, REMOTE, LOCAL_SEQ, 0).unwrap();
+    recv_all(&mut s, 0);
+    // SEG.ACK = ISS does not cover the SYN: RST <SEQ=SEG.ACK>.
+    let r = send!(
+        s,
+        1,
+        TcpRepr {
+            control: TcpControl::Syn,
+            seq_number: REMOTE_SEQ,
+            ack_number: Some(LOCAL_SEQ),
+            ..seg()
+        }
+    );
+    assert_eq!(
+        r.reply.map(|r| (r.control, r.seq_number)),
+        Some((TcpControl::Rst, LOCAL_SEQ))
+    );
+    assert_eq!(s.state(), State::SynSent);
+}
+
+#[test]
+fn syn_received_fin_goes_to_close_wait() {
+    let mut s = syn_received::<1024, 1024>();
+    recv_all(&mut s, 0);
+    let r = send!(
+        s,
+        1,
+        TcpRepr {
+            control: TcpControl::Fin,
+            payload: b"hi",
+            ..seg()
+        }
+    );
+    assert_eq!(
+        r.events,
+        Events::CONNECTED | Events::WRITABLE | Events::READABLE | Events::PEER_CLOSED
+    );
+    assert_eq!(s.state(), State::CloseWait);
+    assert_eq!(s.recv_queue(), 2);
+    recv!(
+        s,
+        1,
+        [TcpRepr {
+            ack_number: Some(REMOTE_SEQ + 4),
+            window_len: 1021,
+            ..out()
+        }]
+    );
+}
+
+#[test]
+fn no_window_updates_after_the_peer_fin() {
+    let mut s = established::<64, 64>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Fin,
+            payload: leak(data(63)),
+            ..seg()
+        }
+    );
+    recv_all(&mut s, 0);
+    let mut buf = [0u8; 64];
+    assert_eq!(s.recv(&mut buf), 63);
+    // The peer sends no more: opening the window is pointless.
+    recv!(s, 1, []);
+}
+
+#[test]
+fn fin_goes_out_even_into_a_zero_window() {
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 0,
+            ..seg()
+        }
+    );
+    s.close();
+    recv!(
+        s,
+        0,
+        [TcpRepr {
+            control: TcpControl::Fin,
+            ..out()
+        }]
+    );
+}
