@@ -18,7 +18,8 @@
 //!   persist timer), Nagle (off with [`Tcb::set_nodelay`]), delayed ACKs (every second
 //!   full-sized segment, or after `NET_TCP_ACK_DELAY` ms; immediately for out-of-order
 //!   data, a filled hole or a FIN), zero-window probes (one byte, backoff doubling up to
-//!   60 s, never giving up while the peer answers), keep-alive (`NET_TCP_KEEP*` defaults,
+//!   60 s, never giving up while the peer answers, `NET_TCP_RETRY_COUNT` unanswered
+//!   ones in a row fail the connection), keep-alive (`NET_TCP_KEEP*` defaults,
 //!   [`Tcb::set_keepalive`]). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
 //!   goes back to LISTEN) and a silent FIN-WAIT-2 (then CLOSED).
 //! - RFC 6528 initial sequence numbers ([`super::isn`]): passive opens take theirs from
@@ -367,6 +368,8 @@ struct Conn {
     rexmit_high: SeqNumber,
     persist_deadline: Option<u64>,
     persist_shift: u32,
+    /// Zero-window probes sent since the peer last sent anything.
+    persist_probes: u32,
     probe_due: bool,
     keepalive: Option<Keepalive>,
     ka_probes: u32,
@@ -840,6 +843,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         self.c.last_rx = now;
         self.c.ka_probes = 0;
+        self.c.persist_probes = 0;
         if self.c.state == State::SynSent {
             return self.on_syn_sent(seg, now);
         }
@@ -1628,6 +1632,13 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.c.probe_due = false;
                 let limit = self.c.snd_una + 1;
                 if self.c.snd_wnd == 0 && self.data_len(self.c.snd_una, limit).is_some() {
+                    // Probing goes on as long as the peer answers; NET_TCP_RETRY_COUNT
+                    // probes in a row without a word from it end the connection.
+                    if self.c.persist_probes >= RETRY_COUNT {
+                        self.fail(TcpError::TimedOut);
+                        return None;
+                    }
+                    self.c.persist_probes += 1;
                     self.c.persist_shift = (self.c.persist_shift + 1).min(16);
                     self.c.persist_deadline = Some(now.saturating_add(self.persist_interval()));
                     plan = Some((self.c.snd_una, limit, SendKind::Probe));
@@ -1875,6 +1886,7 @@ impl Conn {
             rexmit_high: zero,
             persist_deadline: None,
             persist_shift: 0,
+            persist_probes: 0,
             probe_due: false,
             keepalive: None,
             ka_probes: 0,

@@ -1938,6 +1938,14 @@ fn zero_window_probes_with_backoff() {
     for _ in 0..20 {
         let t = s.poll_at().unwrap();
         recv!(s, t, [probe]);
+        send!(
+            s,
+            t + 1,
+            TcpRepr {
+                window_len: 0,
+                ..seg()
+            }
+        );
     }
     assert_eq!(s.state(), State::Established);
     assert_eq!(s.poll_at().unwrap() - s.c.persist_deadline.unwrap(), 0);
@@ -3228,4 +3236,25 @@ fn fin_goes_out_even_into_a_zero_window() {
             ..out()
         }]
     );
+}
+
+#[test]
+fn unanswered_zero_window_probes_give_up() {
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            window_len: 0,
+            ..seg()
+        }
+    );
+    s.send(b"hello");
+    recv!(s, 0, []);
+    let mut probes = 0;
+    while let Some(t) = s.poll_at() {
+        probes += recv_all(&mut s, t).len();
+    }
+    assert_eq!(probes as u32, RETRY_COUNT);
+    assert_eq!(s.error(), Some(TcpError::TimedOut));
 }
