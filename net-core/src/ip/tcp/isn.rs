@@ -6,7 +6,8 @@
 //! random source at boot and stay secret; with it, off-path attackers cannot predict the
 //! ISN, while successive connections of the same 4-tuple still get increasing ISNs (the
 //! clock term), which keeps old duplicates out as RFC 9293 §3.4.1 wants.
-//! `NET_TCP_ISN_RFC6528=n` drops the hash: the ISN is then the clock plus the secret.
+//! `NET_TCP_ISN_RFC6528=n` replaces SipHash with a small non-cryptographic keyed mix
+//! (less code, weaker against an attacker who collects ISNs).
 
 use super::wire::SeqNumber;
 use crate::ip::checksum::IpAddress;
@@ -71,6 +72,24 @@ pub fn siphash<const C: usize, const D: usize>(key: &[u8; 16], data: &[u8]) -> u
     v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
+/// A small keyed mix (multiply-xorshift), for `NET_TCP_ISN_RFC6528=n`: it spreads the
+/// ISNs of different 4-tuples but is not a cryptographic hash, so an attacker who sees
+/// enough ISNs may predict others.
+fn weak_mix(key: &[u8; 16], data: &[u8]) -> u64 {
+    let mut k = [0u8; 8];
+    k.copy_from_slice(key.get(..8).unwrap_or(&[0; 8]));
+    let mut h = u64::from_le_bytes(k) ^ 0x9e37_79b9_7f4a_7c15;
+    for chunk in data.chunks(8).chain(key.get(8..).into_iter()) {
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..chunk.len()) {
+            dst.copy_from_slice(chunk);
+        }
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+    }
+    h
+}
+
 /// The secret-keyed ISN generator of RFC 6528.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IsnGenerator {
@@ -94,13 +113,9 @@ impl IsnGenerator {
         now_ms: u64,
     ) -> SeqNumber {
         let clock = (now_ms as u32).wrapping_mul(250);
-        if !crate::config::CONFIG_NET_TCP_ISN_RFC6528 {
-            let [a, b, c, d, ..] = self.key;
-            return SeqNumber(clock.wrapping_add(u32::from_le_bytes([a, b, c, d])));
-        }
-        // local addr (16) + local port (2) + remote addr (16) + remote port (2), with a
-        // version byte so that an IPv4 tuple never hashes like an IPv6 one.
-        let mut msg = [0u8; 37];
+        // Per side: the address as 16 bytes (IPv4 as a version byte, the 4 octets and
+        // zeros, so that it never hashes like an IPv6 address) and the port: 36 bytes.
+        let mut msg = [0u8; 36];
         let mut at = 0;
         let mut put = |bytes: &[u8]| {
             if let Some(dst) = msg.get_mut(at..at + bytes.len()) {
@@ -113,13 +128,18 @@ impl IsnGenerator {
                 IpAddress::V4(a) => {
                     put(&[4]);
                     put(&a.octets());
-                    put(&[0; 12]);
+                    put(&[0; 11]);
                 }
                 IpAddress::V6(a) => put(&a.octets()),
             }
             put(&port.to_be_bytes());
         }
-        let hash = siphash::<1, 3>(&self.key, msg.get(..at).unwrap_or(&msg));
+        let msg = msg.get(..at).unwrap_or(&msg);
+        let hash = if crate::config::CONFIG_NET_TCP_ISN_RFC6528 {
+            siphash::<1, 3>(&self.key, msg)
+        } else {
+            weak_mix(&self.key, msg)
+        };
         SeqNumber(clock.wrapping_add(hash as u32))
     }
 }
@@ -169,11 +189,11 @@ mod tests {
         // 4 µs clock: 1 ms later the ISN has moved by exactly 250.
         assert_eq!(g.isn(a, 1000, b, 80, 1), base + 250);
         assert_eq!(g.isn(a, 1000, b, 80, 0), base);
-        if crate::config::CONFIG_NET_TCP_ISN_RFC6528 {
-            assert_ne!(g.isn(a, 1001, b, 80, 0), base);
-            assert_ne!(g.isn(b, 1000, a, 80, 0), base);
-            assert_ne!(g.isn(v6, 1000, v6, 80, 0), base);
-            assert_ne!(IsnGenerator::new([9; 16]).isn(a, 1000, b, 80, 0), base);
-        }
+        // Every part of the 4-tuple and the key count.
+        assert_ne!(g.isn(a, 1001, b, 80, 0), base);
+        assert_ne!(g.isn(a, 1000, b, 81, 0), base);
+        assert_ne!(g.isn(b, 1000, a, 80, 0), base);
+        assert_ne!(g.isn(v6, 1000, v6, 80, 0), base);
+        assert_ne!(IsnGenerator::new([9; 16]).isn(a, 1000, b, 80, 0), base);
     }
 }
