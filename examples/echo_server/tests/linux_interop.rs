@@ -7,134 +7,14 @@
 //! why it skipped; with `NET_INTEROP_REQUIRED=1` it fails instead. It only talks to the
 //! namespace it made, removes it afterwards, and stops only the processes it started.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn required() -> bool {
-    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
-}
-
-/// Prints why the test cannot run, or fails when interop tests are required.
-fn skip(why: &str) {
-    assert!(!required(), "NET_INTEROP_REQUIRED=1 but: {why}");
-    eprintln!("SKIP: {why}");
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn run(cmd: &[&str]) -> (bool, String) {
-    let out = Command::new(cmd[0])
-        .args(&cmd[1..])
-        .stdin(Stdio::null())
-        .output()
-        .expect("command runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-/// A network namespace with a TAP, removed (with everything the test started in it) on drop.
-struct Netns {
-    name: String,
-    children: Vec<Child>,
-}
-
-impl Netns {
-    fn create(tap: &str) -> Netns {
-        let name = format!("netstk-echo-{}", std::process::id());
-        let ns = Netns {
-            name: name.clone(),
-            children: Vec::new(),
-        };
-        for cmd in [
-            vec!["ip", "netns", "add", &name],
-            vec!["ip", "-n", &name, "link", "set", "lo", "up"],
-            vec![
-                "ip", "-n", &name, "tuntap", "add", "dev", tap, "mode", "tap",
-            ],
-            vec!["ip", "-n", &name, "addr", "add", "192.0.2.2/24", "dev", tap],
-            vec![
-                "ip",
-                "-n",
-                &name,
-                "addr",
-                "add",
-                "2001:db8::2/64",
-                "dev",
-                tap,
-                "nodad",
-            ],
-            vec!["ip", "-n", &name, "link", "set", tap, "up"],
-        ] {
-            let (ok, text) = run(&cmd);
-            assert!(ok, "{cmd:?} failed: {text}");
-        }
-        ns
-    }
-
-    fn exec(&self, cmd: &[&str]) -> (bool, String) {
-        let mut full = vec!["ip", "netns", "exec", &self.name];
-        full.extend_from_slice(cmd);
-        run(&full)
-    }
-
-    fn spawn(&mut self, cmd: &[&str], stdin: bool) -> usize {
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.name])
-            .args(cmd)
-            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn in namespace");
-        self.children.push(child);
-        self.children.len() - 1
-    }
-
-    /// Runs `f` on a thread that has entered the namespace, so sockets it opens live there.
-    fn within<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
-        let path = format!("/var/run/netns/{}", self.name);
-        std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).expect("namespace handle");
-            // SAFETY: setns on a valid namespace descriptor changes only this thread's
-            // network namespace; the thread ends after `f`.
-            let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
-            f()
-        })
-        .join()
-        .expect("namespace thread")
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            // Only our own children, by PID.
-            let _ = Command::new("kill")
-                .arg(c.id().to_string())
-                .stderr(Stdio::null())
-                .status();
-            let _ = c.wait();
-        }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
+use common::{Netns, have, run, skip, udp_echo};
 
 /// The echo_server binary built with the sample's `prj.conf`, whatever configuration the
 /// outer `cargo test` uses (a nested build in its own target directory).
@@ -166,42 +46,6 @@ fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     false
-}
-
-fn udp_echo(ns: &Netns, server: SocketAddr, sizes: &'static [usize]) -> Result<(), String> {
-    ns.within(move || {
-        let bind: SocketAddr = if server.is_ipv4() {
-            "0.0.0.0:0".parse().unwrap()
-        } else {
-            "[::]:0".parse().unwrap()
-        };
-        let sock = UdpSocket::bind(bind).map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(Duration::from_secs(2)))
-            .map_err(|e| e.to_string())?;
-        for &len in sizes {
-            let data: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
-            let mut ok = false;
-            for _ in 0..3 {
-                sock.send_to(&data, server)
-                    .map_err(|e| format!("send {len}: {e}"))?;
-                let mut buf = vec![0u8; 2048];
-                if let Ok((n, from)) = sock.recv_from(&mut buf) {
-                    if from != server {
-                        return Err(format!("echo of {len} bytes came from {from}"));
-                    }
-                    if buf[..n] != data[..] {
-                        return Err(format!("echo of {len} bytes differs ({n} bytes back)"));
-                    }
-                    ok = true;
-                    break;
-                }
-            }
-            if !ok {
-                return Err(format!("no echo of {len} bytes from {server}"));
-            }
-        }
-        Ok(())
-    })
 }
 
 /// The Internet checksum of `data`.
@@ -388,7 +232,7 @@ fn echo_server_against_linux() {
     let bin = echo_server_bin()
         .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
     let tap = "zeth";
-    let mut ns = Netns::create(tap);
+    let mut ns = Netns::create_with_tap("netstk-echo", tap);
     let pcap = std::env::temp_dir().join(format!("{}.pcap", ns.name));
     let pcap_s = pcap.display().to_string();
     let tshark = ns.spawn(&["tshark", "-i", tap, "-w", &pcap_s, "-q"], false);

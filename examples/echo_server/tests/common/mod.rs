@@ -174,27 +174,35 @@ impl Drop for Firmware {
 }
 
 /// A network namespace with a TAP (192.0.2.2/24, 2001:db8::2/64), removed on drop (after
-/// the firmware running in it, which is stopped first).
+/// the firmware and the processes started in it, which are stopped first, by PID).
 pub struct Netns {
     pub name: String,
     pub firmware: Option<Firmware>,
+    /// Processes started by [`Netns::spawn`].
+    pub children: Vec<Child>,
 }
 
 impl Netns {
-    /// Creates the namespace `<prefix>-<pid>`.
+    /// Creates the namespace `<prefix>-<pid>` with the TAP [`TAP`].
     pub fn create(prefix: &str) -> Netns {
+        Netns::create_with_tap(prefix, TAP)
+    }
+
+    /// Creates the namespace `<prefix>-<pid>` with a TAP named `tap`.
+    pub fn create_with_tap(prefix: &str, tap: &str) -> Netns {
         let name = format!("{prefix}-{}", std::process::id());
         let ns = Netns {
             name: name.clone(),
             firmware: None,
+            children: Vec::new(),
         };
         for cmd in [
             vec!["ip", "netns", "add", &name],
             vec!["ip", "-n", &name, "link", "set", "lo", "up"],
             vec![
-                "ip", "-n", &name, "tuntap", "add", "dev", TAP, "mode", "tap",
+                "ip", "-n", &name, "tuntap", "add", "dev", tap, "mode", "tap",
             ],
-            vec!["ip", "-n", &name, "addr", "add", "192.0.2.2/24", "dev", TAP],
+            vec!["ip", "-n", &name, "addr", "add", "192.0.2.2/24", "dev", tap],
             vec![
                 "ip",
                 "-n",
@@ -203,15 +211,30 @@ impl Netns {
                 "add",
                 "2001:db8::2/64",
                 "dev",
-                TAP,
+                tap,
                 "nodad",
             ],
-            vec!["ip", "-n", &name, "link", "set", TAP, "up"],
+            vec!["ip", "-n", &name, "link", "set", tap, "up"],
         ] {
             let (ok, text) = run(&cmd);
             assert!(ok, "{cmd:?} failed: {text}");
         }
         ns
+    }
+
+    /// Starts `cmd` inside the namespace with piped stdout and stderr (and stdin when
+    /// `stdin`); returns its index in [`Netns::children`]. It is stopped on drop.
+    pub fn spawn(&mut self, cmd: &[&str], stdin: bool) -> usize {
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.name])
+            .args(cmd)
+            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn in namespace");
+        self.children.push(child);
+        self.children.len() - 1
     }
 
     pub fn exec(&self, cmd: &[&str]) -> (bool, String) {
@@ -251,6 +274,14 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         drop(self.firmware.take());
+        for c in &mut self.children {
+            // Only our own children, by PID.
+            let _ = Command::new("kill")
+                .arg(c.id().to_string())
+                .stderr(Stdio::null())
+                .status();
+            let _ = c.wait();
+        }
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .status();
