@@ -79,7 +79,7 @@ fn weak_mix(key: &[u8; 16], data: &[u8]) -> u64 {
     let mut k = [0u8; 8];
     k.copy_from_slice(key.get(..8).unwrap_or(&[0; 8]));
     let mut h = u64::from_le_bytes(k) ^ 0x9e37_79b9_7f4a_7c15;
-    for chunk in data.chunks(8).chain(key.get(8..).into_iter()) {
+    for chunk in data.chunks(8).chain(key.get(8..)) {
         let mut w = [0u8; 8];
         if let Some(dst) = w.get_mut(..chunk.len()) {
             dst.copy_from_slice(chunk);
