@@ -7,6 +7,22 @@
 //! calls `poll_transmit` again at [`Tcb::poll_at`] for the timers. Time is a `u64` in
 //! milliseconds on any monotonic clock.
 //!
+//! The intended use, once sockets are wired to it (they are not yet):
+//!
+//! ```ignore
+//! static TCB: Mutex<Tcb<4096, 4096>> = Mutex::new(Tcb::new(IsnGenerator::new(SECRET)));
+//! tcb.listen(Endpoint { addr, port: 80 })?;
+//! // For every segment the IP layer demultiplexes to this block:
+//! let reaction = tcb.on_segment(ip_src, &repr, now_ms);
+//! if let Some(reply) = reaction.reply { /* emit it at once */ }
+//! // Then, and whenever poll_at() is due, after send()/recv()/close():
+//! let mut payload = [0u8; 1460];
+//! while let Some(seg) = tcb.poll_transmit(now_ms, route_mtu, &mut payload) {
+//!     /* emit seg (TcpRepr::emit) from tcb.local() to tcb.remote() */
+//! }
+//! wake_socket_users(reaction.events | tcb.take_events());
+//! ```
+//!
 //! What is implemented, by RFC:
 //!
 //! - RFC 9293: all eleven states, simultaneous open and close, the segment acceptability
