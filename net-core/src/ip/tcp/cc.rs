@@ -165,6 +165,17 @@ impl Cc {
         true
     }
 
+    /// In recovery, a duplicate ACK's inflation was spent on a retransmission instead of
+    /// new data: take it back, so that each duplicate releases one segment, not two.
+    pub fn spend_inflation(&mut self, mss: usize) {
+        if self.in_recovery {
+            self.cwnd = self
+                .cwnd
+                .saturating_sub(mss)
+                .max(self.ssthresh.min(self.cwnd));
+        }
+    }
+
     /// The retransmission timer expired with `flight` bytes outstanding (RFC 5681 §3.1
     /// equation 4, loss window of one SMSS; RFC 6582 §4 sets recover).
     pub fn on_timeout(&mut self, flight: usize, snd_max: SeqNumber, mss: usize) {

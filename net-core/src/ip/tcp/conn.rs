@@ -1305,8 +1305,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.c.rexmit_high = self.c.snd_una;
                 self.c.rtt_probe = None;
             } else if self.c.cc.in_recovery() && self.c.rexmit.is_none() {
-                // Each further duplicate in recovery may resend one more SACK hole.
+                // Each further duplicate in recovery may resend one more SACK hole, in
+                // place of the new segment its window inflation would have let out.
                 self.c.rexmit = self.next_sack_hole();
+                if self.c.rexmit.is_some() {
+                    self.c.cc.spend_inflation(smss);
+                }
             }
         }
         // Window update (RFC 9293 §3.10.7.4, fifth step), only from ACKs that are not old.

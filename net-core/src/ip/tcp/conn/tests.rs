@@ -3016,6 +3016,8 @@ fn sack_recovery_resends_each_hole_once() {
             .collect::<Vec<_>>(),
         vec![(LOCAL_SEQ + 401, 100)]
     );
+    // That duplicate's inflation paid for the retransmission: cwnd stays at 800.
+    assert_eq!(s.congestion().cwnd(), 800);
     send!(s, 12, dup([b2, b1, None]));
     recv!(s, 12, []);
     // The partial ACK for segment 0 finds no new hole to resend either.
