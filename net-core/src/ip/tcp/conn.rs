@@ -13,7 +13,7 @@
 //! static TCB: Mutex<Tcb<4096, 4096>> = Mutex::new(Tcb::new(IsnGenerator::new(SECRET)));
 //! tcb.listen(Endpoint { addr, port: 80 })?;
 //! // For every segment the IP layer demultiplexes to this block:
-//! let reaction = tcb.on_segment(ip_src, &repr, now_ms);
+//! let reaction = tcb.on_segment(ip_src, ip_dst, &repr, now_ms);
 //! if let Some(reply) = reaction.reply { /* emit it at once */ }
 //! // Then, and whenever poll_at() is due, after send()/recv()/close():
 //! let mut payload = [0u8; 1460];
@@ -323,6 +323,8 @@ struct Conn {
     remote: Option<Endpoint>,
     /// Whether this connection came from a LISTEN (a RST in SYN-RECEIVED returns there).
     passive: bool,
+    /// The address LISTEN was given (perhaps unspecified), to return to.
+    listen_addr: IpAddress,
     isn: IsnGenerator,
     error: Option<TcpError>,
     events: Events,
@@ -828,11 +830,20 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     // ---- Receiving ---------------------------------------------------------------------
 
-    /// Processes a segment from `src_addr` (the IP source) at `now`.
+    /// Processes a segment that came from `src_addr` to `dst_addr` (its IP header) at
+    /// `now`.
     ///
-    /// Segments that do not belong to this connection (other ports or peer) are ignored.
-    pub fn on_segment(&mut self, src_addr: IpAddress, seg: &TcpRepr<'_>, now: u64) -> Reaction {
-        let reply = self.process(src_addr, seg, now);
+    /// Segments that do not belong to this connection (other ports or addresses) are
+    /// ignored. A block listening on an unspecified address takes the SYN's destination
+    /// as its local address.
+    pub fn on_segment(
+        &mut self,
+        src_addr: IpAddress,
+        dst_addr: IpAddress,
+        seg: &TcpRepr<'_>,
+        now: u64,
+    ) -> Reaction {
+        let reply = self.process(src_addr, dst_addr, seg, now);
         Reaction {
             reply,
             events: self.take_events(),
@@ -842,19 +853,24 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn process(
         &mut self,
         src_addr: IpAddress,
+        dst_addr: IpAddress,
         seg: &TcpRepr<'_>,
         now: u64,
     ) -> Option<TcpRepr<'static>> {
         match self.c.state {
             State::Closed => return Self::rst_for(seg),
-            State::Listen => return self.on_listen(src_addr, seg, now),
+            State::Listen => return self.on_listen(src_addr, dst_addr, seg, now),
             _ => {}
         }
         let from = Endpoint {
             addr: src_addr,
             port: seg.src_port,
         };
-        if self.c.remote != Some(from) || seg.dst_port != self.c.local.port {
+        let to = Endpoint {
+            addr: dst_addr,
+            port: seg.dst_port,
+        };
+        if self.c.remote != Some(from) || self.c.local != to {
             return None;
         }
         self.c.last_rx = now;
@@ -869,10 +885,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn on_listen(
         &mut self,
         src_addr: IpAddress,
+        dst_addr: IpAddress,
         seg: &TcpRepr<'_>,
         now: u64,
     ) -> Option<TcpRepr<'static>> {
-        if seg.dst_port != self.c.local.port {
+        let any = self.c.local.addr.is_unspecified();
+        if seg.dst_port != self.c.local.port || (!any && dst_addr != self.c.local.addr) {
             return None;
         }
         if seg.control == TcpControl::Rst {
@@ -889,6 +907,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             port: seg.src_port,
         };
         self.c.remote = Some(remote);
+        // The connection is bound to the address the SYN was sent to; back in LISTEN
+        // (after a RST) it listens on what it listened on before.
+        self.c.listen_addr = self.c.local.addr;
+        self.c.local.addr = dst_addr;
         self.c.peer_mss = default_mss(src_addr);
         self.c.irs = seg.seq_number;
         self.c.rcv_nxt = seg.seq_number + 1;
@@ -1036,7 +1058,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// Back to LISTEN after a RST or SYN in a passively opened SYN-RECEIVED.
     fn back_to_listen(&mut self) {
-        let local = self.c.local;
+        let local = Endpoint {
+            addr: self.c.listen_addr,
+            port: self.c.local.port,
+        };
         self.reset_connection();
         self.c.local = local;
         self.c.passive = true;
@@ -1862,6 +1887,7 @@ impl Conn {
             local: unspecified,
             remote: None,
             passive: false,
+            listen_addr: IpAddress::V4(core::net::Ipv4Addr::UNSPECIFIED),
             isn,
             error: None,
             events: Events::empty(),

@@ -104,10 +104,13 @@ fn recv_all<const TX: usize, const RX: usize>(
 
 macro_rules! send {
     ($s:expr, $t:expr, $seg:expr) => {
-        $s.on_segment(REMOTE_ADDR, &$seg, $t)
+        $s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &$seg, $t)
     };
     ($s:expr, $t:expr, $seg:expr => $reply:expr) => {
-        assert_eq!($s.on_segment(REMOTE_ADDR, &$seg, $t).reply, $reply)
+        assert_eq!(
+            $s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &$seg, $t).reply,
+            $reply
+        )
     };
 }
 
@@ -1249,6 +1252,7 @@ fn segments_for_others_are_ignored() {
     assert_eq!(
         s.on_segment(
             other,
+            LOCAL_ADDR,
             &TcpRepr {
                 control: TcpControl::Rst,
                 ack_number: None,
@@ -2261,9 +2265,9 @@ fn transfer(
                 ..f.header
             };
             let r = if f.to_b {
-                b.on_segment(A_ADDR, &seg, now)
+                b.on_segment(A_ADDR, B_ADDR, &seg, now)
             } else {
-                a.on_segment(B_ADDR, &seg, now)
+                a.on_segment(B_ADDR, A_ADDR, &seg, now)
             };
             if let Some(reply) = r.reply {
                 link.put(now, !f.to_b, &reply);
@@ -2414,12 +2418,12 @@ fn back_to_back_simultaneous_open_and_close() {
                 payload: &f.payload,
                 ..f.header
             };
-            let (s, from) = if f.to_b {
-                (&mut b, A_ADDR)
+            let (s, from, to) = if f.to_b {
+                (&mut b, A_ADDR, B_ADDR)
             } else {
-                (&mut a, B_ADDR)
+                (&mut a, B_ADDR, A_ADDR)
             };
-            if let Some(reply) = s.on_segment(from, &seg, now).reply {
+            if let Some(reply) = s.on_segment(from, to, &seg, now).reply {
                 link.put(now, !f.to_b, &reply);
             }
         }
@@ -2467,7 +2471,7 @@ fn ipv6_default_mss_and_mtu() {
         ack_number: None,
         ..seg()
     };
-    assert_eq!(s.on_segment(r6, &syn, 0).reply, None);
+    assert_eq!(s.on_segment(r6, l6, &syn, 0).reply, None);
     let segs = recv_all(&mut s, 0);
     // MSS = 1500 - 40 - 20; the peer sent no MSS option: 1220 for IPv6.
     assert_eq!(segs[0].max_seg_size, Some(1440));
@@ -2478,7 +2482,7 @@ fn ipv6_default_mss_and_mtu() {
         ack_number: Some(segs[0].seq_number + 1),
         ..seg()
     };
-    s.on_segment(r6, &ack, 0);
+    s.on_segment(r6, l6, &ack, 0);
     s.set_nodelay(true);
     s.send(&data(3000));
     let seg = s.poll_transmit(0, 1280, &mut buf).unwrap();
@@ -2572,7 +2576,7 @@ fn random_input_never_panics() {
                 ..seg()
             };
             now += rng.next() % 400;
-            s.on_segment(REMOTE_ADDR, &seg, now);
+            s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &seg, now);
             match rng.next() % 12 {
                 0 => {
                     s.send(&payload[..len]);
@@ -3120,7 +3124,7 @@ fn reassembly_of_random_pieces() {
             payload: &stream[start..end],
             ..seg()
         };
-        let r = s.on_segment(REMOTE_ADDR, &seg, now);
+        let r = s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &seg, now);
         let mut acks: Vec<TcpRepr<'static>> = r.reply.into_iter().collect();
         acks.extend(recv_all(&mut s, now));
         for ack in acks {
@@ -3259,4 +3263,58 @@ fn unanswered_zero_window_probes_give_up() {
     }
     assert_eq!(probes as u32, RETRY_COUNT);
     assert_eq!(s.error(), Some(TcpError::TimedOut));
+}
+
+#[test]
+fn listening_on_any_address_binds_to_the_syn_destination() {
+    use core::net::Ipv6Addr;
+    let l6 = IpAddress::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1));
+    let r6 = IpAddress::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2));
+    let any = Endpoint {
+        addr: IpAddress::V4(Ipv4Addr::UNSPECIFIED),
+        port: LOCAL_PORT,
+    };
+    let mut s = Sock::new(isn());
+    s.listen(any).unwrap();
+    let syn = TcpRepr {
+        control: TcpControl::Syn,
+        seq_number: REMOTE_SEQ,
+        ack_number: None,
+        ..seg()
+    };
+    s.on_segment(r6, l6, &syn, 0);
+    assert_eq!(
+        s.local(),
+        Endpoint {
+            addr: l6,
+            port: LOCAL_PORT
+        }
+    );
+    // The ISN is that of the real 4-tuple, the MSS that of IPv6.
+    assert_eq!(s.c.iss, isn().isn(l6, LOCAL_PORT, r6, REMOTE_PORT, 0));
+    assert_eq!(recv_all(&mut s, 0)[0].max_seg_size, Some(1440));
+    // A segment to another local address is not for this connection.
+    let rst = TcpRepr {
+        control: TcpControl::Rst,
+        ack_number: None,
+        ..seg()
+    };
+    assert_eq!(
+        s.on_segment(r6, LOCAL_ADDR, &rst, 1).events,
+        Events::empty()
+    );
+    assert_eq!(s.state(), State::SynReceived);
+    // A RST sends it back to listening on any address.
+    s.on_segment(r6, l6, &rst, 1);
+    assert_eq!((s.state(), s.local()), (State::Listen, any));
+    // A listener on a specific address ignores SYNs to others.
+    let mut t = Sock::new(isn());
+    t.listen(LOCAL).unwrap();
+    t.on_segment(
+        REMOTE_ADDR,
+        IpAddress::V4(Ipv4Addr::new(192, 168, 1, 99)),
+        &syn,
+        0,
+    );
+    assert_eq!(t.state(), State::Listen);
 }
