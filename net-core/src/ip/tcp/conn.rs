@@ -37,7 +37,8 @@
 //!   60 s, never giving up while the peer answers, `NET_TCP_RETRY_COUNT` unanswered
 //!   ones in a row fail the connection), keep-alive (`NET_TCP_KEEP*` defaults,
 //!   [`Tcb::set_keepalive`]). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
-//!   goes back to LISTEN) and a silent FIN-WAIT-2 (then CLOSED).
+//!   goes back to LISTEN) and, after [`Tcb::release`] (a full close, RFC 1122
+//!   §4.2.2.13), FIN-WAIT-2; after [`Tcb::close`] (a half close) FIN-WAIT-2 lasts.
 //! - RFC 6528 initial sequence numbers ([`super::isn`]): passive opens take theirs from
 //!   the block's generator, active opens from [`Tcb::generate_isn`].
 //! - RFC 5961: an in-window RST that is not exactly at RCV.NXT, any SYN in a synchronized
@@ -86,7 +87,7 @@ const TIME_WAIT_DELAY: u64 = config::CONFIG_NET_TCP_TIME_WAIT_DELAY as u64;
 /// Retransmissions of one segment before giving up (`NET_TCP_RETRY_COUNT`).
 const RETRY_COUNT: u32 = config::CONFIG_NET_TCP_RETRY_COUNT as u32;
 /// `NET_TCP_ACK_TIMEOUT` in ms: how long SYN-RECEIVED waits for the handshake to
-/// complete, and how long FIN-WAIT-2 waits for the peer's FIN without hearing from it.
+/// complete, and how long a released connection waits in FIN-WAIT-2 for the peer's FIN.
 const ACK_TIMEOUT: u64 = config::CONFIG_NET_TCP_ACK_TIMEOUT as u64;
 /// How long out-of-order data is kept, in ms (`NET_TCP_RECV_QUEUE_TIMEOUT`).
 const RECV_QUEUE_TIMEOUT: u64 = config::CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT as u64;
@@ -397,6 +398,8 @@ struct Conn {
     tw_deadline: Option<u64>,
     /// The random RTO stretch, see [`Tcb::set_rto_gain`].
     rto_gain: u8,
+    /// Whether the application released the connection (see [`Tcb::release`]).
+    orphan: bool,
     /// The `NET_TCP_ACK_TIMEOUT` deadline of SYN-RECEIVED or FIN-WAIT-2.
     state_deadline: Option<u64>,
     challenge_window: u64,
@@ -420,6 +423,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// Forgets the connection (buffers, sequence state, timers), keeping the settings
     /// (`nodelay`, keep-alive, timestamps, ISN key, MTU) and the error.
     fn reset_connection(&mut self) {
+        self.reset_state();
+        self.rx.clear();
+    }
+
+    /// [`Self::reset_connection`] except for the receive ring.
+    fn reset_state(&mut self) {
         let old = &self.c;
         let mut c = Conn::new(old.isn);
         c.nodelay = old.nodelay;
@@ -433,7 +442,15 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         c.rto_gain = old.rto_gain;
         self.c = c;
         self.tx.clear();
-        self.rx.clear();
+    }
+
+    /// The connection ended without error: CLOSED, with the received data that was not
+    /// read yet still readable (the application learns of the end from the events and
+    /// [`Self::state`], and may read the rest afterwards).
+    fn closed_normally(&mut self) {
+        self.reset_state();
+        self.c.state = State::Closed;
+        self.c.events.insert(Events::CLOSED);
     }
 
     /// Prepares the send side for a connection starting at `iss`.
@@ -634,8 +651,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.rx.pop(out)
     }
 
-    /// Closes the sending direction: a FIN follows the queued data. From LISTEN or
-    /// SYN-SENT the connection simply goes away.
+    /// Closes the sending direction (a half close, like `shutdown(SHUT_WR)`): a FIN
+    /// follows the queued data, and data from the peer is still received until its FIN;
+    /// FIN-WAIT-2 lasts as long as the peer keeps its side open. From LISTEN or SYN-SENT
+    /// the connection simply goes away.
     pub fn close(&mut self) {
         match self.c.state {
             State::Listen | State::SynSent => {
@@ -655,6 +674,22 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
     }
 
+    /// The application is gone (a full close): as [`Self::close`], but received data
+    /// will never be read. If some is already waiting, the connection is reset at once
+    /// (the RST is returned); data arriving later is answered with a RST (RFC 1122
+    /// §4.2.2.13); FIN-WAIT-2 ends after `NET_TCP_ACK_TIMEOUT` without the peer's FIN.
+    pub fn release(&mut self, now: u64) -> Option<TcpRepr<'static>> {
+        if !self.rx.is_empty() || !self.c.ooo.is_empty() {
+            return self.abort();
+        }
+        self.c.orphan = true;
+        self.close();
+        if self.c.state == State::FinWait2 && self.c.state_deadline.is_none() {
+            self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
+        }
+        None
+    }
+
     /// Aborts the connection: CLOSED at once, with the RST to send when the peer may
     /// hold state (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT).
     pub fn abort(&mut self) -> Option<TcpRepr<'static>> {
@@ -663,7 +698,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             | State::Established
             | State::FinWait1
             | State::FinWait2
-            | State::CloseWait => Some(self.header(self.c.snd_nxt, TcpControl::Rst, None, 0)),
+            | State::CloseWait => Some(self.header(self.c.snd_max, TcpControl::Rst, None, 0)),
             _ => None,
         };
         if self.c.state != State::Closed {
@@ -783,9 +818,22 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
     }
 
-    /// A pure ACK at SND.NXT.
+    /// The sequence number of a segment without data: RFC 9293's SND.NXT, which here is
+    /// SND.MAX (SND.NXT goes back after a timeout, and an ACK numbered below what the
+    /// peer already has would be unacceptable to it, its ACK field ignored), but not
+    /// past the peer's window (as Linux's `tcp_acceptable_seq`).
+    fn ack_seq(&self) -> SeqNumber {
+        let edge = self.c.snd_una + self.c.snd_wnd;
+        if self.c.snd_max <= edge {
+            self.c.snd_max
+        } else {
+            edge
+        }
+    }
+
+    /// A pure ACK (see [`Self::ack_seq`]).
     fn ack_segment(&mut self, now: u64) -> TcpRepr<'static> {
-        let mut repr = self.header(self.c.snd_nxt, TcpControl::None, None, 0);
+        let mut repr = self.header(self.ack_seq(), TcpControl::None, None, 0);
         self.finish(&mut repr, now);
         repr
     }
@@ -1073,8 +1121,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.persist_deadline = None;
         self.c.state_deadline = None;
         if TIME_WAIT_DELAY == 0 {
-            self.c.state = State::Closed;
-            self.c.events.insert(Events::CLOSED);
+            self.closed_normally();
         } else {
             self.c.state = State::TimeWait;
             self.c.tw_deadline = Some(now.saturating_add(TIME_WAIT_DELAY));
@@ -1120,9 +1167,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if self.c.state == State::TimeWait {
             if seg.control == TcpControl::Syn {
                 if seg.seq_number > self.c.rcv_nxt {
-                    self.reset_connection();
-                    self.c.state = State::Closed;
-                    self.c.events.insert(Events::TIME_WAIT_SYN | Events::CLOSED);
+                    self.closed_normally();
+                    self.c.events.insert(Events::TIME_WAIT_SYN);
                     return None;
                 }
                 return self.challenge_ack(now);
@@ -1191,11 +1237,8 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
                     self.fail(TcpError::Reset)
                 }
-                _ => {
-                    self.reset_connection();
-                    self.c.state = State::Closed;
-                    self.c.events.insert(Events::CLOSED);
-                }
+                // CLOSING, LAST-ACK, TIME-WAIT: the peer had closed anyway.
+                _ => self.closed_normally(),
             }
             return None;
         }
@@ -1229,7 +1272,16 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if self.c.state == State::Closed {
             return None;
         }
-        // Seventh: text.
+        // Seventh: text. After `release` nobody will read it: RFC 1122 §4.2.2.13 answers
+        // new data with a RST.
+        let end = seg.seq_number + seg.payload.len();
+        if self.c.orphan && !seg.payload.is_empty() && end > self.c.rcv_nxt {
+            let rst = self.header(self.c.snd_max, TcpControl::Rst, None, 0);
+            self.reset_connection();
+            self.c.state = State::Closed;
+            self.c.events.insert(Events::CLOSED);
+            return Some(rst);
+        }
         if !seg.payload.is_empty() {
             match self.c.state {
                 State::Established | State::FinWait1 | State::FinWait2 => {
@@ -1237,9 +1289,6 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 }
                 _ => {}
             }
-        }
-        if self.c.state == State::FinWait2 {
-            self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
         }
         // Eighth: FIN.
         if seg.control == TcpControl::Fin {
@@ -1359,14 +1408,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         match self.c.state {
             State::FinWait1 if fin_acked => {
                 self.c.state = State::FinWait2;
-                self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
+                if self.c.orphan {
+                    self.c.state_deadline = Some(now.saturating_add(ACK_TIMEOUT));
+                }
             }
             State::Closing if fin_acked => self.enter_time_wait(now),
-            State::LastAck if fin_acked => {
-                self.reset_connection();
-                self.c.state = State::Closed;
-                self.c.events.insert(Events::CLOSED);
-            }
+            State::LastAck if fin_acked => self.closed_normally(),
             _ => {}
         }
         None
@@ -1551,9 +1598,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     fn run_timers(&mut self, now: u64) {
         if self.c.tw_deadline.is_some_and(|d| now >= d) && self.c.state == State::TimeWait {
-            self.reset_connection();
-            self.c.state = State::Closed;
-            self.c.events.insert(Events::CLOSED);
+            self.closed_normally();
             return;
         }
         if self.c.state_deadline.is_some_and(|d| now >= d) {
@@ -1697,7 +1742,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.ka_due = false;
             self.c.ka_probes += 1;
             self.c.ka_last = now;
-            let mut repr = self.header(self.c.snd_nxt - 1, TcpControl::None, None, 0);
+            let mut repr = self.header(self.c.snd_max - 1, TcpControl::None, None, 0);
             self.finish(&mut repr, now);
             return Some(repr);
         }
@@ -1940,6 +1985,7 @@ impl Conn {
             ka_due: false,
             last_rx: 0,
             tw_deadline: None,
+            orphan: false,
             state_deadline: None,
             rto_gain: 0,
             challenge_window: 0,

@@ -1085,7 +1085,8 @@ fn fin_retransmitted_until_acked() {
 }
 
 #[test]
-fn fin_wait_2_times_out() {
+fn fin_wait_2_times_out_only_after_release() {
+    // A half close waits in FIN-WAIT-2 as long as the peer likes.
     let mut s = established::<1024, 1024>();
     s.close();
     recv_all(&mut s, 0);
@@ -1098,9 +1099,73 @@ fn fin_wait_2_times_out() {
         }
     );
     assert_eq!(s.state(), State::FinWait2);
-    assert_eq!(s.poll_at(), Some(10 + ACK_TIMEOUT));
-    recv!(s, 10 + ACK_TIMEOUT, []);
+    assert_eq!(s.poll_at(), None);
+    // Released, it gives the peer NET_TCP_ACK_TIMEOUT to finish.
+    assert_eq!(s.release(20), None);
+    assert_eq!(s.poll_at(), Some(20 + ACK_TIMEOUT));
+    recv!(s, 20 + ACK_TIMEOUT, []);
     assert_eq!(s.state(), State::Closed);
+}
+
+#[test]
+fn release_with_unread_or_new_data_resets() {
+    // Unread data: RST at once (RFC 1122 4.2.2.13).
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            payload: b"unread",
+            ..seg()
+        }
+    );
+    let rst = s.release(1).unwrap();
+    assert_eq!(
+        (rst.control, rst.seq_number),
+        (TcpControl::Rst, LOCAL_SEQ + 1)
+    );
+    assert_eq!(s.state(), State::Closed);
+    // Data after the release: RST.
+    let mut s = established::<1024, 1024>();
+    assert_eq!(s.release(1), None);
+    assert_eq!(s.state(), State::FinWait1);
+    recv!(
+        s,
+        1,
+        [TcpRepr {
+            control: TcpControl::Fin,
+            ..out()
+        }]
+    );
+    let r = send!(
+        s,
+        2,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 2),
+            payload: b"more",
+            ..seg()
+        }
+    );
+    assert_eq!(
+        r.reply.map(|r| (r.control, r.seq_number)),
+        Some((TcpControl::Rst, LOCAL_SEQ + 2))
+    );
+    assert_eq!(r.events, Events::CLOSED);
+    assert_eq!(s.state(), State::Closed);
+    // A FIN without data is fine.
+    let mut s = established::<1024, 1024>();
+    s.release(1);
+    recv_all(&mut s, 1);
+    send!(
+        s,
+        2,
+        TcpRepr {
+            control: TcpControl::Fin,
+            ack_number: Some(LOCAL_SEQ + 2),
+            ..seg()
+        }
+    );
+    assert!(matches!(s.state(), State::TimeWait | State::Closed));
 }
 
 #[test]
@@ -3317,4 +3382,238 @@ fn listening_on_any_address_binds_to_the_syn_destination() {
         0,
     );
     assert_eq!(t.state(), State::Listen);
+}
+
+/// Both ends send a stream to each other at once over a lossy, reordering link, with
+/// small buffers, a small MTU and applications that read late and in small bites (so
+/// windows close and reopen): both streams arrive intact and both ends close cleanly.
+fn bidirectional<const TX: usize, const RX: usize>(total: usize, loss: u64, seed: u64, mtu: usize) {
+    let mut link = Link {
+        rng: Prng(seed),
+        loss,
+        dup: 3,
+        queue: Vec::new(),
+        sent: 0,
+        lost: 0,
+    };
+    let mut app = Prng(seed ^ 0x5555);
+    let mut a = Box::new(Tcb::<TX, RX>::new(IsnGenerator::new([1; 16])));
+    let mut b = Box::new(Tcb::<TX, RX>::new(IsnGenerator::new([2; 16])));
+    let a_end = Endpoint {
+        addr: A_ADDR,
+        port: 1234,
+    };
+    let b_end = Endpoint {
+        addr: B_ADDR,
+        port: 80,
+    };
+    a.set_timestamps(seed % 2 == 0);
+    b.set_timestamps(seed % 3 == 0);
+    a.set_nodelay(seed % 5 == 0);
+    b.listen(b_end).unwrap();
+    a.connect(a_end, b_end, SeqNumber(seed as u32), 0).unwrap();
+    let src = |side: u8| -> Vec<u8> {
+        (0..total)
+            .map(|i| (i as u8).wrapping_mul(7) ^ side)
+            .collect()
+    };
+    let (src_a, src_b) = (src(1), src(2));
+    let (mut got_a, mut got_b) = (Vec::new(), Vec::new());
+    let (mut sent_a, mut sent_b) = (0, 0);
+    let mut buf = [0u8; 2048];
+    let mut now = 0u64;
+    while now < 20_000_000 {
+        link.queue.sort_by_key(|f| f.at);
+        while link.queue.first().is_some_and(|f| f.at <= now) {
+            let f = link.queue.remove(0);
+            let seg = TcpRepr {
+                payload: &f.payload,
+                ..f.header
+            };
+            let (s, from, to) = if f.to_b {
+                (&mut b, A_ADDR, B_ADDR)
+            } else {
+                (&mut a, B_ADDR, A_ADDR)
+            };
+            if let Some(reply) = s.on_segment(from, to, &seg, now).reply {
+                link.put(now, !f.to_b, &reply);
+            }
+        }
+        for (s, src, sent, got) in [
+            (&mut a, &src_a, &mut sent_a, &mut got_a),
+            (&mut b, &src_b, &mut sent_b, &mut got_b),
+        ] {
+            if matches!(s.state(), State::Established | State::CloseWait) && *sent < total {
+                *sent += s.send(&src[*sent..(*sent + (app.next() % 3000) as usize).min(total)]);
+                if *sent == total {
+                    s.close();
+                }
+            }
+            if app.chance(30) {
+                let n = s.recv(&mut buf[..(app.next() % 700) as usize]);
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(
+                s.error(),
+                None,
+                "TX={TX} RX={RX} total={total} loss={loss} seed={seed} mtu={mtu}: failed at {now}"
+            );
+        }
+        let mut out = [0u8; 2048];
+        for (s, to_b) in [(&mut a, true), (&mut b, false)] {
+            while let Some(seg) = s.poll_transmit(now, mtu, &mut out) {
+                link.put(now, to_b, &seg);
+            }
+        }
+        let done = |s: &Tcb<TX, RX>| matches!(s.state(), State::Closed | State::TimeWait);
+        if done(&a) && done(&b) && link.queue.is_empty() {
+            break;
+        }
+        let next = [
+            a.poll_at(),
+            b.poll_at(),
+            link.queue.iter().map(|f| f.at).min(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + 1);
+        now = next.max(now + 1).min(now + 50);
+    }
+    // Whatever is still buffered.
+    for (s, got) in [(&mut a, &mut got_a), (&mut b, &mut got_b)] {
+        loop {
+            let n = s.recv(&mut buf);
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    assert_eq!(
+        (got_b.len(), got_a.len()),
+        (total, total),
+        "stalled at {now}: {:?} {:?}",
+        a.state(),
+        b.state()
+    );
+    assert!(got_b == src_a && got_a == src_b, "data corrupted");
+}
+
+#[test]
+#[cfg(all(
+    CONFIG_NET_TCP_FAST_RETRANSMIT,
+    not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
+))]
+fn bidirectional_small_buffers_and_mtu() {
+    for seed in 1..=12u64 {
+        bidirectional::<512, 700>(60_000, 10, seed, 300);
+        bidirectional::<2048, 1500>(100_000, 15, seed * 7, 576);
+        bidirectional::<64, 64>(5_000, 5, seed * 13, 1500);
+    }
+}
+
+#[test]
+fn unread_data_survives_a_normal_close() {
+    // LAST-ACK → CLOSED with data still unread.
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Fin,
+            payload: b"tail",
+            ..seg()
+        }
+    );
+    s.close();
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        1,
+        TcpRepr {
+            seq_number: REMOTE_SEQ + 6,
+            ack_number: Some(LOCAL_SEQ + 2),
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::Closed);
+    let mut buf = [0u8; 8];
+    assert_eq!(s.recv(&mut buf), 4);
+    assert_eq!(&buf[..4], b"tail");
+    // A reset flushes it (RFC 9293: "all segment queues should be flushed").
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            payload: b"lost",
+            ..seg()
+        }
+    );
+    send!(
+        s,
+        1,
+        TcpRepr {
+            control: TcpControl::Rst,
+            seq_number: REMOTE_SEQ + 5,
+            ack_number: None,
+            ..seg()
+        }
+    );
+    assert_eq!(s.recv(&mut buf), 0);
+    // A new connection starts empty.
+    let mut s = established::<1024, 1024>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            control: TcpControl::Fin,
+            payload: b"tail",
+            ..seg()
+        }
+    );
+    s.close();
+    recv_all(&mut s, 0);
+    send!(
+        s,
+        1,
+        TcpRepr {
+            seq_number: REMOTE_SEQ + 6,
+            ack_number: Some(LOCAL_SEQ + 2),
+            ..seg()
+        }
+    );
+    s.listen(LOCAL).unwrap();
+    assert_eq!(s.recv(&mut buf), 0);
+}
+
+#[test]
+fn pure_acks_after_a_timeout_carry_snd_max() {
+    let mut s = established_fresh_rtt::<1024, 1024>();
+    s.send(&data(300));
+    assert_eq!(recv_all(&mut s, 0).len(), 3);
+    // Timeout: SND.NXT goes back to resend from SND.UNA...
+    let segs = recv_all(&mut s, rtt::INIT_RTO);
+    assert_eq!(segs[0].seq_number, LOCAL_SEQ + 1);
+    assert_eq!(s.c.snd_nxt, LOCAL_SEQ + 101);
+    // ...but an ACK for the peer's data is numbered SND.MAX, which the peer, holding all
+    // 300 bytes, finds acceptable (an ACK at SND.NXT would be dropped as old, its ACK
+    // field with it: both ends could then retransmit forever).
+    send!(
+        s,
+        201,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 1),
+            payload: b"x",
+            ..seg()
+        }
+    );
+    let acks = recv_all(&mut s, 201 + ACK_DELAY);
+    assert_eq!(
+        acks.last().map(|a| (a.seq_number, a.payload.len())),
+        Some((LOCAL_SEQ + 301, 0))
+    );
+    // So is a RST.
+    assert_eq!(s.abort().map(|r| r.seq_number), Some(LOCAL_SEQ + 301));
 }
