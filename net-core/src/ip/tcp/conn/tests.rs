@@ -2227,6 +2227,8 @@ struct Link {
     rng: Prng,
     loss: u64,
     dup: u64,
+    /// Delays are 1 to `jitter` ms.
+    jitter: u64,
     queue: Vec<Flying>,
     sent: usize,
     lost: usize,
@@ -2247,7 +2249,7 @@ impl Link {
             });
             header.payload = &[];
             self.queue.push(Flying {
-                at: now + 1 + self.rng.next() % 8,
+                at: now + 1 + self.rng.next() % self.jitter.max(1),
                 to_b,
                 header,
                 payload: seg.payload.to_vec(),
@@ -2293,6 +2295,7 @@ fn transfer(
         rng: Prng(seed),
         loss,
         dup,
+        jitter: 8,
         queue: Vec::new(),
         sent: 0,
         lost: 0,
@@ -2454,6 +2457,7 @@ fn back_to_back_simultaneous_open_and_close() {
         rng: Prng(5),
         loss: 0,
         dup: 0,
+        jitter: 8,
         queue: Vec::new(),
         sent: 0,
         lost: 0,
@@ -3387,11 +3391,17 @@ fn listening_on_any_address_binds_to_the_syn_destination() {
 /// Both ends send a stream to each other at once over a lossy, reordering link, with
 /// small buffers, a small MTU and applications that read late and in small bites (so
 /// windows close and reopen): both streams arrive intact and both ends close cleanly.
-fn bidirectional<const TX: usize, const RX: usize>(total: usize, loss: u64, seed: u64, mtu: usize) {
+fn bidirectional<const TX: usize, const RX: usize>(
+    total: usize,
+    (loss, dup, jitter): (u64, u64, u64),
+    seed: u64,
+    mtu: usize,
+) {
     let mut link = Link {
         rng: Prng(seed),
         loss,
-        dup: 3,
+        dup,
+        jitter,
         queue: Vec::new(),
         sent: 0,
         lost: 0,
@@ -3507,9 +3517,11 @@ fn bidirectional<const TX: usize, const RX: usize>(total: usize, loss: u64, seed
 ))]
 fn bidirectional_small_buffers_and_mtu() {
     for seed in 1..=12u64 {
-        bidirectional::<512, 700>(60_000, 10, seed, 300);
-        bidirectional::<2048, 1500>(100_000, 15, seed * 7, 576);
-        bidirectional::<64, 64>(5_000, 5, seed * 13, 1500);
+        bidirectional::<512, 700>(60_000, (10, 3, 8), seed, 300);
+        bidirectional::<2048, 1500>(100_000, (15, 3, 8), seed * 7, 576);
+        bidirectional::<64, 64>(5_000, (5, 3, 8), seed * 13, 1500);
+        // Heavy loss, duplication and reordering, a tiny MTU.
+        bidirectional::<1024, 1024>(20_000, (20, 20, 60), seed * 17, 100);
     }
 }
 
@@ -3616,4 +3628,19 @@ fn pure_acks_after_a_timeout_carry_snd_max() {
     );
     // So is a RST.
     assert_eq!(s.abort().map(|r| r.seq_number), Some(LOCAL_SEQ + 301));
+}
+
+#[test]
+#[ignore = "stress: run by hand"]
+#[cfg(all(
+    CONFIG_NET_TCP_FAST_RETRANSMIT,
+    not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
+))]
+fn bidirectional_stress() {
+    for seed in 1..=300u64 {
+        bidirectional::<512, 700>(60_000, (10, 3, 8), seed, 300);
+        bidirectional::<1024, 1024>(20_000, (20, 20, 60), seed * 17, 100);
+        bidirectional::<4096, 131_072>(300_000, (5, 5, 30), seed * 19, 1500);
+        bidirectional::<200, 100>(10_000, (20, 10, 20), seed * 23, 80);
+    }
 }
