@@ -1818,7 +1818,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             && (len == self.smss()
                 || (send_all && (self.c.nodelay || !in_flight || self.c.fin_queued))
                 || (len >= self.c.max_snd_wnd / 2 && (self.c.nodelay || !in_flight)));
-        if ok || (fin_pending && avail == 0) {
+        // A FIN alone needs room for its sequence number like a data byte; into a zero
+        // window it goes as a probe (below), so an open peer never times us out.
+        let fin_fits = dist(self.c.snd_una + self.c.snd_wnd, seq) > 0;
+        if ok || (fin_pending && avail == 0 && fin_fits) {
             return Some((seq, seq + len));
         }
         if len > 0 && !in_flight {
@@ -1834,8 +1837,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
             return None;
         }
-        if avail > 0
-            && usable == 0
+        if (avail > 0 || fin_pending)
             && self.c.snd_wnd == 0
             && self.c.persist_deadline.is_none()
             && !in_flight

@@ -3292,7 +3292,7 @@ fn no_window_updates_after_the_peer_fin() {
 }
 
 #[test]
-fn fin_goes_out_even_into_a_zero_window() {
+fn fin_into_a_zero_window_goes_as_a_probe() {
     let mut s = established::<1024, 1024>();
     send!(
         s,
@@ -3303,14 +3303,49 @@ fn fin_goes_out_even_into_a_zero_window() {
         }
     );
     s.close();
-    recv!(
+    recv!(s, 0, []);
+    let fin = TcpRepr {
+        control: TcpControl::Fin,
+        ..out()
+    };
+    let t = s.poll_at().unwrap();
+    assert_eq!(t, s.rto());
+    recv!(s, t, [fin]);
+    // Answered probes go on for as long as the peer keeps its window shut.
+    for _ in 0..(RETRY_COUNT + 5) {
+        let t = s.poll_at().unwrap();
+        recv!(s, t, [fin]);
+        send!(
+            s,
+            t + 1,
+            TcpRepr {
+                window_len: 0,
+                ..seg()
+            }
+        );
+    }
+    assert_eq!(s.state(), State::FinWait1);
+    // The window opens: the FIN is taken and acknowledged.
+    let t = s.poll_at().unwrap() - 1;
+    send!(
         s,
-        0,
-        [TcpRepr {
-            control: TcpControl::Fin,
-            ..out()
-        }]
+        t,
+        TcpRepr {
+            window_len: 100,
+            ..seg()
+        }
     );
+    recv!(s, t, [fin]);
+    send!(
+        s,
+        t + 1,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 2),
+            window_len: 100,
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::FinWait2);
 }
 
 #[test]
