@@ -56,8 +56,8 @@
 //!   `NET_TCP_RECV_QUEUE_TIMEOUT`, and reported most recent first; received SACK blocks
 //!   (up to [`SACK_SCOREBOARD`] ranges) steer fast recovery: the fast retransmit and
 //!   each later duplicate ACK or partial ACK resend the next hole below the highest
-//!   SACKed byte that was not resent yet, and never SACKed data (a simplified RFC 6675
-//!   on top of NewReno's congestion window).
+//!   SACKed byte that was not resent yet, never data the peer SACKed (a simplified RFC
+//!   6675 on top of NewReno's congestion window).
 //!
 //! Memory is bounded by the const generics and the Kconfig limits: a full receive buffer
 //! shrinks the advertised window, a full send buffer makes [`Tcb::send`] take fewer
@@ -67,9 +67,10 @@
 //! `NET_TCP_RANDOMIZED_RTO` needs a random byte per connection from the caller
 //! ([`Tcb::set_rto_gain`]); without it the RTO is exact.
 //!
-//! Not done here: urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on
-//! a listening socket, RFC 6675's pipe estimate (sending is limited by NewReno's inflated
-//! window instead), and path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`] is taken as given).
+//! Not done here: urgent data, ECN, the LISTEN → SYN-SENT transition of a SEND on a
+//! listening socket, RFC 6675's pipe estimate (sending is limited by NewReno's inflated
+//! window instead), and path MTU discovery (the `mtu` argument of [`Tcb::poll_transmit`]
+//! is taken as given).
 
 use super::cc::{AckKind, Cc};
 use super::isn::IsnGenerator;
