@@ -3679,3 +3679,65 @@ fn bidirectional_stress() {
         bidirectional::<200, 100>(10_000, (20, 10, 20), seed * 23, 80);
     }
 }
+
+/// Hands every segment `from` transmits at `now` to `to`, except those `drop` selects;
+/// returns how many were delivered.
+fn deliver<const TX: usize, const RX: usize>(
+    from: &mut Tcb<TX, RX>,
+    to: &mut Tcb<TX, RX>,
+    now: u64,
+    mut drop: impl FnMut(usize) -> bool,
+) -> usize {
+    let (src, dst) = (from.local().addr, to.local().addr);
+    let segs = recv_all(from, now);
+    let mut n = 0;
+    for (i, seg) in segs.iter().enumerate() {
+        if drop(i) {
+            continue;
+        }
+        if let Some(reply) = to.on_segment(src, dst, seg, now).reply {
+            from.on_segment(dst, src, &reply, now);
+        }
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn abort_reaches_a_peer_missing_data_through_a_challenge_ack() {
+    let a_end = Endpoint {
+        addr: A_ADDR,
+        port: 1000,
+    };
+    let b_end = Endpoint {
+        addr: B_ADDR,
+        port: 2000,
+    };
+    let mut a = Box::new(Tcb::<8192, 8192>::new(IsnGenerator::new([1; 16])));
+    let mut b = Box::new(Tcb::<8192, 8192>::new(IsnGenerator::new([2; 16])));
+    b.listen(b_end).unwrap();
+    a.connect(a_end, b_end, SeqNumber(7), 0).unwrap();
+    deliver(&mut a, &mut b, 0, |_| false);
+    deliver(&mut b, &mut a, 0, |_| false);
+    deliver(&mut a, &mut b, 0, |_| false);
+    assert_eq!(
+        (a.state(), b.state()),
+        (State::Established, State::Established)
+    );
+    a.set_nodelay(true);
+    a.send(&data(3000));
+    // The first segment is lost: B holds the rest out of order, RCV.NXT stays behind.
+    assert_eq!(deliver(&mut a, &mut b, 1, |i| i == 0), 2);
+    // A RST at SND.MAX (RFC 9293's SND.NXT): the end of the 3000 bytes.
+    let rst = a.abort().unwrap();
+    assert_eq!(rst.seq_number, SeqNumber(8 + 3000));
+    // In B's window but not at RCV.NXT: a challenge ACK (RFC 5961 3.2)...
+    let challenge = b.on_segment(A_ADDR, B_ADDR, &rst, 2).reply.unwrap();
+    assert_eq!(b.state(), State::Established);
+    // ...which A, now closed, answers with a RST at exactly that ACK number.
+    let rst2 = a.on_segment(B_ADDR, A_ADDR, &challenge, 3).reply.unwrap();
+    assert_eq!(Some(rst2.seq_number), challenge.ack_number);
+    let r = b.on_segment(A_ADDR, B_ADDR, &rst2, 4);
+    assert_eq!(r.events, Events::RESET | Events::CLOSED);
+    assert_eq!(b.error(), Some(TcpError::Reset));
+}
