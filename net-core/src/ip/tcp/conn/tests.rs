@@ -95,7 +95,10 @@ fn recv_all<const TX: usize, const RX: usize>(
     let mut segs = Vec::new();
     for _ in 0..64 {
         match s.poll_transmit(now, MTU, &mut buf) {
-            Some(seg) => segs.push(own(&seg)),
+            Some(seg) => {
+                wire_roundtrip(&seg);
+                segs.push(own(&seg));
+            }
             None => break,
         }
     }
@@ -2222,6 +2225,24 @@ struct Flying {
     payload: Vec<u8>,
 }
 
+/// Every segment the state machine produces must survive the wire format: emitted with
+/// its checksum, then parsed back, it is the same segment.
+fn wire_roundtrip(seg: &TcpRepr<'_>) {
+    use crate::ip::checksum::ChecksumPolicy;
+    use crate::ip::tcp::wire::TcpPacket;
+    let mut buf = vec![0u8; seg.buffer_len()];
+    seg.emit(
+        &mut TcpPacket::new_unchecked(&mut buf[..]),
+        &A_ADDR,
+        &B_ADDR,
+        true,
+    )
+    .expect("emit");
+    let packet = TcpPacket::new_checked(&buf[..]).expect("length");
+    let parsed = TcpRepr::parse(&packet, &A_ADDR, &B_ADDR, ChecksumPolicy::Verify).expect("parse");
+    assert_eq!(parsed, *seg);
+}
+
 /// A link that loses, duplicates and reorders (random delays of 1 to 8 ms) segments.
 struct Link {
     rng: Prng,
@@ -2237,6 +2258,7 @@ struct Link {
 impl Link {
     fn put(&mut self, now: u64, to_b: bool, seg: &TcpRepr<'_>) {
         self.sent += 1;
+        wire_roundtrip(seg);
         if self.rng.chance(self.loss) {
             self.lost += 1;
             return;
