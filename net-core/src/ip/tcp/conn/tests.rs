@@ -105,15 +105,25 @@ fn recv_all<const TX: usize, const RX: usize>(
     segs
 }
 
+/// Feeds a segment from the peer; checks that any immediate reply survives the wire.
+fn feed<const TX: usize, const RX: usize>(
+    s: &mut Tcb<TX, RX>,
+    now: u64,
+    seg: &TcpRepr<'_>,
+) -> Reaction {
+    let r = s.on_segment(REMOTE_ADDR, LOCAL_ADDR, seg, now);
+    if let Some(reply) = &r.reply {
+        wire_roundtrip(reply);
+    }
+    r
+}
+
 macro_rules! send {
     ($s:expr, $t:expr, $seg:expr) => {
-        $s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &$seg, $t)
+        feed(&mut $s, $t, &$seg)
     };
     ($s:expr, $t:expr, $seg:expr => $reply:expr) => {
-        assert_eq!(
-            $s.on_segment(REMOTE_ADDR, LOCAL_ADDR, &$seg, $t).reply,
-            $reply
-        )
+        assert_eq!(feed(&mut $s, $t, &$seg).reply, $reply)
     };
 }
 
@@ -2812,7 +2822,7 @@ fn sender_sws_override_timeout() {
 fn in_state(state: State) -> (Sock, SeqNumber) {
     let fin = |s: &mut Sock, seq: SeqNumber, ack: SeqNumber| {
         send!(
-            s,
+            *s,
             1,
             TcpRepr {
                 control: TcpControl::Fin,
