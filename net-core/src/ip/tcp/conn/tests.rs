@@ -3458,6 +3458,10 @@ fn listening_on_any_address_binds_to_the_syn_destination() {
 /// Both ends send a stream to each other at once over a lossy, reordering link, with
 /// small buffers, a small MTU and applications that read late and in small bites (so
 /// windows close and reopen): both streams arrive intact and both ends close cleanly.
+#[cfg(all(
+    CONFIG_NET_TCP_FAST_RETRANSMIT,
+    not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0")
+))]
 fn bidirectional<const TX: usize, const RX: usize>(
     total: usize,
     (loss, dup, jitter): (u64, u64, u64),
@@ -3668,6 +3672,7 @@ fn unread_data_survives_a_normal_close() {
 }
 
 #[test]
+#[cfg(CONFIG_NET_TCP_CONGESTION_AVOIDANCE)]
 fn pure_acks_after_a_timeout_carry_snd_max() {
     let mut s = established_fresh_rtt::<1024, 1024>();
     s.send(&data(300));
