@@ -32,8 +32,8 @@
 //!   SYN to a listener, RFC 9293 §3.10.7.4 / RFC 6191 without timestamps), sender and
 //!   receiver silly-window avoidance (§3.8.6.2, with the sender's override timeout on the
 //!   persist timer), Nagle (off with [`Tcb::set_nodelay`]), delayed ACKs (every second
-//!   full-sized segment, or after `NET_TCP_ACK_DELAY` ms; immediately for out-of-order
-//!   data, a filled hole or a FIN), zero-window probes (one byte, backoff doubling up to
+//!   full-sized segment, full-sized being the largest the peer has sent, or after
+//!   `NET_TCP_ACK_DELAY` ms; immediately for out-of-order data, a filled hole or a FIN), zero-window probes (one byte, backoff doubling up to
 //!   60 s, never giving up while the peer answers, `NET_TCP_RETRY_COUNT` unanswered
 //!   ones in a row fail the connection), keep-alive (`NET_TCP_KEEP*` defaults,
 //!   [`Tcb::set_keepalive`]). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
@@ -361,6 +361,8 @@ struct Conn {
     fin_received: bool,
     /// In-order bytes received and not acknowledged yet (delayed ACK).
     unacked_bytes: usize,
+    /// The largest segment received so far (the peer's effective MSS, for delayed ACKs).
+    rcv_mss: usize,
     ack_now: bool,
     ack_deadline: Option<u64>,
 
@@ -1513,7 +1515,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             }
             self.c.events.insert(Events::READABLE);
             self.c.unacked_bytes = self.c.unacked_bytes.saturating_add(n);
-            if had_ooo || ACK_DELAY == 0 || self.c.unacked_bytes >= 2 * self.rmss() {
+            // "Full-sized" is what the peer actually sends: the largest segment seen so
+            // far, at most our MSS (a peer behind a smaller MTU still gets every second
+            // segment acknowledged at once).
+            self.c.rcv_mss = self.c.rcv_mss.max(n).min(self.rmss());
+            if had_ooo || ACK_DELAY == 0 || self.c.unacked_bytes >= 2 * self.c.rcv_mss {
                 self.c.ack_now = true;
             } else if self.c.ack_deadline.is_none() {
                 self.c.ack_deadline = Some(now.saturating_add(ACK_DELAY));
@@ -1961,6 +1967,7 @@ impl Conn {
             ooo: OooRanges::new(),
             fin_received: false,
             unacked_bytes: 0,
+            rcv_mss: 0,
             ack_now: false,
             ack_deadline: None,
             sack_ok: false,

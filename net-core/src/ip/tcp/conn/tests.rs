@@ -3783,3 +3783,30 @@ fn bidirectional_in_order_link() {
         bidirectional::<2048, 2048>(50_000, (10, 0, 1), seed * 3, 1500);
     }
 }
+
+#[test]
+#[cfg(not(CONFIG_NET_TCP_ACK_DELAY = "0"))]
+fn every_second_segment_of_a_small_mss_peer_is_acked_at_once() {
+    let mut s = established::<4096, 4096>();
+    send!(
+        s,
+        0,
+        TcpRepr {
+            payload: leak(data(100)),
+            ..seg()
+        }
+    );
+    recv!(s, 0, []);
+    send!(
+        s,
+        1,
+        TcpRepr {
+            seq_number: REMOTE_SEQ + 101,
+            payload: leak(data(100)),
+            ..seg()
+        }
+    );
+    let segs = recv_all(&mut s, 1);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].ack_number, Some(REMOTE_SEQ + 201));
+}
