@@ -8,11 +8,22 @@
 //! none can panic, even with `N == 0`.
 
 /// A byte ring of capacity `N`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Ring<const N: usize> {
     buf: [u8; N],
     head: usize,
     len: usize,
+}
+
+impl<const N: usize> core::fmt::Debug for Ring<N> {
+    /// Position and fill, not the bytes (which may be kilobytes).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &N)
+            .field("head", &self.head)
+            .field("len", &self.len)
+            .finish()
+    }
 }
 
 impl<const N: usize> Default for Ring<N> {
