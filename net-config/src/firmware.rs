@@ -324,11 +324,30 @@ pub struct Build {
     pub defines: Vec<String>,
     /// The build directory ([`build_dir`]).
     pub target_dir: PathBuf,
+    /// Cargo's opt-level for bare-metal firmware ([`opt_level`]).
+    pub opt_level: &'static str,
+}
+
+/// The configuration's optimization level (Zephyr's `COMPILER_OPTIMIZATIONS` choice) as
+/// cargo's opt-level: `SIZE_OPTIMIZATIONS` "s" (the default), `SIZE_OPTIMIZATIONS_AGGRESSIVE`
+/// "z", `SPEED_OPTIMIZATIONS` "2", `DEBUG_OPTIMIZATIONS` "1", `NO_OPTIMIZATIONS` "0".
+pub fn opt_level(res: &crate::Resolution) -> &'static str {
+    const LEVELS: [(&str, &str); 5] = [
+        ("SIZE_OPTIMIZATIONS", "s"),
+        ("SIZE_OPTIMIZATIONS_AGGRESSIVE", "z"),
+        ("SPEED_OPTIMIZATIONS", "2"),
+        ("DEBUG_OPTIMIZATIONS", "1"),
+        ("NO_OPTIMIZATIONS", "0"),
+    ];
+    LEVELS
+        .iter()
+        .find(|(sym, _)| res.get(sym) == Some("y"))
+        .map_or("s", |(_, level)| level)
 }
 
 impl Build {
     /// The `cargo build` command: release profile (for bare-metal boards with
-    /// [`crate::size::FIRMWARE_PROFILE`]: size-optimized, fat LTO, one codegen unit), the
+    /// [`crate::size::FIRMWARE_PROFILE`] and the configuration's opt-level), the
     /// board's target, JSON messages on stdout (to find the artifact) with rendered
     /// diagnostics on stderr, stdin closed.
     /// Fails when a file name or override cannot travel in the `;`-separated variables.
@@ -360,18 +379,14 @@ impl Build {
             .env("NET_CONFIG_DEFINES", self.defines.join(";"))
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET")
-            // Bare-metal firmware: the release profile tuned for size (the host keeps it).
-            .envs(
-                match self.flavor {
-                    Flavor::Native => &[][..],
-                    Flavor::Qemu { .. } => &crate::size::FIRMWARE_PROFILE[..],
-                }
-                .iter()
-                .copied(),
-            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        // Bare-metal firmware: the release profile tuned as configured (the host keeps it).
+        if let Flavor::Qemu { .. } = self.flavor {
+            cmd.envs(crate::size::FIRMWARE_PROFILE.iter().copied())
+                .env(crate::size::OPT_LEVEL_VAR, self.opt_level);
+        }
         Ok(cmd)
     }
 }
@@ -603,6 +618,54 @@ mod tests {
     fn repo_board(name: &str) -> Board {
         let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
         crate::board::find(&boards, name).unwrap()
+    }
+
+    /// The opt-level of the repository's tree on qemu_cortex_m3 with `defines`.
+    fn repo_opt_level(defines: &[&str]) -> &'static str {
+        let req = crate::Request {
+            kconfig: Path::new(env!("CARGO_MANIFEST_DIR")).join("../Kconfig"),
+            board: Some("qemu_cortex_m3".into()),
+            defines: defines.iter().map(|d| d.to_string()).collect(),
+            ..Default::default()
+        };
+        let loaded = req.load().unwrap();
+        let res = loaded.resolve();
+        assert!(!res.has_errors(), "{}", res.diagnostics);
+        opt_level(&res)
+    }
+
+    #[test]
+    fn optimization_choice_sets_the_opt_level() {
+        assert_eq!(repo_opt_level(&[]), "s");
+        for (sym, level) in [
+            ("SIZE_OPTIMIZATIONS_AGGRESSIVE", "z"),
+            ("SPEED_OPTIMIZATIONS", "2"),
+            ("DEBUG_OPTIMIZATIONS", "1"),
+            ("NO_OPTIMIZATIONS", "0"),
+        ] {
+            assert_eq!(repo_opt_level(&[&format!("{sym}=y")]), level, "{sym}");
+        }
+        let build = |flavor: Flavor| Build {
+            root: PathBuf::from("/w"),
+            package: "app".into(),
+            board: "b".into(),
+            flavor,
+            files: Vec::new(),
+            defines: Vec::new(),
+            target_dir: PathBuf::from("/w/t"),
+            opt_level: "z",
+        };
+        let envs = |cmd: Command| -> Vec<(String, String)> {
+            cmd.get_envs()
+                .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+                .collect()
+        };
+        let qemu = Flavor::of(&repo_board("qemu_cortex_m3")).unwrap();
+        let fw = envs(build(qemu).cargo_command("cargo").unwrap());
+        assert!(fw.contains(&("CARGO_PROFILE_RELEASE_OPT_LEVEL".into(), "z".into())));
+        assert!(fw.contains(&("CARGO_PROFILE_RELEASE_LTO".into(), "fat".into())));
+        let host = envs(build(Flavor::Native).cargo_command("cargo").unwrap());
+        assert!(!host.iter().any(|(k, _)| k.starts_with("CARGO_PROFILE_")));
     }
 
     #[test]

@@ -36,15 +36,18 @@ use crate::ram::RamItem;
 
 /// How firmware (bare-metal boards) is built: the release profile with these overrides, set
 /// through cargo's `CARGO_PROFILE_RELEASE_*` variables, so the host's release builds and
-/// benchmarks keep the workspace's `[profile.release]`. Like Zephyr's default
-/// `CONFIG_SIZE_OPTIMIZATIONS` (`-Os`): optimize for size, fat LTO, one codegen unit, abort
-/// on panic.
-pub const FIRMWARE_PROFILE: [(&str, &str); 4] = [
-    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s"),
+/// benchmarks keep the workspace's `[profile.release]`: fat LTO, one codegen unit, abort on
+/// panic. The opt-level comes from the configuration's `COMPILER_OPTIMIZATIONS` choice
+/// ([`OPT_LEVEL_VAR`]; by default Zephyr's `CONFIG_SIZE_OPTIMIZATIONS`, `-Os`).
+pub const FIRMWARE_PROFILE: [(&str, &str); 3] = [
     ("CARGO_PROFILE_RELEASE_LTO", "fat"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
     ("CARGO_PROFILE_RELEASE_PANIC", "abort"),
 ];
+
+/// The variable that carries the configuration's optimization level
+/// ([`crate::firmware::opt_level`]) into cargo's release profile.
+pub const OPT_LEVEL_VAR: &str = "CARGO_PROFILE_RELEASE_OPT_LEVEL";
 
 /// The stack's module rows, in display order. They are always listed, so a subsystem the
 /// configuration turns off shows 0 bytes. Drivers follow as `driver NAME`.
@@ -467,12 +470,13 @@ pub fn smoltcp_command(
     board: &str,
     target: &str,
     features: &[String],
+    opt_level: &str,
     cargo: impl Into<std::ffi::OsString>,
 ) -> std::process::Command {
     let list = features.join(",");
     let dir = root.join(crate::firmware::BUILD_ROOT).join(format!(
         "smoltcp-{board}-{:012x}",
-        crate::firmware::fnv1a64(list.as_bytes()) >> 16
+        crate::firmware::fnv1a64(format!("{list} {opt_level}").as_bytes()) >> 16
     ));
     let mut cmd = std::process::Command::new(cargo.into());
     cmd.current_dir(root)
@@ -493,6 +497,7 @@ pub fn smoltcp_command(
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .envs(FIRMWARE_PROFILE.iter().copied())
+        .env(OPT_LEVEL_VAR, opt_level)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit());

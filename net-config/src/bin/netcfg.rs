@@ -526,6 +526,8 @@ struct Built {
     enabled: Vec<&'static str>,
     /// The application package.
     package: String,
+    /// Cargo's opt-level the firmware was built with (for the smoltcp build of `size`).
+    opt_level: &'static str,
 }
 
 /// `netcfg build`/`run`: resolves the application's configuration in-process (printing
@@ -620,6 +622,7 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
         files,
         defines: args.req.defines.clone(),
         target_dir: target_dir.clone(),
+        opt_level: firmware::opt_level(&res),
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = build.cargo_command(cargo).map_err(|e| fail(&e))?;
@@ -676,6 +679,7 @@ fn build_app(args: &Args) -> Result<Built, ExitCode> {
         ram,
         enabled,
         package: app.package.clone(),
+        opt_level: build.opt_level,
     })
 }
 
@@ -973,7 +977,14 @@ fn build_smoltcp(built: &Built, features: &[String]) -> Result<elf::Sizes, Strin
     }
     let root = find_root(&built.artifact).ok_or("the artifact is outside the project")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = size::smoltcp_command(&root, &built.board.name, target, features, cargo);
+    let mut cmd = size::smoltcp_command(
+        &root,
+        &built.board.name,
+        target,
+        features,
+        built.opt_level,
+        cargo,
+    );
     eprintln!(
         "netcfg: building smoltcp_echo for {} with {}",
         built.board.name,
