@@ -1,4 +1,5 @@
-//! The IP stack: IPv4, IPv6, ICMP, UDP, and the traffic-class queues between contexts.
+//! The IP stack: IPv4, IPv6, ICMP, UDP, TCP (wire format and state machine, not yet wired
+//! into the RX/TX paths), and the traffic-class queues between contexts.
 //!
 //! Each protocol is a module with its wire format (`wire.rs`, zero-copy views and
 //! `Repr` parse/emit pairs) next to its processing code; each is compiled only when its
