@@ -216,7 +216,12 @@ pub fn rust_consts(res: &Resolution) -> String {
             Type::Unknown => continue,
         };
         let prompt = kc.prompt(id).unwrap_or("(hidden)");
-        let _ = writeln!(out, "/// `CONFIG_{}`: {}", s.name, prompt.replace('`', "'"));
+        // Brackets would read as intra-doc links ("[EXPERIMENTAL]") to rustdoc.
+        let prompt = prompt
+            .replace('`', "'")
+            .replace('[', "\\[")
+            .replace(']', "\\]");
+        let _ = writeln!(out, "/// `CONFIG_{}`: {prompt}", s.name);
         let _ = writeln!(out, "pub const CONFIG_{}: {ty} = {literal};", s.name);
     }
     out

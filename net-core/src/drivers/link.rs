@@ -4,7 +4,7 @@
 //! Each [`LinkEnd`] is a driver. A frame sent on one end is copied and, after the
 //! impairments, handed to the other end's stack. Impairments use a seeded generator, so a
 //! test run is repeatable. Without delay or reordering a frame is delivered inside `send`;
-//! otherwise it waits in the link until [`LinkEnd::pump`] (or [`Link::pump`]) runs.
+//! otherwise it waits in the link until [`LinkEnd::pump`] runs.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

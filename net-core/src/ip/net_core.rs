@@ -5,7 +5,7 @@
 //! interface statistics → L3 → L4 → socket queue) → the application.
 //!
 //! TX: the application's data is copied into a TX packet → L4 header → L3 header →
-//! [`Stack::send_ip`] (interface and route checks) → TX traffic-class queue (when
+//! `Stack::send_ip` (interface and route checks) → TX traffic-class queue (when
 //! `NET_TC_TX_COUNT > 0`) → L2 (link-address resolution, header) → [`Driver::send`].
 
 use core::cell::RefCell;
@@ -534,7 +534,7 @@ impl Stack {
         self.send_ip_up(pkt, up)
     }
 
-    /// [`Stack::send_ip`] with the interface's state already read (`up`), by a caller that
+    /// `Stack::send_ip` with the interface's state already read (`up`), by a caller that
     /// read it together with the route.
     // One of two cfg'd tails ends the function, so the `return` is needed in one build.
     #[allow(clippy::needless_return)]
