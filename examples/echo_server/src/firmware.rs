@@ -15,14 +15,15 @@
 #![allow(unsafe_code)]
 
 use core::cell::Cell;
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use critical_section::Mutex;
-use net_core::{AddrFamily, Clock, Fd, SockType};
+use net_core::{AddrFamily, Clock};
 use panic_halt as _;
+
+use crate::echo::{self, PORT};
 
 use board::{CORE_HZ, Nic};
 
@@ -46,9 +47,6 @@ mod board {
     /// The MPS2 system clock (QEMU's `SYSCLK_FRQ`, 25 MHz), which clocks the core.
     pub const CORE_HZ: u32 = 25_000_000;
 }
-
-/// The port of Zephyr's echo sample.
-const PORT: u16 = 4242;
 
 /// Milliseconds since boot, bumped by SysTick.
 static MILLIS: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
@@ -100,16 +98,6 @@ unsafe fn DefaultHandler(irqn: i16) {
     }
 }
 
-fn open(family: AddrFamily) -> Option<Fd> {
-    let fd = NET.socket(family, SockType::Dgram).ok()?;
-    let any = match family {
-        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    NET.bind(fd, SocketAddr::new(any, PORT)).ok()?;
-    Some(fd)
-}
-
 fn fail(msg: &str) -> ! {
     hprintln!("echo_server: {}", msg);
     debug::exit(debug::EXIT_FAILURE);
@@ -141,7 +129,10 @@ fn main() -> ! {
     // SAFETY: the handler only touches the driver, whose RX hook `start` has just set.
     unsafe { cortex_m::peripheral::NVIC::unmask(EthernetIrq) };
 
-    let fds = [open(AddrFamily::Inet), open(AddrFamily::Inet6)];
+    let fds = [
+        echo::open(&NET, AddrFamily::Inet, PORT),
+        echo::open(&NET, AddrFamily::Inet6, PORT),
+    ];
     if fds.iter().all(Option::is_none) {
         fail("no IPv4 or IPv6 socket could be opened");
     }
@@ -155,10 +146,7 @@ fn main() -> ! {
     loop {
         let mut work = NET.poll();
         for fd in fds.iter().flatten() {
-            while let Ok((n, from)) = NET.recvfrom(*fd, &mut buf) {
-                work += 1;
-                let _ = NET.sendto(*fd, buf.get(..n).unwrap_or_default(), Some(from));
-            }
+            work += echo::echo_pending(&NET, *fd, &mut buf);
         }
         if work == 0 {
             // SysTick wakes the loop at least every millisecond for the timers.

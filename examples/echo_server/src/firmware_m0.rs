@@ -25,11 +25,11 @@ use cortex_m_semihosting::{debug, hio, hprintln};
 use critical_section::Mutex;
 use net_core::drivers::loopback::Loopback;
 use net_core::ip::mgmt::NET_REQUEST_IF_ADDR_ADD;
-use net_core::{AddrFamily, Clock, Fd, SockType};
+use net_core::{AddrFamily, Clock, Fd};
 use panic_halt as _;
 
-/// The port of Zephyr's echo sample.
-const PORT: u16 = 4242;
+use crate::echo::{self, PORT};
+
 /// The core clock of QEMU's nRF51 (HCLK): 16 MHz.
 const CORE_HZ: u32 = 16_000_000;
 /// The loopback MTU: the largest IP packet the interface carries.
@@ -77,16 +77,6 @@ fn fail(msg: &str) -> ! {
     }
 }
 
-fn open(family: AddrFamily, port: u16) -> Option<Fd> {
-    let fd = NET.socket(family, SockType::Dgram).ok()?;
-    let any = match family {
-        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    NET.bind(fd, SocketAddr::new(any, port)).ok()?;
-    Some(fd)
-}
-
 /// Byte `i` of the test datagram of `len` bytes.
 fn pattern(i: usize, len: usize) -> u8 {
     (i.wrapping_mul(7).wrapping_add(len)) as u8
@@ -113,9 +103,7 @@ fn echo_once(
     for _ in 0..MAX_ROUNDS {
         NET.poll();
         // The echo server: every datagram on port 4242 goes back where it came from.
-        while let Ok((n, from)) = NET.recvfrom(echo, buf) {
-            let _ = NET.sendto(echo, buf.get(..n).unwrap_or_default(), Some(from));
-        }
+        echo::echo_pending(&NET, echo, buf);
         NET.poll();
         if let Ok((n, from)) = NET.recvfrom(client, buf) {
             if from != server {
@@ -142,10 +130,10 @@ fn echo_once(
 /// Echoes 1, 64 and `max` bytes through `family`'s sockets to `addr`:4242; returns how many
 /// came back.
 fn exchange(family: AddrFamily, addr: IpAddr, max: usize, buf: &mut [u8; MTU]) -> u32 {
-    let Some(echo) = open(family, PORT) else {
+    let Some(echo) = echo::open(&NET, family, PORT) else {
         fail("cannot open the echo socket");
     };
-    let Some(client) = open(family, 0) else {
+    let Some(client) = echo::open(&NET, family, 0) else {
         fail("cannot open the client socket");
     };
     let server = SocketAddr::new(addr, PORT);

@@ -13,20 +13,17 @@
 //! to port 4242 and sleeps (`wfi`) until the next interrupt.
 #![allow(unsafe_code)]
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-
 use net_core::drivers::ethernet::virtio_net::VirtioNet;
-use net_core::{AddrFamily, Clock, Fd, SockType};
+use net_core::{AddrFamily, Clock};
 use panic_halt as _;
+
+use crate::echo::{self, PORT};
 use riscv::interrupt::Interrupt;
 use riscv_rt::{core_interrupt, entry};
 use riscv_semihosting::{debug, hprintln};
 
 /// The board's name, for the console.
 const NAME: &str = "qemu_riscv32";
-/// The port of Zephyr's echo sample.
-const PORT: u16 = 4242;
-
 /// The CLINT (core-local interruptor) of QEMU's `virt`: the machine timer.
 mod clint {
     /// `mtime`, the 64-bit machine timer.
@@ -157,16 +154,6 @@ fn machine_external() {
     }
 }
 
-fn open(family: AddrFamily) -> Option<Fd> {
-    let fd = NET.socket(family, SockType::Dgram).ok()?;
-    let any = match family {
-        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    NET.bind(fd, SocketAddr::new(any, PORT)).ok()?;
-    Some(fd)
-}
-
 fn fail(msg: &str) -> ! {
     hprintln!("echo_server: {}", msg);
     debug::exit(debug::EXIT_FAILURE);
@@ -196,7 +183,10 @@ fn main() -> ! {
         riscv::interrupt::enable();
     }
 
-    let fds = [open(AddrFamily::Inet), open(AddrFamily::Inet6)];
+    let fds = [
+        echo::open(&NET, AddrFamily::Inet, PORT),
+        echo::open(&NET, AddrFamily::Inet6, PORT),
+    ];
     if fds.iter().all(Option::is_none) {
         fail("no IPv4 or IPv6 socket could be opened");
     }
@@ -206,10 +196,7 @@ fn main() -> ! {
     loop {
         let mut work = NET.poll();
         for fd in fds.iter().flatten() {
-            while let Ok((n, from)) = NET.recvfrom(*fd, &mut buf) {
-                work += 1;
-                let _ = NET.sendto(*fd, buf.get(..n).unwrap_or_default(), Some(from));
-            }
+            work += echo::echo_pending(&NET, *fd, &mut buf);
         }
         if work == 0 {
             // The timer wakes the loop at least every millisecond for the stack's timers.

@@ -36,6 +36,9 @@ fn main() -> std::process::ExitCode {
     host::main()
 }
 
+#[cfg(target_os = "none")]
+mod echo;
+
 // Firmware by target: `thumbv6m` (no compare-and-swap) is the `qemu_cortex_m0` micro:bit
 // over loopback; `riscv32` is `qemu_riscv32` (`firmware_riscv.rs`); the other Cortex-M
 // targets are `firmware.rs`.
