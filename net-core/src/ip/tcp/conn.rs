@@ -35,8 +35,8 @@
 //!   full-sized segment, full-sized being the largest the peer has sent, or after
 //!   `NET_TCP_ACK_DELAY` ms; immediately for out-of-order data, a filled hole or a FIN), zero-window probes (one byte, backoff doubling up to
 //!   60 s, never giving up while the peer answers, `NET_TCP_RETRY_COUNT` unanswered
-//!   ones in a row fail the connection), keep-alive (`NET_TCP_KEEP*` defaults,
-//!   [`Tcb::set_keepalive`]). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
+//!   ones in a row fail the connection), keep-alive (only with `NET_TCP_KEEPALIVE`; `NET_TCP_KEEP*` defaults,
+//!   `Tcb::set_keepalive`). `NET_TCP_ACK_TIMEOUT` bounds SYN-RECEIVED (a listener
 //!   goes back to LISTEN) and, after [`Tcb::release`] (a full close, RFC 1122
 //!   §4.2.2.13), FIN-WAIT-2; after [`Tcb::close`] (a half close) FIN-WAIT-2 lasts.
 //! - RFC 6528 initial sequence numbers ([`super::isn`]): passive opens take theirs from
@@ -258,6 +258,8 @@ pub struct Reaction {
 }
 
 /// Keep-alive parameters (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), in ms and probes.
+/// Only with `NET_TCP_KEEPALIVE`; without it no keep-alive code is compiled.
+#[cfg(CONFIG_NET_TCP_KEEPALIVE)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Keepalive {
     /// Idle time before the first probe, ms.
@@ -277,19 +279,6 @@ impl Default for Keepalive {
             idle: (config::CONFIG_NET_TCP_KEEPIDLE_DEFAULT as u64).saturating_mul(1000),
             interval: (config::CONFIG_NET_TCP_KEEPINTVL_DEFAULT as u64).saturating_mul(1000),
             count: config::CONFIG_NET_TCP_KEEPCNT_DEFAULT as u32,
-        }
-    }
-}
-
-#[cfg(not(CONFIG_NET_TCP_KEEPALIVE))]
-impl Default for Keepalive {
-    /// RFC 1122's defaults (2 h idle, 75 s interval, 9 probes); only used if keep-alive
-    /// is enabled per connection although `NET_TCP_KEEPALIVE` is off.
-    fn default() -> Self {
-        Keepalive {
-            idle: 7_200_000,
-            interval: 75_000,
-            count: 9,
         }
     }
 }
@@ -393,9 +382,13 @@ struct Conn {
     /// Zero-window probes sent since the peer last sent anything.
     persist_probes: u32,
     probe_due: bool,
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     keepalive: Option<Keepalive>,
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     ka_probes: u32,
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     ka_last: u64,
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     ka_due: bool,
     last_rx: u64,
     tw_deadline: Option<u64>,
@@ -435,7 +428,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let old = &self.c;
         let mut c = Conn::new(old.isn);
         c.nodelay = old.nodelay;
-        c.keepalive = old.keepalive;
+        #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
+        {
+            c.keepalive = old.keepalive;
+        }
         c.use_timestamps = old.use_timestamps;
         c.mtu = old.mtu;
         c.error = old.error;
@@ -572,6 +568,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     /// Enables keep-alive probes with these parameters, or disables them.
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
         self.c.keepalive = keepalive;
         self.c.ka_probes = 0;
@@ -925,7 +922,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             return None;
         }
         self.c.last_rx = now;
-        self.c.ka_probes = 0;
+        #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
+        {
+            self.c.ka_probes = 0;
+        }
         self.c.persist_probes = 0;
         if self.c.state == State::SynSent {
             return self.on_syn_sent(seg, now);
@@ -1587,6 +1587,13 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         .min()
     }
 
+    /// Without `NET_TCP_KEEPALIVE` there is never a keep-alive deadline.
+    #[cfg(not(CONFIG_NET_TCP_KEEPALIVE))]
+    fn keepalive_deadline(&self) -> Option<u64> {
+        None
+    }
+
+    #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
     fn keepalive_deadline(&self) -> Option<u64> {
         let ka = self.c.keepalive?;
         let idle = matches!(self.c.state, State::Established | State::CloseWait)
@@ -1664,6 +1671,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.persist_deadline = None;
             self.c.probe_due = true;
         }
+        #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
         if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.c.keepalive) {
             if now >= d {
                 if self.c.ka_probes >= ka.count {
@@ -1745,6 +1753,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if let Some((seq, limit, kind)) = plan {
             return self.data_segment(seq, limit, kind, now, buf);
         }
+        #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
         if self.c.ka_due {
             self.c.ka_due = false;
             self.c.ka_probes += 1;
@@ -1989,9 +1998,13 @@ impl Conn {
             persist_shift: 0,
             persist_probes: 0,
             probe_due: false,
+            #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
             keepalive: None,
+            #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
             ka_probes: 0,
+            #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
             ka_last: 0,
+            #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
             ka_due: false,
             last_rx: 0,
             tw_deadline: None,

@@ -2088,6 +2088,7 @@ fn send_window_limits_data() {
 
 // ---- Keep-alive ----------------------------------------------------------------------------
 
+#[cfg(CONFIG_NET_TCP_KEEPALIVE)]
 #[test]
 fn keepalive_probes_and_timeout() {
     let mut s = established::<1024, 1024>();
@@ -2114,6 +2115,7 @@ fn keepalive_probes_and_timeout() {
     assert_eq!(s.state(), State::Closed);
 }
 
+#[cfg(CONFIG_NET_TCP_KEEPALIVE)]
 #[test]
 fn keepalive_default_comes_from_kconfig() {
     let ka = Keepalive::default();
@@ -2690,6 +2692,7 @@ fn random_input_never_panics() {
                     s.abort();
                 }
                 4 => s.set_nodelay(len % 2 == 0),
+                #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
                 5 => s.set_keepalive(Some(Keepalive {
                     idle: 500,
                     interval: 100,
