@@ -89,12 +89,14 @@ mod bench {
     static SERVER: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
         static IFACES: [Iface; 1] = [Iface::new("eth0", &SERVER_END, L2Kind::Ethernet, 0)];
-        Stack::new(&POOLS, &IFACES, &CLOCK)
+        static TCP: net_core::TcpTable = net_core::TcpTable::new();
+        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
     };
     static CLIENT: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
         static IFACES: [Iface; 1] = [Iface::new("eth0", &CLIENT_END, L2Kind::Ethernet, 0)];
-        Stack::new(&POOLS, &IFACES, &CLOCK)
+        static TCP: net_core::TcpTable = net_core::TcpTable::new();
+        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
     };
 
     struct Ours {

@@ -19,7 +19,8 @@ static PEER: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x5e, 0x02], 2);
 static STACK: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
     static IFACES: [Iface; 1] = [Iface::new("eth0", &END, L2Kind::Ethernet, 0)];
-    Stack::new(&POOLS, &IFACES, &CLOCK)
+    static TCP: net_core::TcpTable = net_core::TcpTable::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
 };
 
 fn main() {

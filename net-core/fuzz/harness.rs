@@ -73,7 +73,8 @@ static HARNESS_SINK: Sink = Sink {
 static HARNESS_STACK: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
     static IFACES: [Iface; 1] = [Iface::new("eth0", &HARNESS_SINK, L2Kind::Ethernet, 0)];
-    Stack::new(&POOLS, &IFACES, &HARNESS_CLOCK)
+    static TCP: net_core::TcpTable = net_core::TcpTable::new();
+    Stack::new(&POOLS, &IFACES, &HARNESS_CLOCK, &TCP)
 };
 
 /// The harness state: the open sockets.

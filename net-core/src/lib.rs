@@ -31,8 +31,8 @@ mod notify;
 pub use drivers::{Driver, LinkAddr, RxPath};
 #[cfg(feature = "std")]
 pub use ip::net_core::StdClock;
-pub use ip::net_core::{Clock, Iface, L2Kind, Stack};
-pub use lib::sockets::{AddrFamily, Errno, Fd, PollFd, SockOpt, SockType};
+pub use ip::net_core::{Clock, Iface, L2Kind, Stack, TcpTable};
+pub use lib::sockets::{AddrFamily, Errno, Fd, PollFd, Shutdown, SockOpt, SockType};
 
 /// The resolved configuration as typed consts, one per option that has a value.
 ///

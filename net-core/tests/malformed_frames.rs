@@ -83,7 +83,8 @@ static DRIVER: Capture = Capture {
 static STACK: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
     static IFACES: [Iface; 1] = [Iface::new("eth0", &DRIVER, L2Kind::Ethernet, 0)];
-    Stack::new(&POOLS, &IFACES, &CLOCK)
+    static TCP: net_core::TcpTable = net_core::TcpTable::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
 };
 
 struct Sockets {

@@ -19,12 +19,14 @@ static B_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 9, 0x0b], 22);
 static A: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
     static IFACES: [Iface; 1] = [Iface::new("eth0", &A_END, L2Kind::Ethernet, 0)];
-    Stack::new(&POOLS, &IFACES, &CLOCK)
+    static TCP: net_core::TcpTable = net_core::TcpTable::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
 };
 static B: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
     static IFACES: [Iface; 1] = [Iface::new("eth0", &B_END, L2Kind::Ethernet, 0)];
-    Stack::new(&POOLS, &IFACES, &CLOCK)
+    static TCP: net_core::TcpTable = net_core::TcpTable::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
 };
 
 static IF_EVENTS: Mutex<Vec<u32>> = Mutex::new(Vec::new());

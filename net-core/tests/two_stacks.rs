@@ -23,7 +23,8 @@ macro_rules! instance {
         static $stack: Stack = {
             static POOLS: ConfiguredPools = ConfiguredPools::new();
             static IFACES: [Iface; 1] = [Iface::new("eth0", &$end, L2Kind::Ethernet, 0)];
-            Stack::new(&POOLS, &IFACES, &CLOCK)
+            static TCP: net_core::TcpTable = net_core::TcpTable::new();
+            Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
         };
     };
 }

@@ -18,6 +18,23 @@ use crate::drivers::{Driver, LinkAddr, RxPath};
 use crate::ip::tc::{RxQueues, TxQueues};
 use crate::net_if::{IfError, IfFlags, OperState};
 
+/// The TCP connection table of an instance (see [`crate::ip::tcp::table`]).
+#[cfg(CONFIG_NET_TCP)]
+pub use crate::ip::tcp::table::TcpTable;
+
+/// The TCP connection table of an instance: empty, because `NET_TCP` is off.
+#[cfg(not(CONFIG_NET_TCP))]
+#[derive(Debug, Default)]
+pub struct TcpTable;
+
+#[cfg(not(CONFIG_NET_TCP))]
+impl TcpTable {
+    /// The empty table.
+    pub const fn new() -> TcpTable {
+        TcpTable
+    }
+}
+
 /// Milliseconds since some fixed start; the stack's only notion of time.
 pub trait Clock: Sync {
     /// The current time in milliseconds. Must not go backwards.
@@ -201,6 +218,8 @@ pub struct Stack {
     #[cfg(CONFIG_NET_IPV6)]
     pub(crate) nbr: crate::ip::ipv6::nbr::NbrCache,
     pub(crate) conns: crate::lib::sockets::ConnTable,
+    #[cfg(CONFIG_NET_TCP)]
+    pub(crate) tcp: &'static TcpTable,
     /// Global statistics.
     #[cfg(CONFIG_NET_STATISTICS)]
     pub stats: crate::ip::stats::NetStats,
@@ -220,12 +239,17 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// A stack over the given pools, interfaces and clock (usable in `static`s).
+    /// A stack over the given pools, interfaces, clock and TCP connection table (usable
+    /// in `static`s). The table is a separate `static` so that it stays all zero (in
+    /// `.bss`); without `NET_TCP` it is empty.
     pub const fn new(
         pools: &'static ConfiguredPools,
         ifaces: &'static [Iface],
         clock: &'static dyn Clock,
+        tcp: &'static TcpTable,
     ) -> Stack {
+        #[cfg(not(CONFIG_NET_TCP))]
+        let _ = tcp;
         Stack {
             pools,
             ifaces,
@@ -237,6 +261,8 @@ impl Stack {
             #[cfg(CONFIG_NET_IPV6)]
             nbr: crate::ip::ipv6::nbr::NbrCache::new(),
             conns: crate::lib::sockets::ConnTable::new(),
+            #[cfg(CONFIG_NET_TCP)]
+            tcp,
             #[cfg(CONFIG_NET_STATISTICS)]
             stats: crate::ip::stats::NetStats::new(),
             #[cfg(CONFIG_NET_MGMT_EVENT)]
@@ -315,6 +341,8 @@ impl Stack {
         if already {
             return Ok(());
         }
+        #[cfg(CONFIG_NET_TCP)]
+        self.seed_tcp_secret();
         for (i, iface) in self.ifaces.iter().enumerate() {
             let idx = u8::try_from(i).map_err(|_| IfError::NoInterface)?;
             iface.with(|s| {
@@ -457,9 +485,13 @@ impl Stack {
         n
     }
 
-    /// Runs the periodic work when a tick is due.
+    /// Runs the periodic work when a tick is due, and the TCP timers when one is due.
     pub fn run_timers(&self) {
         let now = self.now_ms();
+        // TCP timers (delayed ACK, retransmission) need better than the tick's
+        // resolution: they keep their own deadline.
+        #[cfg(CONFIG_NET_TCP)]
+        crate::ip::tcp::io::timers(self, now);
         #[cfg(target_has_atomic = "64")]
         {
             let hint = self.last_tick_hint.load(Ordering::Relaxed);
@@ -607,8 +639,17 @@ impl Stack {
 
     /// Allocates a TX packet for `len` bytes of payload behind all headers.
     pub(crate) fn alloc_tx(&self, len: usize) -> Result<NetPkt<'static>, PktError> {
+        self.alloc_tx_headroom(len, TX_HEADROOM)
+    }
+
+    /// Allocates a TX packet for `len` bytes of payload behind `headroom` bytes.
+    pub(crate) fn alloc_tx_headroom(
+        &self,
+        len: usize,
+        headroom: usize,
+    ) -> Result<NetPkt<'static>, PktError> {
         #[allow(unused_mut)]
-        let mut r = self.pools().alloc_tx(len, TX_HEADROOM);
+        let mut r = self.pools().alloc_tx(len, headroom);
         #[cfg(CONFIG_NET_STATISTICS)]
         if r.is_err() {
             self.stats.processing_error.inc();
@@ -669,7 +710,13 @@ impl Stack {
             .name("net_mgmt".into())
             .spawn(move || {
                 loop {
-                    std::thread::sleep(Duration::from_millis(TIMER_TICK_MS));
+                    // With TCP, often enough for its delayed ACKs and retransmissions.
+                    let step = if crate::config::CONFIG_NET_TCP {
+                        5
+                    } else {
+                        TIMER_TICK_MS
+                    };
+                    std::thread::sleep(Duration::from_millis(step));
                     self.run_timers();
                     #[cfg(CONFIG_NET_MGMT_EVENT)]
                     self.mgmt.deliver();

@@ -22,6 +22,8 @@ pub struct Model {
     pub ifaces_static: Ident,
     /// The hidden clock static (`__NET_CLOCK`).
     pub clock: Ident,
+    /// The hidden TCP connection table static (`__NET_TCP`).
+    pub tcp: Ident,
     /// The clock's type.
     pub clock_ty: Type,
     /// The clock's constructor.
@@ -85,6 +87,7 @@ pub fn analyze(checked: Checked, config: &ResolvedSizes) -> Model {
         pools: hidden("POOLS"),
         ifaces_static: hidden("IFACES"),
         clock: hidden("CLOCK"),
+        tcp: hidden("TCP"),
         name,
         clock_ty: checked.clock_ty,
         clock_expr: checked.clock_expr,

@@ -120,6 +120,14 @@ pub(crate) fn input(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdi
         IpProtocol::Icmp => crate::ip::icmpv4::input(stack, iface, pkt, &info),
         #[cfg(CONFIG_NET_UDP)]
         IpProtocol::Udp => crate::ip::udp::input_v4(stack, iface, pkt, &info),
+        #[cfg(CONFIG_NET_TCP)]
+        IpProtocol::Tcp => crate::ip::tcp::io::input(
+            stack,
+            iface,
+            pkt,
+            crate::ip::checksum::IpAddress::V4(info.src),
+            crate::ip::checksum::IpAddress::V4(info.dst),
+        ),
         _ => {
             v4_stat!(stack, iface, ip_errors.protoerr);
             v4_drop!(stack, iface);
@@ -139,7 +147,7 @@ pub(crate) struct Route {
     /// The interface's unicast TTL.
     ttl: u8,
     /// The interface's L3 MTU.
-    mtu: u16,
+    pub mtu: u16,
     /// The interface was operationally up.
     up: bool,
 }

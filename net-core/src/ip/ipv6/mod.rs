@@ -143,6 +143,14 @@ pub(crate) fn input(stack: &Stack, iface: u8, mut pkt: NetPkt<'static>) -> Verdi
         IpProtocol::Icmpv6 => crate::ip::icmpv6::input(stack, iface, pkt, &info),
         #[cfg(CONFIG_NET_UDP)]
         IpProtocol::Udp => crate::ip::udp::input_v6(stack, iface, pkt, &info),
+        #[cfg(CONFIG_NET_TCP)]
+        IpProtocol::Tcp => crate::ip::tcp::io::input(
+            stack,
+            iface,
+            pkt,
+            crate::ip::checksum::IpAddress::V6(info.src),
+            crate::ip::checksum::IpAddress::V6(info.dst),
+        ),
         IpProtocol::Ipv6NoNxt => Verdict::Ok,
         _ => {
             v6_stat!(stack, iface, ip_errors.protoerr);
@@ -162,7 +170,7 @@ pub(crate) struct Route {
     /// The interface's unicast hop limit.
     hop_limit: u8,
     /// The interface's L3 MTU.
-    mtu: u16,
+    pub mtu: u16,
     /// The interface was operationally up.
     up: bool,
 }

@@ -852,7 +852,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     /// The RST answering `seg` when no connection takes it (RFC 9293 §3.10.7.1).
-    fn rst_for(seg: &TcpRepr<'_>) -> Option<TcpRepr<'static>> {
+    pub(crate) fn rst_for(seg: &TcpRepr<'_>) -> Option<TcpRepr<'static>> {
         if seg.control == TcpControl::Rst {
             return None;
         }

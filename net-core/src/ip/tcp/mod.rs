@@ -11,16 +11,21 @@
 //!   (the bounded out-of-order range list behind SACK), [`ring`] (the byte rings) and
 //!   [`isn`] (RFC 6528 initial sequence numbers with SipHash-1-3).
 //!
-//! Not wired in yet: nothing in the IP input path or the socket layer uses [`conn`] so
-//! far. Demultiplexing segments to control blocks, the listen backlog
-//! (`NET_TCP_BACKLOG_SIZE`), answering segments for unknown ports
-//! (`NET_TCP_REJECT_CONN_WITH_RST`), checksums, the timer task and the socket API come
-//! when TCP is connected to the stack.
+//! - [`table`]: the instance's connection table (`NET_MAX_CONN` control blocks in a
+//!   zero-initialized `static`) and who owns each connection.
+//! - [`io`]: TCP in the data paths: checksums, demultiplexing to connections and
+//!   listeners (the backlog), RSTs for closed ports (`NET_TCP_REJECT_CONN_WITH_RST`),
+//!   building segments for IPv4/IPv6, and the timers.
+//!
+//! The socket API over it is in [`crate::lib::sockets`] (`listen`, `accept`, `connect`,
+//! `send`, `recv`, `shutdown`, `close`, `poll`).
 
 pub mod cc;
 pub mod conn;
+pub mod io;
 pub mod isn;
 pub mod ooo;
 pub mod ring;
 pub mod rtt;
+pub mod table;
 pub mod wire;

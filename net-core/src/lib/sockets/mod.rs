@@ -67,6 +67,17 @@ pub enum Errno {
     EHOSTUNREACH = 113,
     /// Destination address required.
     EDESTADDRREQ = 89,
+    /// Broken pipe: the connection's sending side is closed.
+    EPIPE = 32,
+    /// Protocol option not available in this configuration.
+    ENOPROTOOPT = 92,
+    /// The connection was reset by the peer.
+    ECONNRESET = 104,
+    /// A connection attempt is already in progress.
+    EALREADY = 114,
+    /// The connection attempt started and continues in the background (non-blocking
+    /// `connect`).
+    EINPROGRESS = 115,
 }
 
 impl Errno {
@@ -111,6 +122,25 @@ pub enum SockOpt {
     ReuseAddr(bool),
     /// `O_NONBLOCK`: receive returns `EAGAIN` instead of waiting.
     NonBlocking(bool),
+    /// `SO_SNDTIMEO`: how long a TCP send waits for buffer space, in milliseconds
+    /// (`None`: forever).
+    SndTimeo(Option<u32>),
+    /// `TCP_NODELAY`: send small segments at once instead of coalescing them (Nagle off).
+    NoDelay(bool),
+    /// `SO_KEEPALIVE`: probe an idle TCP connection (`NET_TCP_KEEPALIVE`, with its
+    /// `NET_TCP_KEEP*_DEFAULT` times); `ENOPROTOOPT` without that option.
+    KeepAlive(bool),
+}
+
+/// Which directions `shutdown` closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// `SHUT_RD`: no more receiving (`recv` returns end of stream).
+    Read,
+    /// `SHUT_WR`: no more sending (a FIN follows the queued data).
+    Write,
+    /// `SHUT_RDWR`: both.
+    Both,
 }
 
 /// One `poll` entry.
@@ -128,6 +158,10 @@ pub struct PollFd {
 pub const POLLIN: u16 = 0x0001;
 /// Data can be written.
 pub const POLLOUT: u16 = 0x0004;
+/// An error is pending on the socket (a reset or timed-out connection).
+pub const POLLERR: u16 = 0x0008;
+/// The connection is closed (both directions).
+pub const POLLHUP: u16 = 0x0010;
 /// The descriptor is not open.
 pub const POLLNVAL: u16 = 0x0020;
 
@@ -196,6 +230,38 @@ pub(crate) struct Conn {
     pub(crate) rcvtimeo_ms: Option<u32>,
     pub(crate) reuseaddr: bool,
     pub(crate) nonblocking: bool,
+    /// Listen backlog of a listening TCP socket (0: not listening).
+    #[cfg_attr(not(CONFIG_NET_TCP), allow(dead_code))]
+    pub(crate) backlog: u8,
+    pub(crate) sndtimeo_ms: Option<u32>,
+    pub(crate) nodelay: bool,
+    pub(crate) keepalive: bool,
+    /// `shutdown(SHUT_RD)` was called.
+    #[cfg_attr(not(CONFIG_NET_TCP), allow(dead_code))]
+    pub(crate) shut_rd: bool,
+}
+
+impl Conn {
+    /// A new socket's state.
+    pub(crate) fn new(family: AddrFamily, ty: SockType, proto: u8) -> Conn {
+        Conn {
+            family,
+            ty,
+            proto,
+            local: None,
+            remote: None,
+            rxq: Deque::new(),
+            priority: crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8,
+            rcvtimeo_ms: None,
+            reuseaddr: false,
+            nonblocking: false,
+            backlog: 0,
+            sndtimeo_ms: None,
+            nodelay: false,
+            keepalive: false,
+            shut_rd: false,
+        }
+    }
 }
 
 /// The socket table.
@@ -241,6 +307,41 @@ impl ConnTable {
             }
             None
         })
+    }
+}
+
+/// Wakes every socket waiter (after a TCP connection reported an event).
+#[cfg(CONFIG_NET_TCP)]
+pub(crate) fn wake_all() {
+    #[cfg(feature = "std")]
+    waiters::notify();
+}
+
+#[cfg(CONFIG_NET_TCP)]
+mod stream;
+
+/// Without `NET_TCP` the stream calls exist and fail, so that applications compile in
+/// every configuration.
+#[cfg(not(CONFIG_NET_TCP))]
+impl Stack {
+    /// `listen()`: `EOPNOTSUPP` (no `NET_TCP`).
+    pub fn listen(&self, _fd: Fd, _backlog: usize) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// `accept()`: `EOPNOTSUPP` (no `NET_TCP`).
+    pub fn accept(&self, _fd: Fd) -> Result<(Fd, SocketAddr), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// `shutdown()`: `EOPNOTSUPP` (no `NET_TCP`).
+    pub fn shutdown(&self, _fd: Fd, _how: Shutdown) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// TCP connections in the table: none (no `NET_TCP`).
+    pub fn tcp_connections(&self) -> usize {
+        0
     }
 }
 
@@ -306,6 +407,7 @@ impl Stack {
         }
         match (ty, family, proto) {
             (SockType::Dgram, _, 0 | 17) if crate::config::CONFIG_NET_UDP => {}
+            (SockType::Stream, _, 0 | 6) if crate::config::CONFIG_NET_TCP => {}
             (SockType::Raw, AddrFamily::Inet, 1) | (SockType::Raw, AddrFamily::Inet6, 58) => {}
             _ => return Err(Errno::EPROTONOSUPPORT),
         }
@@ -316,18 +418,7 @@ impl Stack {
                 .enumerate()
                 .find(|(_, s)| s.is_none())
                 .ok_or(Errno::ENFILE)?;
-            *slot = Some(Conn {
-                family,
-                ty,
-                proto,
-                local: None,
-                remote: None,
-                rxq: Deque::new(),
-                priority: crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8,
-                rcvtimeo_ms: None,
-                reuseaddr: false,
-                nonblocking: false,
-            });
+            *slot = Some(Conn::new(family, ty, proto));
             Ok(Fd(i as u8))
         })
     }
@@ -349,18 +440,22 @@ impl Stack {
             if family_of(&addr) != me.family {
                 return Err(Errno::EAFNOSUPPORT);
             }
-            let reuse = me.reuseaddr;
+            let (reuse, ty) = (me.reuseaddr, me.ty);
             let clash = t.iter().enumerate().any(|(j, c)| {
                 j != idx
                     && c.as_ref().is_some_and(|c| {
-                        c.local.is_some_and(|l| {
-                            l.port() == port
-                                && family_of(&l) == family_of(&addr)
-                                && (l.ip() == addr.ip()
-                                    || l.ip().is_unspecified()
-                                    || addr.ip().is_unspecified())
-                                && !(reuse && c.reuseaddr)
-                        })
+                        // UDP and TCP have separate port spaces; an accepted TCP
+                        // connection shares its listener's port.
+                        c.ty == ty
+                            && !(ty == SockType::Stream && c.remote.is_some())
+                            && c.local.is_some_and(|l| {
+                                l.port() == port
+                                    && family_of(&l) == family_of(&addr)
+                                    && (l.ip() == addr.ip()
+                                        || l.ip().is_unspecified()
+                                        || addr.ip().is_unspecified())
+                                    && !(reuse && c.reuseaddr)
+                            })
                     })
             });
             if clash {
@@ -415,15 +510,22 @@ impl Stack {
         self.conn(fd, |c| c.local.ok_or(Errno::EINVAL))
     }
 
-    /// `connect()`: for UDP, fixes the peer (`send` goes there, only its datagrams arrive).
+    /// `connect()`: for UDP, fixes the peer (`send` goes there, only its datagrams arrive);
+    /// for TCP, opens the connection (waiting for the handshake unless non-blocking, which
+    /// returns `EINPROGRESS`).
     pub fn connect(&self, fd: Fd, peer: SocketAddr) -> Result<(), Errno> {
-        self.conn(fd, |c| {
+        let ty = self.conn(fd, |c| {
             if family_of(&peer) == c.family {
-                Ok(())
+                Ok(c.ty)
             } else {
                 Err(Errno::EAFNOSUPPORT)
             }
         })?;
+        #[cfg(CONFIG_NET_TCP)]
+        if ty == SockType::Stream {
+            return self.tcp_connect(fd, peer);
+        }
+        let _ = ty;
         self.ensure_bound(fd)?;
         self.conn(fd, |c| {
             c.remote = Some(peer);
@@ -440,9 +542,28 @@ impl Stack {
                 SockOpt::RcvTimeo(t) => c.rcvtimeo_ms = t,
                 SockOpt::ReuseAddr(r) => c.reuseaddr = r,
                 SockOpt::NonBlocking(n) => c.nonblocking = n,
+                SockOpt::SndTimeo(t) => c.sndtimeo_ms = t,
+                SockOpt::NoDelay(_) | SockOpt::KeepAlive(_) if c.ty != SockType::Stream => {
+                    return Err(Errno::ENOPROTOOPT);
+                }
+                SockOpt::NoDelay(n) => c.nodelay = n,
+                SockOpt::KeepAlive(_) if !crate::config::CONFIG_NET_TCP_KEEPALIVE => {
+                    return Err(Errno::ENOPROTOOPT);
+                }
+                SockOpt::KeepAlive(k) => c.keepalive = k,
             }
             Ok(())
-        })
+        })?;
+        #[cfg(CONFIG_NET_TCP)]
+        if matches!(opt, SockOpt::NoDelay(_) | SockOpt::KeepAlive(_)) {
+            self.tcp_apply_options(fd);
+        }
+        Ok(())
+    }
+
+    /// The peer of a connected socket (`getpeername`).
+    pub fn getpeername(&self, fd: Fd) -> Result<SocketAddr, Errno> {
+        self.conn(fd, |c| c.remote.ok_or(Errno::ENOTCONN))
     }
 
     /// The local address a socket is bound to.
@@ -464,6 +585,10 @@ impl Stack {
         })?;
         if ty == SockType::Raw {
             return self.send_raw(fd, data, to.or(remote), prio);
+        }
+        #[cfg(CONFIG_NET_TCP)]
+        if ty == SockType::Stream {
+            return self.tcp_send(fd, data);
         }
         let local = match local {
             Some(l) => l,
@@ -511,7 +636,7 @@ impl Stack {
             #[cfg(feature = "std")]
             let seen = waiters::generation();
             // Pop and take the packet back under one critical section (the slab's nests).
-            let (next, timeout_ms) = self.conn(fd, |c| {
+            let (next, timeout_ms, stream) = self.conn(fd, |c| {
                 let timeout = if c.nonblocking {
                     Some(0)
                 } else {
@@ -521,8 +646,13 @@ impl Stack {
                     .rxq
                     .pop_front()
                     .map(|id| NetPkt::from_raw(self.pools(), id));
-                Ok((next, timeout))
+                Ok((next, timeout, c.ty == SockType::Stream))
             })?;
+            #[cfg(CONFIG_NET_TCP)]
+            if stream {
+                return self.tcp_recv(fd, buf);
+            }
+            let _ = stream;
             if let Some(pkt) = next {
                 if let Some(pkt) = pkt {
                     let mut record = [0u8; SENDER_RECORD_LEN];
@@ -561,8 +691,14 @@ impl Stack {
         self.recvfrom(fd, buf).map(|(n, _)| n)
     }
 
-    /// `close()`: frees the socket and every datagram still queued on it.
+    /// `close()`: frees the socket and every datagram still queued on it. A TCP
+    /// connection closes gracefully in the background (or is reset when received data
+    /// was left unread); a listening socket resets the connections it has not accepted.
     pub fn close(&self, fd: Fd) -> Result<(), Errno> {
+        #[cfg(CONFIG_NET_TCP)]
+        if self.conn(fd, |c| Ok(c.ty))? == SockType::Stream {
+            self.tcp_close(fd);
+        }
         let conn = self
             .conns
             .with(|t| t.get_mut(usize::from(fd.0)).and_then(Option::take))
@@ -591,6 +727,10 @@ impl Stack {
             for p in fds.iter_mut() {
                 p.revents = self.conns.with(|t| {
                     match t.get(usize::from(p.fd.0)).and_then(Option::as_ref) {
+                        #[cfg(CONFIG_NET_TCP)]
+                        Some(c) if c.ty == SockType::Stream => {
+                            self.tcp_readiness(p.fd, c.backlog > 0) & (p.events | POLLERR | POLLHUP)
+                        }
                         Some(c) => {
                             let mut r = 0;
                             if !c.rxq.is_empty() {

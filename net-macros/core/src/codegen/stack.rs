@@ -6,18 +6,20 @@ use quote::quote;
 
 use crate::analyze::Model;
 
-/// `#vis static NET: Stack = { <pools> <ifaces> <clock> Stack::new(..) };`
+/// `#vis static NET: Stack = { <pools> <ifaces> <clock> <TCP table> Stack::new(..) };`
 pub fn generate(model: &Model, pools: &TokenStream2, ifaces: &TokenStream2) -> TokenStream2 {
     let (attrs, vis, name) = (&model.attrs, &model.vis, &model.name);
     let (clock, clock_ty, clock_expr) = (&model.clock, &model.clock_ty, &model.clock_expr);
     let (pools_name, ifaces_name) = (&model.pools, &model.ifaces_static);
+    let tcp = &model.tcp;
     quote! {
         #(#attrs)*
         #vis static #name: ::net_core::Stack = {
             #pools
             #ifaces
             static #clock: #clock_ty = #clock_expr;
-            ::net_core::Stack::new(&#pools_name, &#ifaces_name, &#clock)
+            static #tcp: ::net_core::TcpTable = ::net_core::TcpTable::new();
+            ::net_core::Stack::new(&#pools_name, &#ifaces_name, &#clock, &#tcp)
         };
     }
 }

@@ -6,7 +6,13 @@ pub(crate) static LINKED: ::net_core::Stack = {
         ::net_core::Iface::new("eth0", &LINKED_ETH0, ::net_core::L2Kind::Ethernet, 0),
     ];
     static __LINKED_CLOCK: MyClock = MyClock { ticks: 0 };
-    ::net_core::Stack::new(&__LINKED_POOLS, &__LINKED_IFACES, &__LINKED_CLOCK)
+    static __LINKED_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
+    ::net_core::Stack::new(
+        &__LINKED_POOLS,
+        &__LINKED_IFACES,
+        &__LINKED_CLOCK,
+        &__LINKED_TCP,
+    )
 };
 const _: () = ::core::assert!(
     ::net_core::config::CONFIG_NET_ARP,

@@ -12,7 +12,8 @@ pub static NET: ::net_core::Stack = {
         ::net_core::Iface::new("lo", &NET_LO, ::net_core::L2Kind::Dummy, 1),
     ];
     static __NET_CLOCK: ::net_core::StdClock = ::net_core::StdClock::new();
-    ::net_core::Stack::new(&__NET_POOLS, &__NET_IFACES, &__NET_CLOCK)
+    static __NET_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
+    ::net_core::Stack::new(&__NET_POOLS, &__NET_IFACES, &__NET_CLOCK, &__NET_TCP)
 };
 const _: () = ::core::assert!(
     ::net_core::config::CONFIG_NET_ARP,

@@ -1,0 +1,461 @@
+//! TCP in the data paths (Zephyr's `tcp.c`): received segments are checked, matched to a
+//! connection (or to a listening socket, or answered with a RST), and fed to the state
+//! machine; what the state machine wants to send is built into TX packets and handed to
+//! IPv4 or IPv6; the timers run from [`crate::Stack::run_timers`].
+//!
+//! Segments are built inside the table's critical section but sent after it, in batches
+//! of [`BATCH`], so that nothing on the TX path (which may loop back into this stack)
+//! runs while the table is borrowed.
+
+use heapless::Vec;
+
+use super::conn::{Endpoint, Events, State};
+use super::table::{self, Owner, Slot};
+use super::wire::{TcpControl, TcpPacket, TcpRepr};
+use crate::buf::NetPkt;
+use crate::ip::checksum::{self, ChecksumPolicy, IpAddress, IpProtocol};
+use crate::ip::net_core::{Stack, Verdict, pkt_sum};
+
+/// Headroom of a TCP packet: Ethernet with a VLAN tag, IPv6, and the largest TCP header.
+pub const HEADROOM: usize = 18 + 40 + super::wire::MAX_HEADER_LEN;
+
+/// Largest segment (TCP header and payload) taken in: an Ethernet MTU less the IPv4
+/// header. Longer ones (possible only over a loopback with a larger MTU) are dropped.
+pub const MAX_SEGMENT: usize = 1500 - 20;
+
+/// Segments built per pass over the table before they are sent.
+pub const BATCH: usize = 4;
+
+macro_rules! tcp_stat {
+    ($stack:expr, $iface:expr, $field:ident) => {{
+        #[cfg(CONFIG_NET_STATISTICS_TCP)]
+        crate::stat_inc!($stack.stats_for($iface), tcp.$field);
+    }};
+    ($stack:expr, $iface:expr, $field:ident, $n:expr) => {{
+        #[cfg(CONFIG_NET_STATISTICS_TCP)]
+        crate::stat_add!($stack.stats_for($iface), tcp.$field, $n as u32);
+    }};
+}
+
+/// A segment built and waiting to be sent.
+pub(crate) struct Outgoing {
+    pkt: NetPkt<'static>,
+    src: IpAddress,
+    dst: IpAddress,
+    payload: usize,
+}
+
+/// What an interface offers a connection to `remote`: the source address (when `local`
+/// is unspecified) and the MTU.
+pub(crate) fn route(stack: &Stack, remote: IpAddress) -> Option<(IpAddress, u8, usize)> {
+    match remote {
+        #[cfg(CONFIG_NET_IPV4)]
+        IpAddress::V4(d) => crate::ip::ipv4::route(stack, None, d)
+            .map(|r| (IpAddress::V4(r.src), r.iface, usize::from(r.mtu))),
+        #[cfg(CONFIG_NET_IPV6)]
+        IpAddress::V6(d) => crate::ip::ipv6::route(stack, None, d)
+            .map(|r| (IpAddress::V6(r.src), r.iface, usize::from(r.mtu))),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// Builds `repr` from `src` to `dst` into a TX packet, checksum included.
+fn build(
+    stack: &Stack,
+    repr: &TcpRepr<'_>,
+    src: IpAddress,
+    dst: IpAddress,
+    priority: u8,
+) -> Option<Outgoing> {
+    let payload = repr.payload;
+    let mut pkt = stack.alloc_tx_headroom(payload.len(), HEADROOM).ok()?;
+    pkt.append(payload).ok()?;
+    pkt.meta_mut().priority = priority;
+    let header = TcpRepr {
+        payload: &[],
+        ..*repr
+    };
+    let header_len = header.header_len();
+    let total = header_len + payload.len();
+    {
+        let buf = pkt.push_header(header_len).ok()?;
+        header
+            .emit(&mut TcpPacket::new_unchecked(buf), &src, &dst, false)
+            .ok()?;
+    }
+    let pseudo = match (src, dst) {
+        #[cfg(CONFIG_NET_IPV4)]
+        (IpAddress::V4(s), IpAddress::V4(d)) => {
+            checksum::pseudo_header_v4(&s, &d, IpProtocol::Tcp, u16::try_from(total).ok()?)
+        }
+        #[cfg(CONFIG_NET_IPV6)]
+        (IpAddress::V6(s), IpAddress::V6(d)) => {
+            checksum::pseudo_header_v6(&s, &d, IpProtocol::Tcp, total as u32)
+        }
+        _ => return None,
+    };
+    let sum = !checksum::combine(&[pseudo, pkt_sum(&pkt, 0, total)]);
+    pkt.write_at(16, &sum.to_be_bytes()).ok()?;
+    Some(Outgoing {
+        pkt,
+        src,
+        dst,
+        payload: payload.len(),
+    })
+}
+
+/// Hands built segments to IP.
+fn send_all(stack: &Stack, out: &mut Vec<Outgoing, BATCH>) {
+    // In the order built.
+    out.reverse();
+    while let Some(o) = out.pop() {
+        let r = match (o.src, o.dst) {
+            #[cfg(CONFIG_NET_IPV4)]
+            (IpAddress::V4(s), IpAddress::V4(d)) => {
+                crate::ip::ipv4::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
+            }
+            #[cfg(CONFIG_NET_IPV6)]
+            (IpAddress::V6(s), IpAddress::V6(d)) => {
+                crate::ip::ipv6::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
+            }
+            _ => Err(crate::lib::sockets::Errno::EAFNOSUPPORT),
+        };
+        let iface = stack.default_iface().unwrap_or(0);
+        if r.is_ok() {
+            tcp_stat!(stack, iface, sent);
+            tcp_stat!(stack, iface, bytes_sent, o.payload);
+        } else {
+            // The state machine counts the segment as sent; its retransmission timer
+            // covers the loss.
+            tcp_stat!(stack, iface, drop);
+        }
+    }
+}
+
+/// Builds and sends one segment from `src` to `dst` now.
+pub(crate) fn send_segment(stack: &Stack, seg: &TcpRepr<'_>, src: IpAddress, dst: IpAddress) {
+    let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
+    let mut out: Vec<Outgoing, BATCH> = Vec::new();
+    if let Some(o) = build(stack, seg, src, dst, priority) {
+        let _ = out.push(o);
+    }
+    send_all(stack, &mut out);
+}
+
+/// Sends everything connection `index` has to send now (data, ACKs, retransmissions,
+/// SYN, FIN), and runs its due timers. Returns the events that produced.
+pub(crate) fn flush(stack: &Stack, index: usize) -> Events {
+    let mut events = Events::empty();
+    let remote = stack.tcp.with(|slots| {
+        slots
+            .get_mut(index)
+            .and_then(Slot::entry)
+            .and_then(|e| e.tcb.remote())
+    });
+    let Some(remote) = remote else {
+        return events;
+    };
+    let Some((_, _, mtu)) = route(stack, remote.addr) else {
+        return events;
+    };
+    let now = stack.now_ms();
+    let mut payload = [0u8; MAX_SEGMENT];
+    loop {
+        let mut out: Vec<Outgoing, BATCH> = Vec::new();
+        let more = stack.tcp.with(|slots| {
+            let Some(e) = slots.get_mut(index).and_then(Slot::entry) else {
+                return false;
+            };
+            let local = e.tcb.local();
+            while !out.is_full() {
+                let Some(seg) = e.tcb.poll_transmit(now, mtu, &mut payload) else {
+                    events.insert(e.tcb.take_events());
+                    return false;
+                };
+                let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
+                if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority) {
+                    let _ = out.push(o);
+                } else {
+                    tcp_stat!(stack, stack.default_iface().unwrap_or(0), drop);
+                }
+            }
+            events.insert(e.tcb.take_events());
+            true
+        });
+        if !more {
+            let at = stack.tcp.with(|slots| {
+                slots
+                    .get_mut(index)
+                    .and_then(Slot::entry)
+                    .and_then(|e| e.tcb.poll_at())
+            });
+            if let Some(at) = at {
+                stack.tcp.timer_at(at);
+            }
+        }
+        send_all(stack, &mut out);
+        if !more {
+            break;
+        }
+    }
+    events
+}
+
+/// Wakes the sockets when a connection reported something.
+fn wake(events: Events) {
+    if !events.is_empty() {
+        crate::lib::sockets::wake_all();
+    }
+}
+
+/// Parses a received segment (IP header already pulled) and hands it to its connection.
+pub(crate) fn input(
+    stack: &Stack,
+    iface: u8,
+    pkt: NetPkt<'static>,
+    src: IpAddress,
+    dst: IpAddress,
+) -> Verdict {
+    let len = pkt.len();
+    let mut scratch = [0u8; MAX_SEGMENT];
+    let bytes = if len <= MAX_SEGMENT {
+        pkt.linearize(len, &mut scratch).ok()
+    } else {
+        None
+    };
+    let Some(bytes) = bytes else {
+        tcp_stat!(stack, iface, drop);
+        return Verdict::Drop;
+    };
+    let policy = if crate::config::CONFIG_NET_TCP_CHECKSUM {
+        ChecksumPolicy::Verify
+    } else {
+        ChecksumPolicy::Trust
+    };
+    let repr = TcpPacket::new_checked(bytes)
+        .map_err(|_| false)
+        .and_then(|p| {
+            TcpRepr::parse(&p, &src, &dst, policy)
+                .map_err(|e| e == crate::ip::checksum::WireError::Checksum)
+        });
+    let repr = match repr {
+        Ok(r) => r,
+        Err(bad_checksum) => {
+            if bad_checksum {
+                tcp_stat!(stack, iface, chkerr);
+            } else {
+                tcp_stat!(stack, iface, seg_drop);
+            }
+            tcp_stat!(stack, iface, drop);
+            return Verdict::Drop;
+        }
+    };
+    tcp_stat!(stack, iface, recv);
+    tcp_stat!(stack, iface, bytes_received, repr.payload.len());
+    if repr.control == TcpControl::Rst {
+        tcp_stat!(stack, iface, rst);
+    }
+    let verdict = segment(stack, iface, &repr, src, dst);
+    drop(pkt);
+    verdict
+}
+
+/// What the demultiplexer decided, inside the table's critical section.
+enum Demux {
+    /// Handled by connection `index`; maybe with an immediate reply.
+    Conn(usize, Option<Outgoing>, Events),
+    /// No connection and no listener: maybe a RST.
+    Refused(Option<Outgoing>),
+    /// Dropped (a listener's backlog or the table is full).
+    Dropped,
+}
+
+fn segment(
+    stack: &Stack,
+    iface: u8,
+    repr: &TcpRepr<'_>,
+    src: IpAddress,
+    dst: IpAddress,
+) -> Verdict {
+    let local = Endpoint {
+        addr: dst,
+        port: repr.dst_port,
+    };
+    let remote = Endpoint {
+        addr: src,
+        port: repr.src_port,
+    };
+    let now = stack.now_ms();
+    let prio = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
+    // A SYN that ended a TIME-WAIT goes round once more, to a listener.
+    for _ in 0..2 {
+        let decision = stack.tcp.with(|slots| {
+            if let Some(i) = table::find(slots, local, remote) {
+                let Some(e) = slots.get_mut(i).and_then(Slot::entry) else {
+                    return Demux::Dropped;
+                };
+                let reaction = e.tcb.on_segment(src, dst, repr, now);
+                let reply = reaction
+                    .reply
+                    .and_then(|r| build(stack, &r, dst, src, prio));
+                return Demux::Conn(i, reply, reaction.events);
+            }
+            let is_syn = repr.control == TcpControl::Syn && repr.ack_number.is_none();
+            let listener =
+                is_syn
+                    .then(|| stack.tcp_listener(local))
+                    .flatten()
+                    .filter(|&(fd, backlog)| {
+                        let pending = slots
+                            .iter_mut()
+                            .filter_map(Slot::entry)
+                            .filter(|e| e.owner == Owner::Pending(fd) && !table::is_done(e))
+                            .count();
+                        pending < backlog
+                    });
+            if let Some((fd, _)) = listener {
+                let Some(i) = table::claim(stack.tcp, slots, Owner::Pending(fd)) else {
+                    return Demux::Dropped;
+                };
+                let Some(e) = slots.get_mut(i).and_then(Slot::entry) else {
+                    return Demux::Dropped;
+                };
+                if e.tcb.listen(local).is_err() {
+                    return Demux::Dropped;
+                }
+                let reaction = e.tcb.on_segment(src, dst, repr, now);
+                let reply = reaction
+                    .reply
+                    .and_then(|r| build(stack, &r, dst, src, prio));
+                return Demux::Conn(i, reply, reaction.events);
+            }
+            if is_syn && stack.tcp_listener(local).is_some() {
+                return Demux::Dropped;
+            }
+            let rst = if crate::config::CONFIG_NET_TCP_REJECT_CONN_WITH_RST {
+                table::ConnTcb::rst_for(repr).and_then(|r| build(stack, &r, dst, src, prio))
+            } else {
+                None
+            };
+            Demux::Refused(rst)
+        });
+        match decision {
+            Demux::Conn(i, reply, events) => {
+                let mut out: Vec<Outgoing, BATCH> = Vec::new();
+                if let Some(r) = reply {
+                    let _ = out.push(r);
+                }
+                send_all(stack, &mut out);
+                let events = events | flush(stack, i);
+                if events.contains(Events::RESET) {
+                    tcp_stat!(stack, iface, connrst);
+                }
+                if events.contains(Events::TIMED_OUT) {
+                    tcp_stat!(stack, iface, conndrop);
+                }
+                stack.tcp.with(table::sweep);
+                wake(events);
+                if events.contains(Events::TIME_WAIT_SYN) {
+                    continue;
+                }
+                return Verdict::Ok;
+            }
+            Demux::Refused(rst) => {
+                let mut out: Vec<Outgoing, BATCH> = Vec::new();
+                if let Some(r) = rst {
+                    let _ = out.push(r);
+                }
+                send_all(stack, &mut out);
+                tcp_stat!(stack, iface, drop);
+                return Verdict::Drop;
+            }
+            Demux::Dropped => {
+                tcp_stat!(stack, iface, drop);
+                return Verdict::Drop;
+            }
+        }
+    }
+    Verdict::Ok
+}
+
+/// Runs the due timers of every connection (retransmission, delayed ACK, persist,
+/// keep-alive, TIME-WAIT) when the earliest is due, and frees the connections that ended
+/// without a socket.
+pub(crate) fn timers(stack: &Stack, now: u64) {
+    if !stack.tcp.take_due(now) {
+        return;
+    }
+    for i in 0..table::SLOTS {
+        let due = stack.tcp.with(|slots| {
+            slots
+                .get_mut(i)
+                .and_then(Slot::entry)
+                .and_then(|e| e.tcb.poll_at())
+                .is_some_and(|at| at <= now)
+        });
+        if due {
+            // Notes this connection's next timer.
+            let events = flush(stack, i);
+            if events.contains(Events::TIMED_OUT) {
+                tcp_stat!(stack, stack.default_iface().unwrap_or(0), conndrop);
+            }
+            wake(events);
+        } else if let Some(at) = stack.tcp.with(|slots| {
+            slots
+                .get_mut(i)
+                .and_then(Slot::entry)
+                .and_then(|e| e.tcb.poll_at())
+        }) {
+            stack.tcp.timer_at(at);
+        }
+    }
+    stack.tcp.with(table::sweep);
+}
+
+/// Whether connection `index` has reached a state where `accept` may hand it out.
+pub(crate) fn acceptable(state: State) -> bool {
+    matches!(state, State::Established | State::CloseWait)
+}
+
+impl Stack {
+    /// Gives the TCP table a secret for its initial sequence numbers unless the
+    /// application set one ([`crate::ip::tcp::table::TcpTable::set_secret`]): on `std`
+    /// from the operating system's random source; on bare metal from what differs between
+    /// devices and boots (the clock in microseconds, the link addresses, the instance's
+    /// address), which is weak: firmware with a random number generator should set the
+    /// secret itself.
+    pub(crate) fn seed_tcp_secret(&self) {
+        if self.tcp.secret() != [0; 16] {
+            return;
+        }
+        #[cfg(feature = "std")]
+        {
+            use std::io::Read;
+            let mut key = [0u8; 16];
+            if std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut key))
+                .is_ok()
+            {
+                self.tcp.set_secret(key);
+                return;
+            }
+        }
+        let mut entropy = [0u8; 40];
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            for b in bytes {
+                if let Some(slot) = entropy.get_mut(at % 40) {
+                    *slot ^= *b;
+                }
+                at += 1;
+            }
+        };
+        put(&self.clock.now_us().to_le_bytes());
+        put(&(self as *const Stack as usize).to_le_bytes());
+        for iface in self.ifaces() {
+            put(iface.driver.link_addr().as_bytes());
+        }
+        self.tcp.stir_secret(&entropy);
+    }
+}
