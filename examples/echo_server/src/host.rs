@@ -33,6 +33,50 @@ fn print_stats() {
     println!("--- statistics\n{s}---");
 }
 
+/// A TCP listener on the echo port with an acceptor thread that gives every client a
+/// thread of its own (as Zephyr's sample does); `None` when TCP is not configured.
+fn serve_tcp(family: AddrFamily) -> Option<Fd> {
+    let fd = NET.socket(family, SockType::Stream).ok()?;
+    let any = match family {
+        AddrFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        AddrFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    if NET.bind(fd, SocketAddr::new(any, PORT)).is_err() || NET.listen(fd, 16).is_err() {
+        let _ = NET.close(fd);
+        return None;
+    }
+    std::thread::spawn(move || {
+        loop {
+            match NET.accept(fd) {
+                Ok((client, _peer)) => {
+                    std::thread::spawn(move || echo_stream(client));
+                }
+                // No free socket for the next client yet: it waits in the backlog.
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    });
+    Some(fd)
+}
+
+/// Echoes one TCP client until it closes its side, then closes.
+fn echo_stream(fd: Fd) {
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match NET.recv(fd, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if NET.send(fd, &buf[..n]) != Ok(n) {
+                    break;
+                }
+            }
+            Err(net_core::Errno::EAGAIN) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = NET.close(fd);
+}
+
 fn open(family: AddrFamily) -> Option<Fd> {
     let fd = NET.socket(family, SockType::Dgram).ok()?;
     let any = match family {
@@ -93,8 +137,13 @@ pub fn main() -> ExitCode {
         eprintln!("echo_server: no IPv4 or IPv6 socket could be opened");
         return ExitCode::from(1);
     }
+    let tcp: Vec<Fd> = [AddrFamily::Inet, AddrFamily::Inet6]
+        .into_iter()
+        .filter_map(serve_tcp)
+        .collect();
     println!(
-        "echo_server: listening on UDP port {PORT} via TAP {}",
+        "echo_server: listening on UDP{} port {PORT} via TAP {}",
+        if tcp.is_empty() { "" } else { " and TCP" },
         TAP.interface_name()
     );
     std::thread::spawn(|| {

@@ -10,14 +10,16 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Netns, have, run, skip, udp_echo};
 
-/// The echo_server binary built with the sample's `prj.conf`, whatever configuration the
-/// outer `cargo test` uses (a nested build in its own target directory).
+/// The echo_server binary built with the sample's `prj.conf` and its native_sim overlay
+/// (which adds TCP), whatever configuration the outer `cargo test` uses (a nested build in
+/// its own target directory).
 fn echo_server_bin() -> Result<PathBuf, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = root.join("target/nested-echo-server");
@@ -25,7 +27,10 @@ fn echo_server_bin() -> Result<PathBuf, String> {
         .current_dir(&root)
         .args(["build", "-q", "-p", "echo_server", "--target-dir"])
         .arg(&target)
-        .env("NET_CONFIG", "examples/echo_server/prj.conf")
+        .env(
+            "NET_CONFIG",
+            "examples/echo_server/prj.conf;examples/echo_server/boards/native_sim.conf",
+        )
         .env("NET_BOARD", "native_sim")
         .env_remove("NET_CONFIG_DEFINES")
         .stdin(Stdio::null())
@@ -363,4 +368,170 @@ fn echo_server_against_linux() {
     let bad = "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\"";
     assert_eq!(check(bad), 0, "frames with bad checksums:\n{all}");
     let _ = std::fs::remove_file(Path::new(&pcap));
+}
+
+/// Bytes of a repeatable pseudo-random pattern.
+fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// FNV-1a over `data`: a digest to report, next to the byte-exact comparison.
+fn digest(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Sends `len` bytes to the TCP echo at `server` while reading the echo, half-closes, and
+/// checks that exactly the same bytes came back. Returns the seconds it took.
+fn tcp_round_trip(server: SocketAddr, len: usize, seed: u32) -> Result<f64, String> {
+    use std::io::Read;
+    let start = Instant::now();
+    let mut stream = std::net::TcpStream::connect_timeout(&server, Duration::from_secs(10))
+        .map_err(|e| format!("connect {server}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let data = pattern(len, seed);
+    let sent = digest(&data);
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+    let sender = std::thread::spawn(move || -> std::io::Result<()> {
+        writer.write_all(&data)?;
+        writer.shutdown(std::net::Shutdown::Write)
+    });
+    let mut got = Vec::with_capacity(len);
+    stream
+        .read_to_end(&mut got)
+        .map_err(|e| format!("{server}: read after {} of {len} bytes: {e}", got.len()))?;
+    sender
+        .join()
+        .map_err(|_| "sender panicked".to_string())?
+        .map_err(|e| format!("{server}: write: {e}"))?;
+    if got.len() != len || digest(&got) != sent || got != pattern(len, seed) {
+        return Err(format!(
+            "{server}: {} of {len} bytes came back, digest {:016x} instead of {sent:016x}",
+            got.len(),
+            digest(&got)
+        ));
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
+#[test]
+fn tcp_echo_against_linux() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("needs root for network namespaces and TAP devices");
+    }
+    for tool in ["ip", "ping"] {
+        if !have(tool) {
+            return skip(&format!(
+                "{tool} is not installed (apt install iproute2 iputils-ping)"
+            ));
+        }
+    }
+    let bin = echo_server_bin()
+        .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
+    let tap = "zeth";
+    let mut ns = Netns::create_with_tap("netstk-tcp", tap);
+    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
+    let up = wait_for(Duration::from_secs(15), || {
+        ns.exec(&["ping", "-6", "-c", "1", "-W", "1", "2001:db8::1"])
+            .0
+    });
+    assert!(up, "echo_server never answered ping -6");
+    let v4: SocketAddr = "192.0.2.1:4242".parse().unwrap();
+    let v6: SocketAddr = "[2001:db8::1]:4242".parse().unwrap();
+    let big = std::env::var_os("NET_TCP_100MB").is_some();
+    let report = ns
+        .within(move || -> Result<String, String> {
+            let mut report = String::new();
+            // 1 MB (and, behind the flag, 100 MB) round trips over both IP versions.
+            let mut sizes = vec![1 << 20];
+            if big {
+                sizes.push(100 << 20);
+            }
+            for len in sizes {
+                for server in [v4, v6] {
+                    let secs = tcp_round_trip(server, len, len as u32)?;
+                    report += &format!(
+                        "{len} bytes each way with {server}: {secs:.2} s ({:.1} MB/s each way)\n",
+                        len as f64 / secs / 1e6
+                    );
+                }
+            }
+            // Ten clients at once, both IP versions.
+            let clients: Vec<_> = (0..10u32)
+                .map(|i| {
+                    let server = if i % 2 == 0 { v4 } else { v6 };
+                    std::thread::spawn(move || tcp_round_trip(server, 200_000, 100 + i))
+                })
+                .collect();
+            for c in clients {
+                c.join().map_err(|_| "client panicked".to_string())??;
+            }
+            // A burst of twenty connects at once: the backlog holds them until accepted.
+            let burst: Vec<_> = (0..20u32)
+                .map(|i| std::thread::spawn(move || tcp_round_trip(v4, 1000, 200 + i)))
+                .collect();
+            for c in burst {
+                c.join().map_err(|_| "client panicked".to_string())??;
+            }
+            // A closed port answers with a RST.
+            match std::net::TcpStream::connect_timeout(
+                &"192.0.2.1:4243".parse().unwrap(),
+                Duration::from_secs(5),
+            ) {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+                other => return Err(format!("closed port: {other:?}")),
+            }
+            // A client that resets in the middle of a transfer (SO_LINGER 0 closes with RST).
+            {
+                use std::os::fd::AsRawFd;
+                let mut s = std::net::TcpStream::connect_timeout(&v4, Duration::from_secs(5))
+                    .map_err(|e| e.to_string())?;
+                s.write_all(&pattern(300_000, 9))
+                    .map_err(|e| e.to_string())?;
+                let linger = libc::linger {
+                    l_onoff: 1,
+                    l_linger: 0,
+                };
+                // SAFETY: a valid socket and a correctly sized linger struct.
+                let r = unsafe {
+                    libc::setsockopt(
+                        s.as_raw_fd(),
+                        libc::SOL_SOCKET,
+                        libc::SO_LINGER,
+                        (&linger as *const libc::linger).cast(),
+                        std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                    )
+                };
+                if r != 0 {
+                    return Err("SO_LINGER".into());
+                }
+            }
+            Ok(report)
+        })
+        .unwrap_or_else(|e| panic!("TCP echo: {e}"));
+    eprint!("{report}");
+    // Every connection ends, and every buffer is back in its pool.
+    let mut child = ns.children.remove(server);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut stats = String::new();
+    let settled = wait_for(Duration::from_secs(20), || {
+        stats = read_stats(&mut child, &mut reader);
+        stats.contains("tcp_connections: 0") && stats.matches("allocated: 0").count() == 4
+    });
+    assert!(settled, "connections or buffers left over:\n{stats}");
+    assert!(stat(&stats, "tcp", "connrst").unwrap_or(0) >= 1, "{stats}");
+    assert_eq!(stat(&stats, "tcp", "chkerr"), Some(0), "{stats}");
+    ns.children.push(child);
 }

@@ -985,6 +985,8 @@ impl Stack {
         }
         #[cfg(not(CONFIG_NET_STATISTICS))]
         writeln!(out, "statistics: off")?;
+        #[cfg(CONFIG_NET_TCP)]
+        writeln!(out, "tcp_connections: {}", self.tcp_connections())?;
         writeln!(out, "pools: {:?}", self.pools().stats())
     }
 }
