@@ -825,7 +825,8 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/echo_server");
         assert!(board_overlay(&repo, "qemu_cortex_m0").is_some());
-        assert_eq!(board_overlay(&repo, "native_sim"), None);
+        assert!(board_overlay(&repo, "native_sim").is_some());
+        assert_eq!(board_overlay(&repo, "qemu_cortex_m3"), None);
     }
 
     #[test]

@@ -535,3 +535,71 @@ fn tcp_echo_against_linux() {
     assert_eq!(stat(&stats, "tcp", "chkerr"), Some(0), "{stats}");
     ns.children.push(child);
 }
+
+/// nftables rules inside the namespace that drop `percent` % of the frames on `tap` in
+/// each direction: at the netdev ingress hook for frames from the stack, at the inet
+/// output hook for frames to it.
+fn lossy_rules(tap: &str, percent: u32) -> String {
+    format!(
+        "table netdev netstk_loss_in {{
+            chain c {{ type filter hook ingress device \"{tap}\" priority 0; numgen random mod 100 < {percent} counter drop; }}
+        }}
+        table inet netstk_loss_out {{
+            chain c {{ type filter hook output priority 0; oifname \"{tap}\" numgen random mod 100 < {percent} counter drop; }}
+        }}"
+    )
+}
+
+#[test]
+fn tcp_under_five_percent_loss() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("needs root for network namespaces and TAP devices");
+    }
+    for tool in ["ip", "ping", "nft"] {
+        if !have(tool) {
+            return skip(&format!(
+                "{tool} is not installed (apt install iproute2 iputils-ping nftables)"
+            ));
+        }
+    }
+    let bin = echo_server_bin()
+        .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
+    let tap = "zeth";
+    let mut ns = Netns::create_with_tap("netstk-loss", tap);
+    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
+    let up = wait_for(Duration::from_secs(15), || {
+        ns.exec(&["ping", "-c", "1", "-W", "1", "192.0.2.1"]).0
+    });
+    assert!(up, "echo_server never answered ping");
+    let rules = std::env::temp_dir().join(format!("{}.nft", ns.name));
+    std::fs::write(&rules, lossy_rules(tap, 5)).unwrap();
+    let (ok, out) = ns.exec(&["nft", "-f", rules.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&rules);
+    assert!(ok, "nft: {out}");
+    let len = 10 << 20;
+    let secs = ns
+        .within(move || tcp_round_trip("192.0.2.1:4242".parse().unwrap(), len, 77))
+        .unwrap_or_else(|e| panic!("10 MB under 5% loss: {e}"));
+    let (_, counters) = ns.exec(&["nft", "list", "ruleset"]);
+    eprintln!(
+        "10 MiB each way under 5% loss in both directions: {secs:.2} s ({:.2} MB/s each way)",
+        len as f64 / secs / 1e6
+    );
+    // Both rules dropped frames.
+    let dropped: Vec<u64> = counters
+        .split("counter packets ")
+        .skip(1)
+        .filter_map(|s| s.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert!(
+        dropped.len() == 2 && dropped.iter().all(|&n| n > 0),
+        "the loss rules dropped nothing:\n{counters}"
+    );
+    let mut child = ns.children.remove(server);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let stats = read_stats(&mut child, &mut reader);
+    assert!(stat(&stats, "tcp", "sent").unwrap_or(0) > 7000, "{stats}");
+    eprintln!("frames dropped by nftables (from the stack, to the stack): {dropped:?}");
+    ns.children.push(child);
+}

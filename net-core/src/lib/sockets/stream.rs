@@ -434,6 +434,13 @@ impl Stack {
         }
     }
 
+    /// Sets the secret key of TCP's initial sequence numbers (RFC 6528). Firmware with a
+    /// hardware random number generator calls this with 16 random bytes before
+    /// [`Stack::start`]; otherwise the start derives a key (see `docs/tcp.md`).
+    pub fn set_tcp_secret(&self, key: [u8; 16]) {
+        self.tcp.set_secret(key);
+    }
+
     /// TCP connections in the table right now: open, handshaking, waiting to be
     /// accepted, or finishing their close (TIME-WAIT included).
     pub fn tcp_connections(&self) -> usize {
