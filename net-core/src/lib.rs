@@ -32,6 +32,7 @@ pub use drivers::{Driver, LinkAddr, RxPath};
 #[cfg(feature = "std")]
 pub use ip::net_core::StdClock;
 pub use ip::net_core::{Clock, Iface, L2Kind, Stack, TcpTable};
+pub use lib::sockets::nal::{NalSocket, NalStack, TcpStream};
 pub use lib::sockets::{AddrFamily, Errno, Fd, PollFd, Shutdown, SockOpt, SockType};
 
 /// The resolved configuration as typed consts, one per option that has a value.

@@ -341,8 +341,22 @@ fn socket_api_misuse_returns_errors() {
     } else {
         AddrFamily::Inet
     };
+    if net_core::config::CONFIG_NET_TCP {
+        let stream = A.socket(family, SockType::Stream).unwrap();
+        assert_eq!(
+            A.listen(stream, 0),
+            Ok(()),
+            "listen binds an ephemeral port"
+        );
+        A.close(stream).unwrap();
+    } else {
+        assert_eq!(
+            A.socket(family, SockType::Stream).err(),
+            Some(Errno::EPROTONOSUPPORT)
+        );
+    }
     assert_eq!(
-        A.socket(family, SockType::Stream).err(),
+        A.socket_proto(family, SockType::Raw, 200).err(),
         Some(Errno::EPROTONOSUPPORT)
     );
     if !net_core::config::CONFIG_NET_IPV4 {

@@ -146,7 +146,13 @@ fn malformed_frames() -> Vec<(&'static str, Vec<u8>)> {
 /// Sends raw frames into the TAP from the namespace side (an `AF_PACKET` socket bound to
 /// it), so they reach the stack exactly as written.
 fn inject(ns: &Netns, tap: &'static str, frames: Vec<(&'static str, Vec<u8>)>) {
-    ns.within(move || {
+    ns.within(move || send_frames(tap, &frames));
+}
+
+/// Writes raw frames into `tap` through an `AF_PACKET` socket, from a thread that is in
+/// the TAP's namespace already.
+fn send_frames(tap: &str, frames: &[(&'static str, Vec<u8>)]) {
+    {
         let name = std::ffi::CString::new(tap).unwrap();
         // SAFETY: plain libc calls with valid arguments; the socket is closed below.
         unsafe {
@@ -166,7 +172,7 @@ fn inject(ns: &Netns, tap: &'static str, frames: Vec<(&'static str, Vec<u8>)>) {
             addr.sll_family = libc::AF_PACKET as u16;
             addr.sll_ifindex = index as i32;
             addr.sll_halen = 6;
-            for (what, f) in &frames {
+            for (what, f) in frames {
                 let n = libc::sendto(
                     fd,
                     f.as_ptr().cast(),
@@ -184,7 +190,7 @@ fn inject(ns: &Netns, tap: &'static str, frames: Vec<(&'static str, Vec<u8>)>) {
             }
             libc::close(fd);
         }
-    });
+    }
 }
 
 fn read_stats(child: &mut Child, reader: &mut impl BufRead) -> String {
@@ -393,10 +399,22 @@ fn digest(data: &[u8]) -> u64 {
 /// Sends `len` bytes to the TCP echo at `server` while reading the echo, half-closes, and
 /// checks that exactly the same bytes came back. Returns the seconds it took.
 fn tcp_round_trip(server: SocketAddr, len: usize, seed: u32) -> Result<f64, String> {
+    let start = Instant::now();
+    let stream = std::net::TcpStream::connect_timeout(&server, Duration::from_secs(10))
+        .map_err(|e| format!("connect {server}: {e}"))?;
+    round_trip_on(stream, server, len, seed)?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// [`tcp_round_trip`] over a connection already open.
+fn round_trip_on(
+    mut stream: std::net::TcpStream,
+    server: SocketAddr,
+    len: usize,
+    seed: u32,
+) -> Result<f64, String> {
     use std::io::Read;
     let start = Instant::now();
-    let mut stream = std::net::TcpStream::connect_timeout(&server, Duration::from_secs(10))
-        .map_err(|e| format!("connect {server}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;
@@ -601,5 +619,103 @@ fn tcp_under_five_percent_loss() {
     let stats = read_stats(&mut child, &mut reader);
     assert!(stat(&stats, "tcp", "sent").unwrap_or(0) > 7000, "{stats}");
     eprintln!("frames dropped by nftables (from the stack, to the stack): {dropped:?}");
+    ns.children.push(child);
+}
+
+/// A TCP SYN from `src`:`sport` to the stack's echo port, in an Ethernet frame from a MAC
+/// that is not Linux's.
+fn syn_frame(src: [u8; 4], sport: u16, seq: u32) -> Vec<u8> {
+    let mut tcp = vec![0u8; 20];
+    tcp[0..2].copy_from_slice(&sport.to_be_bytes());
+    tcp[2..4].copy_from_slice(&4242u16.to_be_bytes());
+    tcp[4..8].copy_from_slice(&seq.to_be_bytes());
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x02;
+    tcp[14..16].copy_from_slice(&64240u16.to_be_bytes());
+    let mut pseudo = Vec::with_capacity(32);
+    pseudo.extend_from_slice(&src);
+    pseudo.extend_from_slice(&[192, 0, 2, 1, 0, 6, 0, 20]);
+    pseudo.extend_from_slice(&tcp);
+    let sum = inet_sum(&pseudo);
+    tcp[16..18].copy_from_slice(&sum.to_be_bytes());
+    eth(0x0800, &ipv4(6, &tcp, |h| h[12..16].copy_from_slice(&src)))
+}
+
+#[test]
+fn syn_flood_leaves_memory_bounded() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("needs root for network namespaces and TAP devices");
+    }
+    for tool in ["ip", "ping"] {
+        if !have(tool) {
+            return skip(&format!(
+                "{tool} is not installed (apt install iproute2 iputils-ping)"
+            ));
+        }
+    }
+    let bin = echo_server_bin()
+        .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
+    let tap = "zeth";
+    let mut ns = Netns::create_with_tap("netstk-flood", tap);
+    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
+    let up = wait_for(Duration::from_secs(15), || {
+        ns.exec(&["ping", "-c", "1", "-W", "1", "192.0.2.1"]).0
+    });
+    assert!(up, "echo_server never answered ping");
+    let v4: SocketAddr = "192.0.2.1:4242".parse().unwrap();
+    let len = 8 << 20;
+    let quiet = ns
+        .within(move || tcp_round_trip(v4, len, 1))
+        .unwrap_or_else(|e| panic!("before the flood: {e}"));
+    // 10,000 SYNs from 200 spoofed addresses that never answer, written into the TAP
+    // while an established connection moves the same amount again.
+    let frames: Vec<(&'static str, Vec<u8>)> = (0..10_000u32)
+        .map(|i| {
+            let src = [192, 0, 2, 10 + (i % 200) as u8];
+            (
+                "SYN",
+                syn_frame(
+                    src,
+                    1024 + (i % 60_000) as u16,
+                    i.wrapping_mul(2_654_435_761),
+                ),
+            )
+        })
+        .collect();
+    let flooded = ns
+        .within(move || -> Result<f64, String> {
+            let stream = std::net::TcpStream::connect_timeout(&v4, Duration::from_secs(10))
+                .map_err(|e| e.to_string())?;
+            let transfer = std::thread::spawn(move || round_trip_on(stream, v4, len, 2));
+            send_frames(tap, &frames);
+            transfer
+                .join()
+                .map_err(|_| "transfer panicked".to_string())?
+        })
+        .unwrap_or_else(|e| panic!("during the flood: {e}"));
+    eprintln!(
+        "8 MiB round trip: {quiet:.2} s before the SYN flood, {flooded:.2} s during it ({:.0} % of the throughput)",
+        quiet / flooded * 100.0
+    );
+    let mut child = ns.children.remove(server);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let during = read_stats(&mut child, &mut reader);
+    let connections = |stats: &str| -> Option<u64> {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix("tcp_connections: "))
+            .and_then(|n| n.trim().parse().ok())
+    };
+    // Half-open connections are bounded by the listeners' backlogs (16 each).
+    let n = connections(&during).expect("tcp_connections line");
+    assert!(n <= 16 + 1, "{n} connections after the flood:\n{during}");
+    // Then they time out and everything returns.
+    let mut stats = String::new();
+    let settled = wait_for(Duration::from_secs(30), || {
+        stats = read_stats(&mut child, &mut reader);
+        connections(&stats) == Some(0) && stats.matches("allocated: 0").count() == 4
+    });
+    assert!(settled, "not settled after the flood:\n{stats}");
     ns.children.push(child);
 }

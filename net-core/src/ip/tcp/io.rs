@@ -169,10 +169,22 @@ pub(crate) fn flush(stack: &Stack, index: usize) -> Events {
             };
             let local = e.tcb.local();
             while !out.is_full() {
+                let before = e.tcb.stats();
                 let Some(seg) = e.tcb.poll_transmit(now, mtu, &mut payload) else {
                     events.insert(e.tcb.take_events());
                     return false;
                 };
+                let after = e.tcb.stats();
+                if after != before {
+                    // A timeout, fast retransmit or partial ACK resent data.
+                    tcp_stat!(stack, stack.default_iface().unwrap_or(0), rexmit);
+                    tcp_stat!(
+                        stack,
+                        stack.default_iface().unwrap_or(0),
+                        resent,
+                        seg.payload.len()
+                    );
+                }
                 let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
                 if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority) {
                     let _ = out.push(o);

@@ -104,9 +104,14 @@ impl Slot {
     }
 }
 
-/// A closed connection that no socket will look at again.
+/// A connection that is over and that no socket will look at again: closed, or a
+/// handshake on a listener that timed out (the block went back to LISTEN).
 pub(crate) fn is_done(e: &Entry) -> bool {
-    e.tcb.state() == State::Closed && !matches!(e.owner, Owner::Socket(_))
+    match e.owner {
+        Owner::Socket(_) => false,
+        Owner::Pending(_) => matches!(e.tcb.state(), State::Closed | State::Listen),
+        Owner::Orphan => e.tcb.state() == State::Closed,
+    }
 }
 
 /// The TCP connections of one stack instance.

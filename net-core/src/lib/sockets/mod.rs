@@ -320,6 +320,8 @@ pub(crate) fn wake_all() {
 #[cfg(CONFIG_NET_TCP)]
 mod stream;
 
+pub mod nal;
+
 /// Without `NET_TCP` the stream calls exist and fail, so that applications compile in
 /// every configuration.
 #[cfg(not(CONFIG_NET_TCP))]
