@@ -98,7 +98,14 @@ pub fn instance(res: &Resolution, pointer_width: usize) -> Vec<RamItem> {
             "NET_IF_MCAST_IPV6_ADDR_COUNT",
         ),
         ("net_mgmt event queue", "NET_MGMT_EVENT_QUEUE_SIZE"),
+        (
+            "TCP connections (each with its send and receive buffers)",
+            "NET_MAX_CONN",
+        ),
     ] {
+        if option == "NET_MAX_CONN" && res.get("NET_TCP").map(|v| v.trim()) != Some("y") {
+            continue;
+        }
         if let Some(n) = get(option).filter(|&n| n > 0) {
             items.push(RamItem {
                 component,

@@ -464,6 +464,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     // ---- Accessors and settings ----------------------------------------------------------
 
+    /// SND.NXT: the sequence number of the next byte this block sends.
+    pub fn send_next(&self) -> SeqNumber {
+        self.c.snd_nxt
+    }
+
     /// The current state.
     pub fn state(&self) -> State {
         self.c.state

@@ -146,6 +146,11 @@ pub(crate) fn send_segment(stack: &Stack, seg: &TcpRepr<'_>, src: IpAddress, dst
 /// Sends everything connection `index` has to send now (data, ACKs, retransmissions,
 /// SYN, FIN), and runs its due timers. Returns the events that produced.
 pub(crate) fn flush(stack: &Stack, index: usize) -> Events {
+    flush_at(stack, index, stack.now_ms())
+}
+
+/// [`flush`] with the time already read by the caller.
+pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
     let mut events = Events::empty();
     let remote = stack.tcp.with(|slots| {
         slots
@@ -159,7 +164,6 @@ pub(crate) fn flush(stack: &Stack, index: usize) -> Events {
     let Some((_, _, mtu)) = route(stack, remote.addr) else {
         return events;
     };
-    let now = stack.now_ms();
     let mut payload = [0u8; MAX_SEGMENT];
     loop {
         let mut out: Vec<Outgoing, BATCH> = Vec::new();
@@ -359,7 +363,7 @@ fn segment(
                     let _ = out.push(r);
                 }
                 send_all(stack, &mut out);
-                let events = events | flush(stack, i);
+                let events = events | flush_at(stack, i, now);
                 if events.contains(Events::RESET) {
                     tcp_stat!(stack, iface, connrst);
                 }
@@ -408,7 +412,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
         });
         if due {
             // Notes this connection's next timer.
-            let events = flush(stack, i);
+            let events = flush_at(stack, i, now);
             if events.contains(Events::TIMED_OUT) {
                 tcp_stat!(stack, stack.default_iface().unwrap_or(0), conndrop);
             }
