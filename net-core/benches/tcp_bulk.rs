@@ -13,6 +13,9 @@
 //! the same buffer sizes as ours (`NET_TCP_MAX_SEND/RECV_WINDOW_SIZE`), and both verify
 //! and compute checksums.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 #[cfg(all(
     CONFIG_NET_IPV4,
     CONFIG_NET_ARP,
@@ -20,8 +23,6 @@
     CONFIG_NET_L2_ETHERNET
 ))]
 mod bench {
-    use std::cell::RefCell;
-    use std::collections::VecDeque;
     use std::hint::black_box;
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
     use std::rc::Rc;
@@ -148,56 +149,11 @@ mod bench {
     mod smol {
         use super::*;
         use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
-        use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
         use smoltcp::socket::tcp;
         use smoltcp::time::Instant as SInstant;
         use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
 
-        type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
-
-        pub struct PairDevice {
-            rx: Queue,
-            tx: Queue,
-        }
-
-        pub struct RxToken(Vec<u8>);
-        pub struct TxToken<'a>(&'a Queue);
-
-        impl phy::RxToken for RxToken {
-            fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-                f(&self.0)
-            }
-        }
-
-        impl phy::TxToken for TxToken<'_> {
-            fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-                let mut frame = vec![0u8; len];
-                let r = f(&mut frame);
-                self.0.borrow_mut().push_back(frame);
-                r
-            }
-        }
-
-        impl Device for PairDevice {
-            type RxToken<'a> = RxToken;
-            type TxToken<'a> = TxToken<'a>;
-
-            fn receive(&mut self, _: SInstant) -> Option<(RxToken, TxToken<'_>)> {
-                let frame = self.rx.borrow_mut().pop_front()?;
-                Some((RxToken(frame), TxToken(&self.tx)))
-            }
-
-            fn transmit(&mut self, _: SInstant) -> Option<TxToken<'_>> {
-                Some(TxToken(&self.tx))
-            }
-
-            fn capabilities(&self) -> DeviceCapabilities {
-                let mut caps = DeviceCapabilities::default();
-                caps.medium = Medium::Ethernet;
-                caps.max_transmission_unit = 1514;
-                caps
-            }
-        }
+        use crate::support::{Queue, QueueDevice as PairDevice};
 
         pub struct Node {
             iface: Interface,
@@ -322,7 +278,7 @@ mod bench {
 
     pub fn main() {
         let total = megabytes() << 20;
-        let data: Vec<u8> = (0..(1 << 20)).map(|i: usize| (i as u8) ^ 0xa5).collect();
+        let data = crate::support::pattern(1 << 20, 5);
         println!(
             "tcp_bulk: {} MiB one way, buffers {TX_BUFFER} B send / {RX_BUFFER} B receive, IPv4",
             megabytes()

@@ -5,7 +5,6 @@
 
 #![cfg(all(CONFIG_NET_TCP, CONFIG_NET_SOCKETS, CONFIG_NET_IPV4, CONFIG_NET_ARP))]
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
@@ -15,10 +14,12 @@ use net_core::buf::{ConfiguredPools, NetPkt};
 use net_core::drivers::{DriverError, LinkAddr};
 use net_core::{AddrFamily, Driver, Fd, Iface, L2Kind, RxPath, SockOpt, SockType, Stack, StdClock};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
-use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::socket::tcp;
 use smoltcp::time::Instant as SInstant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
+use support::{Queue, QueueDevice, pattern};
+
+mod support;
 
 const OUR_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x51, 0x01];
 const SMOL_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x51, 0x02];
@@ -84,63 +85,18 @@ macro_rules! instance {
     };
 }
 
-/// smoltcp's side of the wire.
-struct SmolDevice {
-    rx: VecDeque<Vec<u8>>,
-    tx: RefCell<VecDeque<Vec<u8>>>,
-}
-
-struct RxToken(Vec<u8>);
-struct TxToken<'a>(&'a RefCell<VecDeque<Vec<u8>>>);
-
-impl phy::RxToken for RxToken {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for TxToken<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut frame = vec![0u8; len];
-        let r = f(&mut frame);
-        self.0.borrow_mut().push_back(frame);
-        r
-    }
-}
-
-impl Device for SmolDevice {
-    type RxToken<'a> = RxToken;
-    type TxToken<'a> = TxToken<'a>;
-
-    fn receive(&mut self, _: SInstant) -> Option<(RxToken, TxToken<'_>)> {
-        let frame = self.rx.pop_front()?;
-        Some((RxToken(frame), TxToken(&self.tx)))
-    }
-
-    fn transmit(&mut self, _: SInstant) -> Option<TxToken<'_>> {
-        Some(TxToken(&self.tx))
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::default();
-        caps.medium = Medium::Ethernet;
-        caps.max_transmission_unit = 1514;
-        caps
-    }
-}
-
 struct Smol {
     iface: Interface,
-    dev: SmolDevice,
+    dev: QueueDevice,
     sockets: SocketSet<'static>,
     handle: SocketHandle,
 }
 
 impl Smol {
     fn new() -> Smol {
-        let mut dev = SmolDevice {
-            rx: VecDeque::new(),
-            tx: RefCell::new(VecDeque::new()),
+        let mut dev = QueueDevice {
+            rx: Queue::default(),
+            tx: Queue::default(),
         };
         let config = Config::new(HardwareAddress::Ethernet(EthernetAddress(SMOL_MAC)));
         let mut iface = Interface::new(config, &mut dev, SInstant::now());
@@ -168,7 +124,10 @@ impl Smol {
 
     /// Moves frames both ways and polls both stacks.
     fn pump(&mut self, ours: &Stack, wire: &Wire) {
-        self.dev.rx.extend(wire.to_smol.lock().unwrap().drain(..));
+        self.dev
+            .rx
+            .borrow_mut()
+            .extend(wire.to_smol.lock().unwrap().drain(..));
         self.iface
             .poll(SInstant::now(), &mut self.dev, &mut self.sockets);
         let frames: Vec<_> = self.dev.tx.borrow_mut().drain(..).collect();
@@ -179,18 +138,6 @@ impl Smol {
             ours.run_timers();
         }
     }
-}
-
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 /// 10 MB, or less when the configuration's send buffers are small: with a buffer of one

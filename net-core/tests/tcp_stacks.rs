@@ -20,6 +20,10 @@ use net_core::{
     AddrFamily, Errno, Fd, Iface, L2Kind, Shutdown, SockOpt, SockType, Stack, StdClock,
 };
 
+use support::pattern;
+
+mod support;
+
 static CLOCK: StdClock = StdClock::new();
 
 macro_rules! instance {
@@ -100,18 +104,6 @@ fn server_addr(family: AddrFamily, port: u16) -> SocketAddr {
         AddrFamily::Inet => SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), port),
         AddrFamily::Inet6 => SocketAddr::new("2001:db8::1".parse().unwrap(), port),
     }
-}
-
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 /// Opens a connection from `b` to a listener on `a` and returns (listener, server side,

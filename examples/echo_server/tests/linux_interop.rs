@@ -443,29 +443,45 @@ fn round_trip_on(
     Ok(start.elapsed().as_secs_f64())
 }
 
-#[test]
-fn tcp_echo_against_linux() {
+/// Whether the test can run: root, and `tools` installed (otherwise it says why it skips).
+fn can_run(tools: &[&str]) -> bool {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return skip("needs root for network namespaces and TAP devices");
+        skip("needs root for network namespaces and TAP devices");
+        return false;
     }
-    for tool in ["ip", "ping"] {
+    for tool in tools {
         if !have(tool) {
-            return skip(&format!(
-                "{tool} is not installed (apt install iproute2 iputils-ping)"
+            skip(&format!(
+                "{tool} is not installed (apt install iproute2 iputils-ping nftables)"
             ));
+            return false;
         }
     }
+    true
+}
+
+/// A new namespace with the TAP `zeth` and echo_server on it, answering ping; returns the
+/// namespace and the server's index among its children.
+fn echo_server_in_namespace(prefix: &str) -> (Netns, usize) {
     let bin = echo_server_bin()
         .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
-    let tap = "zeth";
-    let mut ns = Netns::create_with_tap("netstk-tcp", tap);
-    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
+    let mut ns = Netns::create_with_tap(prefix, "zeth");
+    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", "zeth"], true);
     let up = wait_for(Duration::from_secs(15), || {
         ns.exec(&["ping", "-6", "-c", "1", "-W", "1", "2001:db8::1"])
             .0
     });
     assert!(up, "echo_server never answered ping -6");
+    (ns, server)
+}
+
+#[test]
+fn tcp_echo_against_linux() {
+    if !can_run(&["ip", "ping"]) {
+        return;
+    }
+    let (mut ns, server) = echo_server_in_namespace("netstk-tcp");
     let v4: SocketAddr = "192.0.2.1:4242".parse().unwrap();
     let v6: SocketAddr = "[2001:db8::1]:4242".parse().unwrap();
     let big = std::env::var_os("NET_TCP_100MB").is_some();
@@ -570,26 +586,11 @@ fn lossy_rules(tap: &str, percent: u32) -> String {
 
 #[test]
 fn tcp_under_five_percent_loss() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("needs root for network namespaces and TAP devices");
+    if !can_run(&["ip", "ping", "nft"]) {
+        return;
     }
-    for tool in ["ip", "ping", "nft"] {
-        if !have(tool) {
-            return skip(&format!(
-                "{tool} is not installed (apt install iproute2 iputils-ping nftables)"
-            ));
-        }
-    }
-    let bin = echo_server_bin()
-        .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
     let tap = "zeth";
-    let mut ns = Netns::create_with_tap("netstk-loss", tap);
-    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
-    let up = wait_for(Duration::from_secs(15), || {
-        ns.exec(&["ping", "-c", "1", "-W", "1", "192.0.2.1"]).0
-    });
-    assert!(up, "echo_server never answered ping");
+    let (mut ns, server) = echo_server_in_namespace("netstk-loss");
     let rules = std::env::temp_dir().join(format!("{}.nft", ns.name));
     std::fs::write(&rules, lossy_rules(tap, 5)).unwrap();
     let (ok, out) = ns.exec(&["nft", "-f", rules.to_str().unwrap()]);
@@ -643,26 +644,11 @@ fn syn_frame(src: [u8; 4], sport: u16, seq: u32) -> Vec<u8> {
 
 #[test]
 fn syn_flood_leaves_memory_bounded() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("needs root for network namespaces and TAP devices");
+    if !can_run(&["ip", "ping"]) {
+        return;
     }
-    for tool in ["ip", "ping"] {
-        if !have(tool) {
-            return skip(&format!(
-                "{tool} is not installed (apt install iproute2 iputils-ping)"
-            ));
-        }
-    }
-    let bin = echo_server_bin()
-        .unwrap_or_else(|e| panic!("building echo_server with its prj.conf failed:\n{e}"));
     let tap = "zeth";
-    let mut ns = Netns::create_with_tap("netstk-flood", tap);
-    let server = ns.spawn(&[bin.to_str().unwrap(), "--eth-if", tap], true);
-    let up = wait_for(Duration::from_secs(15), || {
-        ns.exec(&["ping", "-c", "1", "-W", "1", "192.0.2.1"]).0
-    });
-    assert!(up, "echo_server never answered ping");
+    let (mut ns, server) = echo_server_in_namespace("netstk-flood");
     let v4: SocketAddr = "192.0.2.1:4242".parse().unwrap();
     let len = 8 << 20;
     let quiet = ns
