@@ -148,10 +148,10 @@ mod bench {
 
     mod smol {
         use super::*;
-        use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+        use smoltcp::iface::{Interface, SocketHandle, SocketSet};
         use smoltcp::socket::tcp;
         use smoltcp::time::Instant as SInstant;
-        use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
+        use smoltcp::wire::IpAddress;
 
         use crate::support::{Queue, QueueDevice as PairDevice};
 
@@ -165,12 +165,7 @@ mod bench {
         impl Node {
             fn new(mac: [u8; 6], ip: [u8; 4], rx: Queue, tx: Queue) -> Node {
                 let mut dev = PairDevice { rx, tx };
-                let config = Config::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
-                let mut iface = Interface::new(config, &mut dev, SInstant::now());
-                iface.update_ip_addrs(|a| {
-                    a.push(IpCidr::new(IpAddress::v4(ip[0], ip[1], ip[2], ip[3]), 24))
-                        .unwrap();
-                });
+                let iface = dev.interface(mac, ip);
                 let socket = tcp::Socket::new(
                     tcp::SocketBuffer::new(vec![0; RX_BUFFER]),
                     tcp::SocketBuffer::new(vec![0; TX_BUFFER]),

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use net_core::buf::{ConfiguredPools, NetPkt};
 use net_core::drivers::{DriverError, LinkAddr};
 use net_core::{AddrFamily, Driver, Fd, Iface, L2Kind, RxPath, SockOpt, SockType, Stack, StdClock};
-use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::iface::{Interface, SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
 use smoltcp::time::Instant as SInstant;
-use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
+use smoltcp::wire::IpAddress;
 use support::{Queue, QueueDevice, pattern};
 
 mod support;
@@ -98,12 +98,7 @@ impl Smol {
             rx: Queue::default(),
             tx: Queue::default(),
         };
-        let config = Config::new(HardwareAddress::Ethernet(EthernetAddress(SMOL_MAC)));
-        let mut iface = Interface::new(config, &mut dev, SInstant::now());
-        iface.update_ip_addrs(|a| {
-            a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24))
-                .unwrap();
-        });
+        let iface = dev.interface(SMOL_MAC, [192, 0, 2, 2]);
         let socket = tcp::Socket::new(
             tcp::SocketBuffer::new(vec![0; 65535]),
             tcp::SocketBuffer::new(vec![0; 65535]),

@@ -14,29 +14,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use net_core::buf::ConfiguredPools;
 use net_core::drivers::link::{Impairments, LinkEnd, connect};
-use net_core::{
-    AddrFamily, Errno, Fd, Iface, L2Kind, Shutdown, SockOpt, SockType, Stack, StdClock,
-};
+use net_core::{AddrFamily, Errno, Fd, Shutdown, SockOpt, SockType, Stack};
 
 use support::pattern;
 
+#[macro_use]
 mod support;
-
-static CLOCK: StdClock = StdClock::new();
-
-macro_rules! instance {
-    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
-        static $end: LinkEnd = LinkEnd::new($mac, $seed);
-        static $stack: Stack = {
-            static POOLS: ConfiguredPools = ConfiguredPools::new();
-            static IFACES: [Iface; 1] = [Iface::new("eth0", &$end, L2Kind::Ethernet, 0)];
-            static TCP: net_core::TcpTable = net_core::TcpTable::new();
-            Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
-        };
-    };
-}
 
 /// Connects and starts two instances with 192.0.2.1/24, 2001:db8::1/64 (`a`) and .2, ::2
 /// (`b`), waiting for IPv6 DAD to finish.

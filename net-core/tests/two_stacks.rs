@@ -8,26 +8,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use net_core::buf::ConfiguredPools;
+#[macro_use]
+mod support;
+
 #[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
 use net_core::drivers::link::Impairments;
 use net_core::drivers::link::{LinkEnd, connect};
-use net_core::{AddrFamily, Errno, Fd, Iface, L2Kind, SockOpt, SockType, Stack, StdClock};
-
-static CLOCK: StdClock = StdClock::new();
-
-/// Declares one stack instance with its pools, link end and interface, all `static`.
-macro_rules! instance {
-    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
-        static $end: LinkEnd = LinkEnd::new($mac, $seed);
-        static $stack: Stack = {
-            static POOLS: ConfiguredPools = ConfiguredPools::new();
-            static IFACES: [Iface; 1] = [Iface::new("eth0", &$end, L2Kind::Ethernet, 0)];
-            static TCP: net_core::TcpTable = net_core::TcpTable::new();
-            Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
-        };
-    };
-}
+use net_core::{AddrFamily, Errno, Fd, SockOpt, SockType, Stack};
 
 /// Connects two instances, starts them, and gives them 192.0.2.1/24 and 192.0.2.2/24.
 #[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP))]

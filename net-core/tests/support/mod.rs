@@ -75,3 +75,42 @@ impl Device for QueueDevice {
         caps
     }
 }
+
+impl QueueDevice {
+    /// A smoltcp Ethernet interface with `mac` and `ip`/24 over this device.
+    pub fn interface(&mut self, mac: [u8; 6], ip: [u8; 4]) -> smoltcp::iface::Interface {
+        use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
+        let config = smoltcp::iface::Config::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
+        let mut iface = smoltcp::iface::Interface::new(config, self, Instant::now());
+        iface.update_ip_addrs(|a| {
+            a.push(IpCidr::new(IpAddress::v4(ip[0], ip[1], ip[2], ip[3]), 24))
+                .unwrap();
+        });
+        iface
+    }
+}
+
+/// The clock of the stack instances [`instance!`] declares.
+pub static CLOCK: net_core::StdClock = net_core::StdClock::new();
+
+/// Declares one stack instance on an in-process link end, all `static`:
+/// `instance!(STACK, END, mac, seed)`.
+#[macro_export]
+macro_rules! instance {
+    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
+        static $end: ::net_core::drivers::link::LinkEnd =
+            ::net_core::drivers::link::LinkEnd::new($mac, $seed);
+        static $stack: ::net_core::Stack = {
+            static POOLS: ::net_core::buf::ConfiguredPools =
+                ::net_core::buf::ConfiguredPools::new();
+            static IFACES: [::net_core::Iface; 1] = [::net_core::Iface::new(
+                "eth0",
+                &$end,
+                ::net_core::L2Kind::Ethernet,
+                0,
+            )];
+            static TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
+            ::net_core::Stack::new(&POOLS, &IFACES, &$crate::support::CLOCK, &TCP)
+        };
+    };
+}
