@@ -11,25 +11,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use embedded_nal::{TcpClientStack, TcpFullStack, UdpClientStack, UdpFullStack};
-use net_core::buf::ConfiguredPools;
-use net_core::drivers::link::{LinkEnd, connect};
-use net_core::{Iface, L2Kind, NalStack, SockOpt, Stack, StdClock, TcpStream};
+use net_core::drivers::link::connect;
+use net_core::{NalStack, SockOpt, TcpStream};
 
-static CLOCK: StdClock = StdClock::new();
-static A_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x4a, 0x0a], 71);
-static B_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x4a, 0x0b], 72);
-static A: Stack = {
-    static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &A_END, L2Kind::Ethernet, 0)];
-    static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
-};
-static B: Stack = {
-    static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &B_END, L2Kind::Ethernet, 0)];
-    static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
-};
+#[macro_use]
+mod support;
+
+instance!(A, A_END, [0x02, 0, 0, 0, 0x4a, 0x0a], 71);
+instance!(B, B_END, [0x02, 0, 0, 0, 0x4a, 0x0b], 72);
 static STOP: AtomicBool = AtomicBool::new(false);
 
 const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);

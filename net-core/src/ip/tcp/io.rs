@@ -304,18 +304,22 @@ fn segment(
     };
     let now = stack.now_ms();
     let prio = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
+    // The segment to connection `i`, and its immediate reply built.
+    let deliver = |i: usize, slots: &mut [Slot]| {
+        let Some(e) = slots.get_mut(i).and_then(Slot::entry) else {
+            return Demux::Dropped;
+        };
+        let reaction = e.tcb.on_segment(src, dst, repr, now);
+        let reply = reaction
+            .reply
+            .and_then(|r| build(stack, &r, dst, src, prio));
+        Demux::Conn(i, reply, reaction.events)
+    };
     // A SYN that ended a TIME-WAIT goes round once more, to a listener.
     for _ in 0..2 {
         let decision = stack.tcp.with(|slots| {
             if let Some(i) = table::find(slots, local, remote) {
-                let Some(e) = slots.get_mut(i).and_then(Slot::entry) else {
-                    return Demux::Dropped;
-                };
-                let reaction = e.tcb.on_segment(src, dst, repr, now);
-                let reply = reaction
-                    .reply
-                    .and_then(|r| build(stack, &r, dst, src, prio));
-                return Demux::Conn(i, reply, reaction.events);
+                return deliver(i, slots);
             }
             let is_syn = repr.control == TcpControl::Syn && repr.ack_number.is_none();
             let listener =
@@ -340,11 +344,7 @@ fn segment(
                 if e.tcb.listen(local).is_err() {
                     return Demux::Dropped;
                 }
-                let reaction = e.tcb.on_segment(src, dst, repr, now);
-                let reply = reaction
-                    .reply
-                    .and_then(|r| build(stack, &r, dst, src, prio));
-                return Demux::Conn(i, reply, reaction.events);
+                return deliver(i, slots);
             }
             if is_syn && stack.tcp_listener(local).is_some() {
                 return Demux::Dropped;
