@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Netns, have, run, skip, udp_echo};
+use common::{Netns, have, pattern, round_trip_on, run, skip, tcp_round_trip, udp_echo};
 
 /// The echo_server binary built with the sample's `prj.conf` and its native_sim overlay
 /// (which adds TCP), whatever configuration the outer `cargo test` uses (a nested build in
@@ -374,73 +374,6 @@ fn echo_server_against_linux() {
     let bad = "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\"";
     assert_eq!(check(bad), 0, "frames with bad checksums:\n{all}");
     let _ = std::fs::remove_file(Path::new(&pcap));
-}
-
-/// Bytes of a repeatable pseudo-random pattern.
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
-
-/// FNV-1a over `data`: a digest to report, next to the byte-exact comparison.
-fn digest(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Sends `len` bytes to the TCP echo at `server` while reading the echo, half-closes, and
-/// checks that exactly the same bytes came back. Returns the seconds it took.
-fn tcp_round_trip(server: SocketAddr, len: usize, seed: u32) -> Result<f64, String> {
-    let start = Instant::now();
-    let stream = std::net::TcpStream::connect_timeout(&server, Duration::from_secs(10))
-        .map_err(|e| format!("connect {server}: {e}"))?;
-    round_trip_on(stream, server, len, seed)?;
-    Ok(start.elapsed().as_secs_f64())
-}
-
-/// [`tcp_round_trip`] over a connection already open.
-fn round_trip_on(
-    mut stream: std::net::TcpStream,
-    server: SocketAddr,
-    len: usize,
-    seed: u32,
-) -> Result<f64, String> {
-    use std::io::Read;
-    let start = Instant::now();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let data = pattern(len, seed);
-    let sent = digest(&data);
-    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
-    let sender = std::thread::spawn(move || -> std::io::Result<()> {
-        writer.write_all(&data)?;
-        writer.shutdown(std::net::Shutdown::Write)
-    });
-    let mut got = Vec::with_capacity(len);
-    stream
-        .read_to_end(&mut got)
-        .map_err(|e| format!("{server}: read after {} of {len} bytes: {e}", got.len()))?;
-    sender
-        .join()
-        .map_err(|_| "sender panicked".to_string())?
-        .map_err(|e| format!("{server}: write: {e}"))?;
-    if got.len() != len || digest(&got) != sent || got != pattern(len, seed) {
-        return Err(format!(
-            "{server}: {} of {len} bytes came back, digest {:016x} instead of {sent:016x}",
-            got.len(),
-            digest(&got)
-        ));
-    }
-    Ok(start.elapsed().as_secs_f64())
 }
 
 /// Whether the test can run: root, and `tools` installed (otherwise it says why it skips).

@@ -13,5 +13,5 @@ mod common;
 
 #[test]
 fn echo_server_firmware_against_linux() {
-    common::firmware_against_linux("mps2_an385", "netstk-an385", "qemu-system-arm");
+    common::firmware_against_linux("mps2_an385", "netstk-an385", "qemu-system-arm", false);
 }

@@ -1,9 +1,11 @@
-//! `echo_server` as `qemu_cortex_m3` firmware against the Linux kernel: the test builds the
-//! firmware with `netcfg build`, creates a network namespace with a TAP (192.0.2.2/24,
-//! 2001:db8::2/64), starts `netcfg run -b qemu_cortex_m3 examples/echo_server --eth-if TAP`
-//! inside it (QEMU's lm3s6965evb with the Stellaris NIC on the TAP), and checks that
-//! `ping -c 5` over IPv4 and IPv6 gets every reply and that UDP echoes of 1, 512 and 1472
-//! bytes (IPv4) and 1, 512 and 1232 bytes (IPv6) come back byte-exact.
+//! `echo_server` as `qemu_cortex_m3` firmware with its TCP overlay (`overlay-tcp.conf`)
+//! against the Linux kernel: the test builds the firmware with `netcfg build`, creates a
+//! network namespace with a TAP (192.0.2.2/24, 2001:db8::2/64), starts `netcfg run -b
+//! qemu_cortex_m3 -c examples/echo_server/overlay-tcp.conf examples/echo_server --eth-if TAP`
+//! inside it (QEMU's lm3s6965evb with the Stellaris NIC on the TAP), and checks that `ping -c
+//! 5` over IPv4 and IPv6 gets every reply, that UDP echoes of 1, 512 and 1472 bytes (IPv4)
+//! and 1, 512 and 1232 bytes (IPv6) come back byte-exact, and that TCP round trips of 1 MiB
+//! (IPv4) and 256 KiB (IPv6) come back byte-exact.
 //!
 //! Needs root (namespaces, TAP), `ip`, `ping` and `qemu-system-arm`. Without them the test
 //! prints why it skipped; with `NET_INTEROP_REQUIRED=1` it fails instead. It only talks to
@@ -13,5 +15,5 @@ mod common;
 
 #[test]
 fn echo_server_firmware_against_linux() {
-    common::firmware_against_linux("qemu_cortex_m3", "netstk-m3", "qemu-system-arm");
+    common::firmware_against_linux("qemu_cortex_m3", "netstk-m3", "qemu-system-arm", true);
 }

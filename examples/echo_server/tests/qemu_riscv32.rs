@@ -15,5 +15,5 @@ mod common;
 
 #[test]
 fn echo_server_firmware_against_linux() {
-    common::firmware_against_linux("qemu_riscv32", "netstk-rv32", "qemu-system-riscv32");
+    common::firmware_against_linux("qemu_riscv32", "netstk-rv32", "qemu-system-riscv32", false);
 }

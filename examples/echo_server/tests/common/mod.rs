@@ -104,10 +104,16 @@ pub fn netcfg(bin: &Path, args: &[&str]) -> Command {
 /// Builds netcfg, then echo_server for `board` with `netcfg build` (so that a later
 /// `netcfg run` finds it up to date). Returns netcfg's path.
 pub fn build_firmware(board: &str) -> PathBuf {
+    build_firmware_with(board, &[])
+}
+
+/// [`build_firmware`] with more arguments for `netcfg build` (`-c FILE`, `-D`).
+pub fn build_firmware_with(board: &str, extra: &[&str]) -> PathBuf {
     let bin = netcfg_bin().expect("netcfg builds");
-    let build = netcfg(&bin, &["build", "-b", board, "examples/echo_server"])
-        .output()
-        .expect("netcfg runs");
+    let mut args = vec!["build", "-b", board];
+    args.extend_from_slice(extra);
+    args.push("examples/echo_server");
+    let build = netcfg(&bin, &args).output().expect("netcfg runs");
     assert!(
         build.status.success(),
         "netcfg build -b {board} failed:\n{}",
@@ -331,7 +337,7 @@ pub fn udp_echo(ns: &Netns, server: SocketAddr, sizes: &'static [usize]) -> Resu
 /// `<ns_prefix>-<pid>` (`qemu` is the QEMU binary it needs), and checks that `ping -c 5`
 /// over IPv4 and IPv6 gets every reply and that UDP echoes of 1, 512 and 1472 bytes (IPv4)
 /// and 1, 512 and 1232 bytes (IPv6) come back byte-exact.
-pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str) {
+pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str, tcp: bool) {
     if !is_root() {
         return skip("needs root for network namespaces and TAP devices");
     }
@@ -347,14 +353,20 @@ pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str) {
             ));
         }
     }
+    // With `tcp`, the sample's TCP overlay on top of prj.conf.
+    let extra: &[&str] = if tcp {
+        &["-c", "examples/echo_server/overlay-tcp.conf"]
+    } else {
+        &[]
+    };
     // Build outside the namespace first; `run` then finds the firmware up to date.
-    let netcfg_path = build_firmware(board);
+    let netcfg_path = build_firmware_with(board, extra);
 
     let mut ns = Netns::create(ns_prefix);
-    let cmd = netcfg(
-        &netcfg_path,
-        &["run", "-b", board, "examples/echo_server", "--eth-if", TAP],
-    );
+    let mut args = vec!["run", "-b", board];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["examples/echo_server", "--eth-if", TAP]);
+    let cmd = netcfg(&netcfg_path, &args);
     let firmware = ns.firmware.insert(Firmware::spawn(ns.command(&cmd)));
     assert!(
         firmware.wait_for(READY, Duration::from_secs(60)),
@@ -381,4 +393,94 @@ pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str) {
     udp_echo(&ns, "192.0.2.1:4242".parse().unwrap(), &[1, 512, 1472]).expect("IPv4 UDP echo");
     // 1232 bytes: IPv6's minimum MTU less headers (1472 would need IPv6 fragments).
     udp_echo(&ns, "[2001:db8::1]:4242".parse().unwrap(), &[1, 512, 1232]).expect("IPv6 UDP echo");
+    if tcp {
+        // The firmware announced its TCP listeners right after the UDP ones.
+        let firmware = ns.firmware.as_ref().expect("firmware");
+        assert!(
+            firmware.wait_for("listening on TCP", Duration::from_secs(5)),
+            "the firmware has no TCP echo"
+        );
+        let report = ns
+            .within(|| -> Result<String, String> {
+                let mut report = String::new();
+                for (server, len) in [("192.0.2.1:4242", 1 << 20), ("[2001:db8::1]:4242", 256 << 10)] {
+                    let server: std::net::SocketAddr = server.parse().unwrap();
+                    let secs = tcp_round_trip(server, len, 3)?;
+                    report += &format!(
+                        "TCP {len} bytes each way with {server}: {secs:.2} s ({:.0} kB/s each way)\n",
+                        len as f64 / secs / 1e3
+                    );
+                }
+                Ok(report)
+            })
+            .expect("TCP echo");
+        eprint!("{report}");
+    }
+}
+
+/// Bytes of a repeatable pseudo-random pattern.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// FNV-1a over `data`: a digest to report, next to the byte-exact comparison.
+pub fn digest(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Sends `len` bytes to the TCP echo at `server` while reading the echo, half-closes, and
+/// checks that exactly the same bytes came back. Returns the seconds it took.
+pub fn tcp_round_trip(server: SocketAddr, len: usize, seed: u32) -> Result<f64, String> {
+    let start = Instant::now();
+    let stream = std::net::TcpStream::connect_timeout(&server, Duration::from_secs(10))
+        .map_err(|e| format!("connect {server}: {e}"))?;
+    round_trip_on(stream, server, len, seed)?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// [`tcp_round_trip`] over a connection already open.
+pub fn round_trip_on(
+    mut stream: std::net::TcpStream,
+    server: SocketAddr,
+    len: usize,
+    seed: u32,
+) -> Result<f64, String> {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let data = pattern(len, seed);
+    let sent = digest(&data);
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+    let sender = std::thread::spawn(move || -> std::io::Result<()> {
+        writer.write_all(&data)?;
+        writer.shutdown(std::net::Shutdown::Write)
+    });
+    let mut got = Vec::with_capacity(len);
+    stream
+        .read_to_end(&mut got)
+        .map_err(|e| format!("{server}: read after {} of {len} bytes: {e}", got.len()))?;
+    sender
+        .join()
+        .map_err(|_| "sender panicked".to_string())?
+        .map_err(|e| format!("{server}: write: {e}"))?;
+    if got.len() != len || digest(&got) != sent || got != pattern(len, seed) {
+        return Err(format!(
+            "{server}: {} of {len} bytes came back, digest {:016x} instead of {sent:016x}",
+            got.len(),
+            digest(&got)
+        ));
+    }
+    Ok(start.elapsed().as_secs_f64())
 }

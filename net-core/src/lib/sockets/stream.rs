@@ -55,6 +55,8 @@ impl Stack {
     /// Runs `attempt` until it gives a result; in between waits (on `std`, up to
     /// `timeout_ms`) for a socket event, or returns `EAGAIN` when `nonblocking` (and
     /// always without `std`, where the application polls the stack itself).
+    // Without std there is nothing to wait for, so the loop body runs once.
+    #[cfg_attr(not(feature = "std"), allow(clippy::never_loop))]
     fn tcp_block<R>(
         &self,
         nonblocking: bool,
