@@ -33,6 +33,8 @@ pub fn echo_pending(stack: &Stack, fd: Fd, buf: &mut [u8]) -> usize {
     n
 }
 
+// The qemu_cortex_m0 firmware echoes to itself over loopback, without TCP.
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))]
 /// A TCP listener of `family` on `port`, non-blocking, or `None` when the configuration
 /// has no TCP (or no room for it).
 pub fn open_tcp(stack: &Stack, family: AddrFamily, port: u16) -> Option<Fd> {
@@ -52,6 +54,8 @@ pub fn open_tcp(stack: &Stack, family: AddrFamily, port: u16) -> Option<Fd> {
     Some(fd)
 }
 
+// The qemu_cortex_m0 firmware echoes to itself over loopback, without TCP.
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))]
 /// One TCP client being echoed: what was received and not yet sent back.
 struct Client {
     fd: Fd,
@@ -60,6 +64,8 @@ struct Client {
     sent: usize,
 }
 
+// The qemu_cortex_m0 firmware echoes to itself over loopback, without TCP.
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))]
 /// The TCP echo of a firmware: its listeners and up to `N` clients, served without
 /// blocking from the main loop.
 pub struct TcpEcho<const N: usize> {
@@ -67,6 +73,7 @@ pub struct TcpEcho<const N: usize> {
     clients: [Option<Client>; N],
 }
 
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))]
 impl<const N: usize> TcpEcho<N> {
     /// Listens on `port` over IPv4 and IPv6 (each when configured).
     pub fn open(stack: &Stack, port: u16) -> TcpEcho<N> {

@@ -192,12 +192,18 @@ fn main() -> ! {
     }
     hprintln!("echo_server: listening on UDP port {} ({})", PORT, NAME);
 
+    // TCP too when the configuration has it (overlay-tcp.conf).
+    let mut tcp = echo::TcpEcho::<2>::open(&NET, PORT);
+    if tcp.is_open() {
+        hprintln!("echo_server: listening on TCP port {} too", PORT);
+    }
     let mut buf = [0u8; 1500];
     loop {
         let mut work = NET.poll();
         for fd in fds.iter().flatten() {
             work += echo::echo_pending(&NET, *fd, &mut buf);
         }
+        work += tcp.serve(&NET);
         if work == 0 {
             // The timer wakes the loop at least every millisecond for the stack's timers.
             riscv::asm::wfi();
