@@ -1,10 +1,10 @@
-//! `echo_server` as `qemu_riscv32` firmware against the Linux kernel: the test builds the
+//! `echo_server` as `qemu_riscv32` firmware (with `overlay-tcp.conf`) against the Linux kernel: the test builds the
 //! firmware with `netcfg build`, creates a network namespace with a TAP (192.0.2.2/24,
 //! 2001:db8::2/64), starts `netcfg run -b qemu_riscv32 examples/echo_server --eth-if TAP`
 //! inside it (QEMU's riscv32 virt machine with a virtio-net device on a virtio-mmio slot,
 //! the virtio_net driver, on the TAP), and checks that `ping -c 5` over IPv4 and IPv6 gets
 //! every reply and that UDP echoes of 1, 512 and 1472 bytes (IPv4) and 1, 512 and 1232
-//! bytes (IPv6) come back byte-exact.
+//! bytes (IPv6) come back byte-exact, and so do TCP round trips of 1 MiB (IPv4) and 256 KiB (IPv6).
 //!
 //! Needs root (namespaces, TAP), `ip`, `ping` and `qemu-system-riscv32` (Debian:
 //! qemu-system-misc). Without them the test prints why it skipped; with
@@ -15,5 +15,5 @@ mod common;
 
 #[test]
 fn echo_server_firmware_against_linux() {
-    common::firmware_against_linux("qemu_riscv32", "netstk-rv32", "qemu-system-riscv32", false);
+    common::firmware_against_linux("qemu_riscv32", "netstk-rv32", "qemu-system-riscv32", true);
 }
