@@ -765,6 +765,24 @@ impl RxPath for Stack {
 
     fn recv(&self, iface: u8, mut frame: NetPkt<'static>) {
         frame.meta_mut().iface = iface;
+        // No RX classes: the driver's context runs the whole receive path (Zephyr's
+        // `NET_TC_RX_COUNT=0`).
+        #[cfg(CONFIG_NET_TC_RX_COUNT = "0")]
+        {
+            frame.meta_mut().priority = crate::l2::rx_priority(self, iface, &frame);
+            self.process_rx(frame);
+        }
+        #[cfg(not(CONFIG_NET_TC_RX_COUNT = "0"))]
+        self.enqueue_rx(frame);
+    }
+}
+
+impl Stack {
+    /// Queues a received frame in the RX class of its priority, for that class's worker
+    /// (or [`Stack::poll`]).
+    #[cfg(not(CONFIG_NET_TC_RX_COUNT = "0"))]
+    fn enqueue_rx(&self, mut frame: NetPkt<'static>) {
+        let iface = frame.meta().iface;
         let prio = crate::l2::rx_priority(self, iface, &frame);
         frame.meta_mut().priority = prio;
         let class = crate::ip::tc::rx_priority_to_class(prio);
