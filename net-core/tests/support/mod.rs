@@ -1,8 +1,11 @@
 //! Shared by net-core's integration tests and benchmarks (`mod support;`, or
 //! `#[path = "../tests/support/mod.rs"] mod support;` from a benchmark): a repeatable byte
-//! pattern, and smoltcp's side of an in-memory Ethernet link.
+//! pattern, smoltcp's side of an in-memory Ethernet link, and a network namespace with a TAP
+//! ([`netns`]) for running against Linux.
 
 #![allow(dead_code)]
+
+pub mod netns;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
