@@ -327,6 +327,9 @@ struct Conn {
     snd_nxt: SeqNumber,
     /// The highest sequence number sent plus one (SND.NXT before a timeout rewound it).
     snd_max: SeqNumber,
+    /// The end of the last segment sent with less than a full MSS of data: Nagle holds a
+    /// small segment only while such a one is unacknowledged (Minshall's variant).
+    snd_sml: SeqNumber,
     snd_wnd: usize,
     max_snd_wnd: usize,
     snd_wl1: SeqNumber,
@@ -458,6 +461,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         self.c.snd_una = iss;
         self.c.snd_nxt = iss;
         self.c.snd_max = iss;
+        self.c.snd_sml = iss;
         self.c.tx_seq0 = iss + 1;
         self.c.cc = Cc::new(self.smss(), iss);
     }
@@ -1831,13 +1835,17 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
         // is being resent and does not count.
         let in_flight = self.c.snd_nxt != self.c.snd_una;
+        // Minshall's refinement of Nagle (as Linux has it): only an unacknowledged small
+        // segment holds the next small one back. The tail of a bulk write then goes out
+        // at once instead of waiting for the peer's delayed ACK of full segments.
+        let small_in_flight = in_flight && self.c.snd_sml > self.c.snd_una;
         let send_all = len == avail;
         // Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1): a full segment,
-        // or everything queued when nothing is in flight (or Nagle is off, or closing),
-        // or at least half the largest window the peer offered.
+        // or everything queued when no small segment is in flight (or Nagle is off, or
+        // closing), or at least half the largest window the peer offered.
         let ok = len > 0
             && (len == self.smss()
-                || (send_all && (self.c.nodelay || !in_flight || self.c.fin_queued))
+                || (send_all && (self.c.nodelay || !small_in_flight || self.c.fin_queued))
                 || (len >= self.c.max_snd_wnd / 2 && (self.c.nodelay || !in_flight)));
         // A FIN alone needs room for its sequence number like a data byte; into a zero
         // window it goes as a probe (below), so an open peer never times us out.
@@ -1928,6 +1936,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     fn sent(&mut self, seq: SeqNumber, len: usize, now: u64, arm_rto: bool) {
         let end = seq + len;
         let new = end > self.c.snd_max;
+        if new && len < self.smss() {
+            self.c.snd_sml = end;
+        }
         if end > self.c.snd_nxt {
             self.c.snd_nxt = end;
         }
@@ -1964,6 +1975,7 @@ impl Conn {
             snd_una: zero,
             snd_nxt: zero,
             snd_max: zero,
+            snd_sml: zero,
             snd_wnd: 0,
             max_snd_wnd: 0,
             snd_wl1: zero,

@@ -577,11 +577,12 @@ fn send_respects_buffer() {
 }
 
 #[test]
-fn segments_split_at_mss_and_nagle_holds_the_tail() {
+fn segments_split_at_mss_and_nagle_holds_a_second_small_segment() {
     let mut s = established::<1024, 1024>();
-    let d = data(250);
-    s.send(&d);
-    // Two full segments; the 50-byte tail waits while data is in flight (Nagle).
+    let d = data(280);
+    s.send(&d[..250]);
+    // Two full segments and the 50-byte tail at once: only full segments are in flight,
+    // so Nagle (Minshall's variant) does not hold the tail.
     recv!(
         s,
         0,
@@ -595,13 +596,23 @@ fn segments_split_at_mss_and_nagle_holds_the_tail() {
                 payload: leak(d[100..200].to_vec()),
                 ..out()
             },
+            TcpRepr {
+                seq_number: LOCAL_SEQ + 201,
+                control: TcpControl::Psh,
+                payload: leak(d[200..250].to_vec()),
+                ..out()
+            },
         ]
     );
+    // A second small write waits while the small tail is unacknowledged, even once the
+    // full segments before it are acknowledged.
+    s.send(&d[250..]);
+    recv!(s, 1, []);
     send!(
         s,
         5,
         TcpRepr {
-            ack_number: Some(LOCAL_SEQ + 101),
+            ack_number: Some(LOCAL_SEQ + 201),
             ..seg()
         }
     );
@@ -610,7 +621,7 @@ fn segments_split_at_mss_and_nagle_holds_the_tail() {
         s,
         6,
         TcpRepr {
-            ack_number: Some(LOCAL_SEQ + 201),
+            ack_number: Some(LOCAL_SEQ + 251),
             ..seg()
         }
     );
@@ -618,9 +629,9 @@ fn segments_split_at_mss_and_nagle_holds_the_tail() {
         s,
         6,
         [TcpRepr {
-            seq_number: LOCAL_SEQ + 201,
+            seq_number: LOCAL_SEQ + 251,
             control: TcpControl::Psh,
-            payload: leak(d[200..].to_vec()),
+            payload: leak(d[250..].to_vec()),
             ..out()
         }]
     );
