@@ -3,9 +3,12 @@
 //! detection deadlines, and router solicitation.
 //!
 //! `NET_IPV6_MAX_NEIGHBORS` entries; an unresolved neighbor holds at most
-//! [`PENDING_PER_NEIGHBOR`] packets. A full cache evicts its least recently confirmed
-//! resolved entry; when every entry is still resolving, the new packet is dropped and
-//! counted.
+//! [`PENDING_PER_NEIGHBOR`] packets. A full cache makes room as the ARP table does: the
+//! least recently confirmed resolved entry that carried no packet for a whole timer tick
+//! goes first, then the oldest INCOMPLETE entry (its waiting packets are dropped and
+//! counted). Neighbors in use are never evicted, so a flood from spoofed sources cannot
+//! push the established peers out. When every entry is resolved and in use, the new
+//! packet is dropped and counted.
 
 use core::cell::RefCell;
 use core::net::Ipv6Addr;
@@ -51,8 +54,17 @@ struct Entry {
     stamp_ms: u64,
     tries: u8,
     router: bool,
-    pending: heapless::Vec<PktId, PENDING_PER_NEIGHBOR>,
+    /// Set when a packet goes out to the neighbor, lowered by each timer tick: zero means
+    /// unused for at least a whole tick, so the entry may be evicted.
+    in_use: u8,
+    pending: Pending,
 }
+
+/// Packets waiting on one neighbor.
+type Pending = heapless::Vec<PktId, PENDING_PER_NEIGHBOR>;
+
+/// What [`Entry::in_use`] is set to by a packet sent to the neighbor.
+const IN_USE_TICKS: u8 = 2;
 
 /// The neighbor cache with the DAD and RS timers.
 pub struct NbrCache {
@@ -100,15 +112,39 @@ impl NbrCache {
     }
 }
 
-fn free_slot(entries: &mut [Option<Entry>; SIZE]) -> Option<usize> {
-    entries.iter().position(Option::is_none).or_else(|| {
+/// The slot a new entry takes (see the module documentation for the order); `None` when
+/// every entry is resolved and in use.
+fn victim(entries: &[Option<Entry>]) -> Option<usize> {
+    if let Some(free) = entries.iter().position(Option::is_none) {
+        return Some(free);
+    }
+    let oldest = |resolved: bool| {
         entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.as_ref().is_some_and(|e| e.mac.is_some()))
-            .min_by_key(|(_, e)| e.as_ref().map_or(0, |e| e.stamp_ms))
+            .filter_map(|(i, e)| Some((i, e.as_ref()?)))
+            .filter(|(_, e)| e.mac.is_some() == resolved && (!resolved || e.in_use == 0))
+            .min_by_key(|(_, e)| e.stamp_ms)
             .map(|(i, _)| i)
-    })
+    };
+    oldest(true).or_else(|| oldest(false))
+}
+
+/// Empties the slot a new entry takes; the packets that waited on the old entry.
+fn evict(slot: &mut Option<Entry>) -> Pending {
+    slot.take().map(|old| old.pending).unwrap_or_default()
+}
+
+/// Drops packets that will never be sent, counting each.
+fn drop_pending(stack: &Stack, ids: impl IntoIterator<Item = PktId>) {
+    for id in ids {
+        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+            let _iface = p.meta().iface;
+            drop(p);
+            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+            crate::stat_inc!(stack.stats_for(_iface), ipv6.drop);
+        }
+    }
 }
 
 /// TX to unicast `dst`: to the neighbor's MAC (next hop: `dst` or the router), or parked
@@ -125,7 +161,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     let now = stack.now_ms();
     enum Outcome {
         Send([u8; 6]),
-        Parked { solicit: bool },
+        Parked { solicit: bool, evicted: Pending },
         Rejected(PktId),
     }
     let id = pkt.into_raw();
@@ -141,18 +177,23 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                     e.state = NbrState::Delay;
                     e.stamp_ms = now;
                 }
+                e.in_use = IN_USE_TICKS;
                 return Outcome::Send(mac);
             }
             return match e.pending.push(id) {
-                Ok(()) => Outcome::Parked { solicit: false },
+                Ok(()) => Outcome::Parked {
+                    solicit: false,
+                    evicted: Pending::new(),
+                },
                 Err(id) => Outcome::Rejected(id),
             };
         }
-        match free_slot(&mut entries) {
+        match victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
             Some(slot) => {
-                let mut pending = heapless::Vec::new();
+                let evicted = evict(slot);
+                let mut pending = Pending::new();
                 let _ = pending.push(id);
-                entries[slot] = Some(Entry {
+                *slot = Some(Entry {
                     iface,
                     ip: next_hop,
                     mac: None,
@@ -160,9 +201,13 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                     stamp_ms: now,
                     tries: 1,
                     router: false,
+                    in_use: 0,
                     pending,
                 });
-                Outcome::Parked { solicit: true }
+                Outcome::Parked {
+                    solicit: true,
+                    evicted,
+                }
             }
             None => Outcome::Rejected(id),
         }
@@ -179,16 +224,16 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                 );
             }
         }
-        Outcome::Parked { solicit: true } => {
+        Outcome::Parked { solicit, evicted } => {
+            drop_pending(stack, evicted);
             #[cfg(CONFIG_NET_IPV6_ND)]
-            crate::ip::icmpv6::send_ns(stack, iface, next_hop, None);
+            if solicit {
+                crate::ip::icmpv6::send_ns(stack, iface, next_hop, None);
+            }
+            #[cfg(not(CONFIG_NET_IPV6_ND))]
+            let _ = solicit;
         }
-        Outcome::Parked { solicit: false } => {}
-        Outcome::Rejected(id) => {
-            drop(NetPkt::from_raw(stack.pools(), id));
-            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-            crate::stat_inc!(stack.stats_for(iface), ipv6.drop);
-        }
+        Outcome::Rejected(id) => drop_pending(stack, [id]),
     }
 }
 
@@ -208,7 +253,8 @@ pub(crate) fn learn(
         return;
     }
     let now = stack.now_ms();
-    let mut flush: heapless::Vec<PktId, PENDING_PER_NEIGHBOR> = heapless::Vec::new();
+    let mut flush = Pending::new();
+    let mut evicted = Pending::new();
     let mut added = false;
     critical_section::with(|cs| {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
@@ -230,8 +276,9 @@ pub(crate) fn learn(
                 e.router = r;
             }
             flush = core::mem::take(&mut e.pending);
-        } else if create && let Some(slot) = free_slot(&mut entries) {
-            entries[slot] = Some(Entry {
+        } else if create && let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
+            evicted = evict(slot);
+            *slot = Some(Entry {
                 iface,
                 ip,
                 mac: Some(mac),
@@ -243,11 +290,13 @@ pub(crate) fn learn(
                 stamp_ms: now,
                 tries: 0,
                 router: router.unwrap_or(false),
-                pending: heapless::Vec::new(),
+                in_use: 0,
+                pending: Pending::new(),
             });
             added = true;
         }
     });
+    drop_pending(stack, evicted);
     if added {
         stack.event(
             crate::ip::mgmt::NET_EVENT_IPV6_NBR_ADD,
@@ -405,6 +454,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
         for slot in entries.iter_mut() {
             let Some(e) = slot else { continue };
+            e.in_use = e.in_use.saturating_sub(1);
             let (reachable, retrans) = stack
                 .iface(e.iface)
                 .and_then(|i| {
@@ -449,14 +499,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
             }
         }
     });
-    for id in dead {
-        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
-            let _iface = p.meta().iface;
-            drop(p);
-            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-            crate::stat_inc!(stack.stats_for(_iface), ipv6.drop);
-        }
-    }
+    drop_pending(stack, dead);
     for (i, ip) in removed {
         stack.event(
             crate::ip::mgmt::NET_EVENT_IPV6_NBR_DEL,
@@ -470,4 +513,50 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
     }
     #[cfg(not(CONFIG_NET_IPV6_ND))]
     let _ = solicit;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(last: u16, state: NbrState, stamp_ms: u64, in_use: u8) -> Option<Entry> {
+        Some(Entry {
+            iface: 0,
+            ip: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, last),
+            mac: (state != NbrState::Incomplete).then_some([2, 0, 0, 0, 0, last as u8]),
+            state,
+            stamp_ms,
+            tries: 0,
+            router: false,
+            in_use,
+            pending: Pending::new(),
+        })
+    }
+
+    #[test]
+    fn a_free_slot_comes_first() {
+        let t = [entry(1, NbrState::Reachable, 5, 0), None];
+        assert_eq!(victim(&t), Some(1));
+    }
+
+    #[test]
+    fn idle_resolved_entries_go_before_incomplete_ones_and_used_ones_stay() {
+        let t = [
+            entry(2, NbrState::Reachable, 1, IN_USE_TICKS),
+            entry(10, NbrState::Incomplete, 2, 0),
+            entry(3, NbrState::Stale, 30, 0),
+        ];
+        assert_eq!(victim(&t), Some(2));
+        let t = [
+            entry(2, NbrState::Reachable, 1, 1),
+            entry(10, NbrState::Incomplete, 9, 0),
+            entry(11, NbrState::Incomplete, 4, 0),
+        ];
+        assert_eq!(victim(&t), Some(2), "the oldest incomplete entry");
+        let t = [
+            entry(2, NbrState::Reachable, 1, 1),
+            entry(3, NbrState::Delay, 0, IN_USE_TICKS),
+        ];
+        assert_eq!(victim(&t), None);
+    }
 }

@@ -4,9 +4,15 @@
 //! The table has `NET_ARP_TABLE_SIZE` entries. A resolved entry lives for
 //! [`ENTRY_LIFETIME_MS`] after its last confirmation; an unresolved one is retried every
 //! [`REQUEST_INTERVAL_MS`] up to [`REQUEST_TRIES`] times, then dropped together with the
-//! (at most [`PENDING_PER_ENTRY`]) packets waiting on it. When the table is full, the
-//! oldest resolved entry makes room; if every entry is still resolving, the new packet is
-//! dropped and counted.
+//! (at most [`PENDING_PER_ENTRY`]) packets waiting on it.
+//!
+//! When the table is full, a new entry takes the place of, in order: the least recently
+//! confirmed resolved entry that has carried no packet for a whole timer tick, or the
+//! oldest entry still resolving (its waiting packets are dropped and counted). Entries in
+//! use are never evicted: a flood of packets from spoofed IPv4 sources (a SYN flood, whose
+//! SYN-ACKs each need a resolution) churns through the idle and resolving entries while
+//! the established peers keep theirs. If every entry is resolved and in use, the new
+//! packet is dropped and counted.
 
 pub mod wire;
 
@@ -40,8 +46,14 @@ struct Entry {
     /// Last confirmation (resolved) or last request (resolving).
     stamp_ms: u64,
     tries: u8,
+    /// Set when a packet goes out through the entry, lowered by each timer tick: zero
+    /// means unused for at least a whole tick, so the entry may be evicted.
+    in_use: u8,
     pending: heapless::Vec<PktId, PENDING_PER_ENTRY>,
 }
+
+/// What [`Entry::in_use`] is set to by a packet sent through the entry.
+const IN_USE_TICKS: u8 = 2;
 
 /// The ARP table.
 pub struct ArpCache {
@@ -64,22 +76,32 @@ impl ArpCache {
 
     /// The MAC address cached for `ip` on `iface`, if resolved.
     pub fn lookup(&self, iface: u8, ip: Ipv4Addr) -> Option<EthernetAddress> {
-        critical_section::with(|cs| self.lookup_in(cs, iface, ip))
+        critical_section::with(|cs| {
+            self.entries
+                .borrow_ref(cs)
+                .iter()
+                .flatten()
+                .find(|e| e.iface == iface && e.ip == ip)
+                .and_then(|e| e.mac)
+        })
     }
 
-    /// [`lookup`](Self::lookup) inside a critical section the caller holds.
+    /// [`lookup`](Self::lookup) for a packet about to be sent, inside a critical section
+    /// the caller holds: a hit marks the entry in use, which protects it from eviction.
     pub(crate) fn lookup_in(
         &self,
         cs: critical_section::CriticalSection<'_>,
         iface: u8,
         ip: Ipv4Addr,
     ) -> Option<EthernetAddress> {
-        self.entries
-            .borrow_ref(cs)
-            .iter()
+        let mut entries = self.entries.borrow_ref_mut(cs);
+        let e = entries
+            .iter_mut()
             .flatten()
-            .find(|e| e.iface == iface && e.ip == ip)
-            .and_then(|e| e.mac)
+            .find(|e| e.iface == iface && e.ip == ip)?;
+        let mac = e.mac?;
+        e.in_use = IN_USE_TICKS;
+        Some(mac)
     }
 
     /// The number of entries in use (resolved or resolving).
@@ -94,7 +116,7 @@ impl ArpCache {
 
     /// Records a mapping. With `create`, a missing entry is made (we were the target);
     /// without, only an existing one is refreshed (RFC 826's merge rule). Returns the
-    /// packets that were waiting for it.
+    /// packets that were waiting for it, and those of an entry evicted to make room.
     fn update(
         &self,
         iface: u8,
@@ -102,7 +124,7 @@ impl ArpCache {
         mac: EthernetAddress,
         now: u64,
         create: bool,
-    ) -> heapless::Vec<PktId, PENDING_PER_ENTRY> {
+    ) -> (Pending, Pending) {
         critical_section::with(|cs| {
             let mut entries = self.entries.borrow_ref_mut(cs);
             if let Some(e) = entries
@@ -113,33 +135,60 @@ impl ArpCache {
                 e.mac = Some(mac);
                 e.stamp_ms = now;
                 e.tries = 0;
-                return core::mem::take(&mut e.pending);
+                return (core::mem::take(&mut e.pending), Pending::new());
             }
-            if create && let Some(slot) = free_or_oldest_resolved(&mut entries) {
+            let mut evicted = Pending::new();
+            if create && let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
+                if let Some(old) = slot.take() {
+                    evicted = old.pending;
+                }
                 *slot = Some(Entry {
                     iface,
                     ip,
                     mac: Some(mac),
                     stamp_ms: now,
                     tries: 0,
-                    pending: heapless::Vec::new(),
+                    in_use: 0,
+                    pending: Pending::new(),
                 });
             }
-            heapless::Vec::new()
+            (Pending::new(), evicted)
         })
     }
 }
 
-fn free_or_oldest_resolved(entries: &mut [Option<Entry>; TABLE]) -> Option<&mut Option<Entry>> {
-    let idx = entries.iter().position(Option::is_none).or_else(|| {
+/// Packets waiting on one entry.
+type Pending = heapless::Vec<PktId, PENDING_PER_ENTRY>;
+
+/// The slot a new entry takes (see the module documentation for the order): a free one,
+/// else the least recently confirmed resolved entry not in use, else the oldest entry
+/// still resolving; `None` when every entry is resolved and in use.
+fn victim(entries: &[Option<Entry>]) -> Option<usize> {
+    if let Some(free) = entries.iter().position(Option::is_none) {
+        return Some(free);
+    }
+    let oldest = |resolved: bool| {
         entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.as_ref().is_some_and(|e| e.mac.is_some()))
-            .min_by_key(|(_, e)| e.as_ref().map_or(0, |e| e.stamp_ms))
+            .filter_map(|(i, e)| Some((i, e.as_ref()?)))
+            .filter(|(_, e)| e.mac.is_some() == resolved && (!resolved || e.in_use == 0))
+            .min_by_key(|(_, e)| e.stamp_ms)
             .map(|(i, _)| i)
-    })?;
-    entries.get_mut(idx)
+    };
+    oldest(true).or_else(|| oldest(false))
+}
+
+/// Drops packets that will never be sent, counting each.
+fn drop_pending(stack: &Stack, ids: impl IntoIterator<Item = PktId>) {
+    for id in ids {
+        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
+            let _iface = p.meta().iface;
+            drop(p);
+            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
+            crate::stat_inc!(stack.stats_for(_iface), ipv4.drop);
+        }
+    }
 }
 
 /// RX of an ARP packet: learn the sender, answer requests for our addresses.
@@ -175,13 +224,14 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>) -> Verdict {
         // Probes (RFC 5227) and bogus senders teach nothing; still answer a probe below.
     } else {
         let now = stack.now_ms();
-        let waiting = stack.arp.update(
+        let (waiting, evicted) = stack.arp.update(
             iface,
             source_protocol_addr,
             source_hardware_addr,
             now,
             for_us,
         );
+        drop_pending(stack, evicted);
         for id in waiting {
             if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
                 emit_and_send(stack, iface, p, source_hardware_addr, EtherType::Ipv4);
@@ -248,7 +298,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
         crate::stat_inc!(stack.stats_for(iface), ipv4.drop);
         return;
     };
-    if let Some(mac) = stack.arp.lookup(iface, next_hop) {
+    if let Some(mac) = critical_section::with(|cs| stack.arp.lookup_in(cs, iface, next_hop)) {
         emit_and_send(stack, iface, pkt, mac, EtherType::Ipv4);
         return;
     }
@@ -257,7 +307,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     // Park the packet on the entry (creating a resolving entry if needed); decide outside
     // the critical section whether to send a request or to drop the packet.
     enum Outcome {
-        Parked { request: bool },
+        Parked { request: bool, evicted: Pending },
         Rejected(PktId),
     }
     let outcome = critical_section::with(|cs| {
@@ -268,13 +318,17 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
             .find(|e| e.iface == iface && e.ip == next_hop)
         {
             return match e.pending.push(id) {
-                Ok(()) => Outcome::Parked { request: false },
+                Ok(()) => Outcome::Parked {
+                    request: false,
+                    evicted: Pending::new(),
+                },
                 Err(id) => Outcome::Rejected(id),
             };
         }
-        match free_or_oldest_resolved(&mut entries) {
+        match victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
             Some(slot) => {
-                let mut pending = heapless::Vec::new();
+                let evicted = slot.take().map(|old| old.pending).unwrap_or_default();
+                let mut pending = Pending::new();
                 let _ = pending.push(id);
                 *slot = Some(Entry {
                     iface,
@@ -282,21 +336,25 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                     mac: None,
                     stamp_ms: now,
                     tries: 1,
+                    in_use: 0,
                     pending,
                 });
-                Outcome::Parked { request: true }
+                Outcome::Parked {
+                    request: true,
+                    evicted,
+                }
             }
             None => Outcome::Rejected(id),
         }
     });
     match outcome {
-        Outcome::Parked { request: true } => send_request(stack, iface, next_hop),
-        Outcome::Parked { request: false } => {}
-        Outcome::Rejected(id) => {
-            drop(NetPkt::from_raw(stack.pools(), id));
-            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-            crate::stat_inc!(stack.stats_for(iface), ipv4.drop);
+        Outcome::Parked { request, evicted } => {
+            drop_pending(stack, evicted);
+            if request {
+                send_request(stack, iface, next_hop);
+            }
         }
+        Outcome::Rejected(id) => drop_pending(stack, [id]),
     }
 }
 
@@ -308,6 +366,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
         let mut entries = stack.arp.entries.borrow_ref_mut(cs);
         for slot in entries.iter_mut() {
             let Some(e) = slot else { continue };
+            e.in_use = e.in_use.saturating_sub(1);
             let age = now.saturating_sub(e.stamp_ms);
             match e.mac {
                 Some(_) if age >= ENTRY_LIFETIME_MS => *slot = None,
@@ -327,15 +386,102 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
             }
         }
     });
-    for id in dead {
-        if let Some(p) = NetPkt::from_raw(stack.pools(), id) {
-            let _iface = p.meta().iface;
-            drop(p);
-            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-            crate::stat_inc!(stack.stats_for(_iface), ipv4.drop);
-        }
-    }
+    drop_pending(stack, dead);
     for (iface, ip) in retry {
         send_request(stack, iface, ip);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(last: u8, resolved: bool, stamp_ms: u64, in_use: u8) -> Option<Entry> {
+        Some(Entry {
+            iface: 0,
+            ip: Ipv4Addr::new(192, 0, 2, last),
+            mac: resolved.then_some(EthernetAddress([2, 0, 0, 0, 0, last])),
+            stamp_ms,
+            tries: u8::from(!resolved),
+            in_use,
+            pending: Pending::new(),
+        })
+    }
+
+    #[test]
+    fn a_free_slot_comes_first() {
+        let t = [entry(1, true, 5, 0), None, entry(3, false, 1, 0)];
+        assert_eq!(victim(&t), Some(1));
+    }
+
+    #[test]
+    fn the_least_recently_confirmed_idle_entry_goes_before_resolving_ones() {
+        let t = [
+            entry(1, true, 50, 0),
+            entry(2, false, 1, 0),
+            entry(3, true, 20, 0),
+            entry(4, true, 10, IN_USE_TICKS),
+        ];
+        // 4 is older but in use; 3 is the oldest idle resolved entry.
+        assert_eq!(victim(&t), Some(2));
+    }
+
+    #[test]
+    fn entries_in_use_survive_a_flood_of_new_destinations() {
+        // The established peer (in use) and three resolutions for spoofed sources.
+        let t = [
+            entry(2, true, 0, IN_USE_TICKS),
+            entry(10, false, 30, 0),
+            entry(11, false, 20, 0),
+            entry(12, false, 40, 0),
+        ];
+        assert_eq!(victim(&t), Some(2), "the oldest resolving entry");
+        let t = [entry(2, true, 0, 1), entry(10, false, 30, 0)];
+        assert_eq!(victim(&t), Some(1), "still in use one tick later");
+    }
+
+    #[test]
+    fn nothing_is_evicted_when_every_entry_is_resolved_and_in_use() {
+        let t = [entry(1, true, 0, 1), entry(2, true, 0, IN_USE_TICKS)];
+        assert_eq!(victim(&t), None);
+    }
+
+    #[test]
+    fn a_lookup_for_sending_marks_the_entry_in_use() {
+        let cache = ArpCache::new();
+        let (_, evicted) = cache.update(
+            0,
+            Ipv4Addr::new(192, 0, 2, 2),
+            EthernetAddress([2, 0, 0, 0, 0, 2]),
+            7,
+            true,
+        );
+        assert!(evicted.is_empty());
+        let in_use = |cache: &ArpCache| {
+            critical_section::with(|cs| {
+                cache
+                    .entries
+                    .borrow_ref(cs)
+                    .iter()
+                    .flatten()
+                    .map(|e| e.in_use)
+                    .max()
+            })
+        };
+        assert_eq!(in_use(&cache), Some(0));
+        let mac = critical_section::with(|cs| cache.lookup_in(cs, 0, Ipv4Addr::new(192, 0, 2, 2)));
+        assert_eq!(mac, Some(EthernetAddress([2, 0, 0, 0, 0, 2])));
+        assert_eq!(in_use(&cache), Some(IN_USE_TICKS));
+        // The public query does not count as use.
+        let cache = ArpCache::new();
+        cache.update(
+            0,
+            Ipv4Addr::new(192, 0, 2, 3),
+            EthernetAddress([2, 0, 0, 0, 0, 3]),
+            7,
+            true,
+        );
+        assert!(cache.lookup(0, Ipv4Addr::new(192, 0, 2, 3)).is_some());
+        assert_eq!(in_use(&cache), Some(0));
     }
 }
