@@ -1,9 +1,10 @@
 //! TCP between two stack instances in one process over the in-process Ethernet link:
 //! handshake, bulk transfer both ways over IPv4 and IPv6, graceful close with every
-//! buffer back in its pool, RST for a closed port, the listen backlog, and a transfer
-//! under 10 % loss, duplication and reordering.
+//! buffer back in its pool, RST for a closed port, the listen backlog, a transfer
+//! under 10 % loss, duplication and reordering, and `SO_LINGER` on close.
 //!
-//! Both stacks are polled from the test thread with non-blocking sockets. The transfer
+//! Both stacks are polled from the test thread with non-blocking sockets (the lingering
+//! `close` tests block in `close` while a second thread polls). The transfer
 //! sizes are modest because every configuration of the test matrix runs these tests (some
 //! with windows of a few hundred bytes); `TCP_BULK_BYTES` and `TCP_LOSS_BYTES` make them
 //! bigger, e.g. `TCP_LOSS_BYTES=10000000` for the 10 MB figure under loss.
@@ -12,10 +13,12 @@
 #![allow(non_snake_case)]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use net_core::drivers::link::{Impairments, LinkEnd, connect};
-use net_core::{AddrFamily, Errno, Fd, Shutdown, SockOpt, SockType, Stack};
+use net_core::lib::sockets::{POLLERR, POLLIN};
+use net_core::{AddrFamily, Errno, Fd, PollFd, Shutdown, SockOpt, SockType, Stack};
 
 use support::pattern;
 
@@ -393,4 +396,267 @@ fn transfer_survives_loss_duplication_and_reordering() {
         ends,
         &[(true, server), (false, client), (true, listener)],
     );
+}
+
+/// Runs `body` while another thread polls both stacks and the link (and runs `each`
+/// on every round), as the worker threads of a real application would while `body`
+/// blocks in a socket call.
+fn with_pump_thread<R>(
+    a: &'static Stack,
+    b: &'static Stack,
+    ends: [&'static LinkEnd; 2],
+    mut each: impl FnMut() + Send,
+    body: impl FnOnce() -> R,
+) -> R {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                pump(a, b, ends, Duration::from_millis(20), || {
+                    each();
+                    stop.load(Ordering::Relaxed)
+                });
+            }
+        });
+        let r = body();
+        stop.store(true, Ordering::Relaxed);
+        r
+    })
+}
+
+/// Queues as much of `data` as `fd` takes on `stack` without polling anything (so none of
+/// it is acknowledged yet); returns how much.
+fn queue_unpumped(stack: &Stack, fd: Fd, data: &[u8]) -> usize {
+    let mut sent = 0;
+    while sent < data.len() {
+        match stack.send(fd, &data[sent..]) {
+            Ok(n) if n > 0 => sent += n,
+            _ => break,
+        }
+    }
+    assert!(sent > 0, "nothing queued");
+    sent
+}
+
+/// Sends `data` from `client` on `b` until the peer on `a`, which does not read, has
+/// closed its window and the send buffer is full too; returns how much was queued.
+fn fill_zero_window(
+    a: &'static Stack,
+    b: &'static Stack,
+    ends: [&'static LinkEnd; 2],
+    client: Fd,
+    data: &[u8],
+) -> usize {
+    let mut sent = 0;
+    let mut progress = Instant::now();
+    pump(a, b, ends, Duration::from_secs(20), || {
+        if let Ok(n) = b.send(client, &data[sent..])
+            && n > 0
+        {
+            sent += n;
+            progress = Instant::now();
+        }
+        progress.elapsed() > Duration::from_millis(500)
+    });
+    assert!(sent < data.len(), "the peer took everything");
+    sent
+}
+
+/// Reads `fd` on `stack` without polling: the data already received, and whether the
+/// end of the stream (the peer's FIN) is there too.
+fn read_unpumped(stack: &Stack, fd: Fd) -> (Vec<u8>, bool) {
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        match stack.recv(fd, &mut buf) {
+            Ok(0) => return (got, true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => return (got, false),
+        }
+    }
+}
+
+/// SO_LINGER 0: `close` resets the connection and frees it at once (no TIME-WAIT, the
+/// queued data discarded); the peer's `recv` fails with ECONNRESET.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn linger_zero_resets_and_frees_at_once() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 11, 0x0a], 71);
+    instance!(B, B_END, [0x02, 0, 0, 0, 11, 0x0b], 72);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let (listener, server, client) = open(&A, &B, ends, AddrFamily::Inet, 6001);
+    // The peer does not read: a send buffer of data can never go out.
+    let data = pattern(512 * 1024, 11);
+    let sent = fill_zero_window(&A, &B, ends, client, &data);
+    B.setsockopt(client, SockOpt::Linger(Some(0))).unwrap();
+    assert_eq!(B.tcp_connections(), 1);
+    B.close(client).unwrap();
+    assert_eq!(B.tcp_connections(), 0, "the connection outlived close");
+    // The RST itself tells the peer (it has nothing to send that would draw one).
+    let mut poll = [PollFd {
+        fd: server,
+        events: POLLIN,
+        revents: 0,
+    }];
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(5), || {
+            A.poll_fds(&mut poll, Some(0)).unwrap() > 0 && poll[0].revents & POLLERR != 0
+        }),
+        "the peer never saw the reset"
+    );
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    let error = loop {
+        match A.recv(server, &mut buf) {
+            Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+            other => break other,
+        }
+    };
+    assert_eq!(error, Err(Errno::ECONNRESET));
+    assert!(got.len() < sent, "the queued data was not discarded");
+    assert!(got == data[..got.len()]);
+    assert_eq!(B.tcp_connections(), 0);
+    close_and_drain(&A, &B, ends, &[(true, server), (true, listener)]);
+}
+
+/// SO_LINGER n on a blocking socket: `close` returns once the peer has acknowledged all
+/// the data and the FIN, so everything (and the end of the stream) is at the peer then.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn linger_waits_until_the_peer_has_everything() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 12, 0x0a], 73);
+    instance!(B, B_END, [0x02, 0, 0, 0, 12, 0x0b], 74);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let (listener, server, client) = open(&A, &B, ends, AddrFamily::Inet, 6002);
+    // Several send buffers' worth: the first one queued before anything moves, the rest
+    // by a blocking send, and `close` right after it, with the end still in flight.
+    let data = pattern(64 * 1024, 12);
+    let queued = queue_unpumped(&B, client, &data);
+    B.setsockopt(client, SockOpt::NonBlocking(false)).unwrap();
+    B.setsockopt(client, SockOpt::Linger(Some(10))).unwrap();
+    // A 10 ms link each way: the last ACK comes a round trip (20 ms) after `close`.
+    let slow = Impairments {
+        delay_ms: 10,
+        ..Impairments::default()
+    };
+    A_END.set_impairments(slow);
+    B_END.set_impairments(slow);
+    // The peer reads while `close` waits.
+    let read = std::sync::Mutex::new(Vec::new());
+    let mut waited = Duration::ZERO;
+    with_pump_thread(
+        &A,
+        &B,
+        ends,
+        || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = A.recv(server, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                read.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        },
+        || {
+            assert_eq!(B.send(client, &data[queued..]), Ok(data.len() - queued));
+            let start = Instant::now();
+            B.close(client).unwrap();
+            waited = start.elapsed();
+        },
+    );
+    eprintln!("linger: the last data and the FIN acknowledged {waited:?} after close");
+    assert!(
+        waited >= Duration::from_millis(10) && waited < Duration::from_secs(10),
+        "close returned after {waited:?}"
+    );
+    // Nothing has been polled since close returned: all of it is already here.
+    let mut got = read.into_inner().unwrap();
+    let (rest, eof) = read_unpumped(&A, server);
+    got.extend_from_slice(&rest);
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "corrupted");
+    assert!(eof, "the FIN was not there when close returned");
+    A_END.set_impairments(Impairments::default());
+    B_END.set_impairments(Impairments::default());
+    close_and_drain(&A, &B, ends, &[(true, server), (true, listener)]);
+}
+
+/// SO_LINGER n with a peer that never reads (zero window, so the data cannot be
+/// acknowledged): `close` returns `Ok` after n seconds and the connection goes on closing
+/// in the background, as on Linux; nothing is discarded.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn linger_times_out_against_a_zero_window() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 13, 0x0a], 75);
+    instance!(B, B_END, [0x02, 0, 0, 0, 13, 0x0b], 76);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let (listener, server, client) = open(&A, &B, ends, AddrFamily::Inet, 6003);
+    // Fill the peer's receive buffer and then our send buffer.
+    let data = pattern(512 * 1024, 13);
+    let sent = fill_zero_window(&A, &B, ends, client, &data);
+    B.setsockopt(client, SockOpt::NonBlocking(false)).unwrap();
+    B.setsockopt(client, SockOpt::Linger(Some(1))).unwrap();
+    let start = Instant::now();
+    let closed = with_pump_thread(&A, &B, ends, || {}, || B.close(client));
+    let waited = start.elapsed();
+    eprintln!("linger against a zero window: close returned {closed:?} after {waited:?}");
+    assert_eq!(closed, Ok(()));
+    assert!(
+        waited >= Duration::from_millis(950) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    // Still closing in the background, with all its data.
+    assert_eq!(B.tcp_connections(), 1);
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(30), || {
+            loop {
+                match A.recv(server, &mut buf) {
+                    Ok(0) => return true,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(_) => return false,
+                }
+            }
+        }),
+        "the data did not follow: {} of {sent}",
+        got.len()
+    );
+    assert!(got == data[..sent], "received {} of {sent}", got.len());
+    close_and_drain(&A, &B, ends, &[(true, server), (true, listener)]);
+}
+
+/// SO_LINGER n on a non-blocking socket: `close` does not wait; the connection closes
+/// gracefully in the background as without the option.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn linger_on_a_nonblocking_socket_closes_in_the_background() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 14, 0x0a], 77);
+    instance!(B, B_END, [0x02, 0, 0, 0, 14, 0x0b], 78);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let (listener, server, client) = open(&A, &B, ends, AddrFamily::Inet, 6004);
+    let data = pattern(64 * 1024, 14);
+    let queued = queue_unpumped(&B, client, &data);
+    B.setsockopt(client, SockOpt::Linger(Some(10))).unwrap();
+    let start = Instant::now();
+    B.close(client).unwrap();
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert_eq!(B.tcp_connections(), 1);
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    assert!(pump(&A, &B, ends, Duration::from_secs(10), || {
+        loop {
+            match A.recv(server, &mut buf) {
+                Ok(0) => return true,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => return false,
+            }
+        }
+    }));
+    assert!(got == data[..queued], "received {} of {queued}", got.len());
+    close_and_drain(&A, &B, ends, &[(true, server), (true, listener)]);
 }

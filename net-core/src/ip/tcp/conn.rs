@@ -700,14 +700,16 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     /// Aborts the connection: CLOSED at once, with the RST to send when the peer may
-    /// hold state (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT).
+    /// hold state (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT). Once
+    /// synchronized, the RST is numbered as a pure ACK is (`ack_seq`, not past the
+    /// peer's window): behind a zero window only RCV.NXT is acceptable to the peer, which
+    /// drops anything else (RFC 9293 §3.10.7.4).
     pub fn abort(&mut self) -> Option<TcpRepr<'static>> {
         let rst = match self.c.state {
-            State::SynReceived
-            | State::Established
-            | State::FinWait1
-            | State::FinWait2
-            | State::CloseWait => Some(self.header(self.c.snd_max, TcpControl::Rst, None, 0)),
+            State::SynReceived => Some(self.header(self.c.snd_max, TcpControl::Rst, None, 0)),
+            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                Some(self.header(self.ack_seq(), TcpControl::Rst, None, 0))
+            }
             _ => None,
         };
         if self.c.state != State::Closed {

@@ -130,6 +130,28 @@ pub enum SockOpt {
     /// `SO_KEEPALIVE`: probe an idle TCP connection (`NET_TCP_KEEPALIVE`, with its
     /// `NET_TCP_KEEP*_DEFAULT` times); `ENOPROTOOPT` without that option.
     KeepAlive(bool),
+    /// `SO_LINGER`: what [`Stack::close`] does with a TCP connection whose data is still
+    /// on its way, as `struct linger { l_onoff, l_linger }` with `l_linger` in seconds.
+    /// Stream sockets only (`ENOPROTOOPT` on others and without `NET_TCP`); an accepted
+    /// socket inherits its listener's setting, as on Linux.
+    ///
+    /// - `None` (`l_onoff = 0`, the default): `close` returns at once and the connection
+    ///   closes gracefully in the background (queued data, then FIN, then TIME-WAIT).
+    /// - `Some(0)`: `close` aborts: the unsent and unacknowledged data is discarded, a RST
+    ///   goes to the peer (whose `recv` then fails with `ECONNRESET`) and the connection
+    ///   is freed at once, without TIME-WAIT.
+    /// - `Some(n)`: on `std`, a blocking socket's `close` starts the graceful close and
+    ///   waits until the peer has acknowledged all the data and the FIN (the connection
+    ///   is in FIN-WAIT-2, TIME-WAIT or closed) or `n` seconds have passed. Either way
+    ///   `close` returns `Ok(())` and the socket is gone, as on Linux: after a timeout the
+    ///   connection goes on closing gracefully in the background, nothing is discarded.
+    ///   A non-blocking socket (`NonBlocking(true)`), and every socket without `std`
+    ///   (where nothing blocks), closes as with `None`, as BSD does for non-blocking
+    ///   sockets. Values above 65535 s are taken as 65535 s.
+    ///
+    /// `close` never reports whether the data arrived. To know that the peer has read
+    /// everything, `shutdown(Write)` and wait for `recv` to return 0.
+    Linger(Option<u32>),
 }
 
 /// Which directions `shutdown` closes.
@@ -236,6 +258,9 @@ pub(crate) struct Conn {
     pub(crate) sndtimeo_ms: Option<u32>,
     pub(crate) nodelay: bool,
     pub(crate) keepalive: bool,
+    /// `SO_LINGER` in seconds (`None`: off), see [`SockOpt::Linger`].
+    #[cfg(CONFIG_NET_TCP)]
+    pub(crate) linger: Option<u16>,
     /// `shutdown(SHUT_RD)` was called.
     #[cfg_attr(not(CONFIG_NET_TCP), allow(dead_code))]
     pub(crate) shut_rd: bool,
@@ -259,6 +284,8 @@ impl Conn {
             sndtimeo_ms: None,
             nodelay: false,
             keepalive: false,
+            #[cfg(CONFIG_NET_TCP)]
+            linger: None,
             shut_rd: false,
         }
     }
@@ -545,7 +572,9 @@ impl Stack {
                 SockOpt::ReuseAddr(r) => c.reuseaddr = r,
                 SockOpt::NonBlocking(n) => c.nonblocking = n,
                 SockOpt::SndTimeo(t) => c.sndtimeo_ms = t,
-                SockOpt::NoDelay(_) | SockOpt::KeepAlive(_) if c.ty != SockType::Stream => {
+                SockOpt::NoDelay(_) | SockOpt::KeepAlive(_) | SockOpt::Linger(_)
+                    if c.ty != SockType::Stream =>
+                {
                     return Err(Errno::ENOPROTOOPT);
                 }
                 SockOpt::NoDelay(n) => c.nodelay = n,
@@ -553,6 +582,13 @@ impl Stack {
                     return Err(Errno::ENOPROTOOPT);
                 }
                 SockOpt::KeepAlive(k) => c.keepalive = k,
+                #[cfg(CONFIG_NET_TCP)]
+                SockOpt::Linger(l) => {
+                    c.linger = l.map(|secs| u16::try_from(secs).unwrap_or(u16::MAX));
+                }
+                // Without TCP there are no stream sockets: the guard above took it.
+                #[cfg(not(CONFIG_NET_TCP))]
+                SockOpt::Linger(_) => return Err(Errno::ENOPROTOOPT),
             }
             Ok(())
         })?;
@@ -696,6 +732,10 @@ impl Stack {
     /// `close()`: frees the socket and every datagram still queued on it. A TCP
     /// connection closes gracefully in the background (or is reset when received data
     /// was left unread); a listening socket resets the connections it has not accepted.
+    /// [`SockOpt::Linger`] changes this for a connection: `Some(0)` resets it at once,
+    /// `Some(n)` waits (blocking sockets on `std`) up to `n` seconds for the peer to
+    /// acknowledge the data and the FIN. The result is `Ok(())` in every case but a bad
+    /// descriptor.
     pub fn close(&self, fd: Fd) -> Result<(), Errno> {
         #[cfg(CONFIG_NET_TCP)]
         if self.conn(fd, |c| Ok(c.ty))? == SockType::Stream {
@@ -944,5 +984,86 @@ impl Stack {
                 Ok(Some(pkt))
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::{AddrFamily, Errno, Fd, SockOpt, SockType};
+    use crate::ip::net_core::{Iface, Stack, StdClock, TcpTable};
+
+    static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
+    static IFACES: [Iface; 0] = [];
+    static CLOCK: StdClock = StdClock::new();
+    static TCP: TcpTable = TcpTable::new();
+    static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK, &TCP);
+
+    /// A family this configuration has.
+    fn family() -> AddrFamily {
+        if crate::config::CONFIG_NET_IPV4 {
+            AddrFamily::Inet
+        } else {
+            AddrFamily::Inet6
+        }
+    }
+
+    #[test]
+    fn linger_is_a_stream_socket_option() {
+        assert_eq!(
+            NET.setsockopt(Fd(u8::MAX), SockOpt::Linger(Some(1))),
+            Err(Errno::EBADF)
+        );
+        // Datagram and raw sockets have no connection to linger on: ENOPROTOOPT, as
+        // the other TCP options.
+        let raw_proto = match family() {
+            AddrFamily::Inet => 1,
+            AddrFamily::Inet6 => 58,
+        };
+        let mut others = vec![(SockType::Raw, raw_proto)];
+        if crate::config::CONFIG_NET_UDP {
+            others.push((SockType::Dgram, 0));
+        }
+        for (ty, proto) in others {
+            let fd = NET.socket_proto(family(), ty, proto).expect("socket");
+            for opt in [None, Some(0), Some(5)] {
+                assert_eq!(
+                    NET.setsockopt(fd, SockOpt::Linger(opt)),
+                    Err(Errno::ENOPROTOOPT),
+                    "{ty:?}"
+                );
+            }
+            assert_eq!(
+                NET.setsockopt(fd, SockOpt::NoDelay(true)),
+                Err(Errno::ENOPROTOOPT)
+            );
+            NET.close(fd).unwrap();
+        }
+        // Stream sockets take every value (large ones are clamped); without NET_TCP
+        // there are none.
+        let stream = NET.socket(family(), SockType::Stream);
+        if crate::config::CONFIG_NET_TCP {
+            let fd = stream.expect("stream socket");
+            for opt in [Some(0), Some(1), Some(u32::MAX), None] {
+                assert_eq!(NET.setsockopt(fd, SockOpt::Linger(opt)), Ok(()));
+            }
+            NET.close(fd).unwrap();
+        } else {
+            assert_eq!(stream, Err(Errno::EPROTONOSUPPORT));
+        }
+    }
+
+    #[cfg(CONFIG_NET_TCP)]
+    #[test]
+    fn linger_seconds_are_clamped_to_u16() {
+        let fd = NET.socket(family(), SockType::Stream).expect("socket");
+        let stored = |opt| {
+            NET.setsockopt(fd, SockOpt::Linger(opt)).unwrap();
+            NET.conn(fd, |c| Ok(c.linger)).unwrap()
+        };
+        assert_eq!(stored(None), None);
+        assert_eq!(stored(Some(0)), Some(0));
+        assert_eq!(stored(Some(30)), Some(30));
+        assert_eq!(stored(Some(70_000)), Some(u16::MAX));
+        NET.close(fd).unwrap();
     }
 }

@@ -136,16 +136,18 @@ impl Stack {
     /// non-blocking, up to `SO_RCVTIMEO`) for one; `ENFILE` when no socket is free for it
     /// (it stays queued).
     pub fn accept(&self, fd: Fd) -> Result<(Fd, SocketAddr), Errno> {
-        let (listening, family, nonblocking, timeout, nodelay, keepalive) = self.conn(fd, |c| {
-            Ok((
-                c.ty == SockType::Stream && c.backlog > 0,
-                c.family,
-                c.nonblocking,
-                c.rcvtimeo_ms,
-                c.nodelay,
-                c.keepalive,
-            ))
-        })?;
+        let (listening, family, nonblocking, timeout, nodelay, keepalive, linger) =
+            self.conn(fd, |c| {
+                Ok((
+                    c.ty == SockType::Stream && c.backlog > 0,
+                    c.family,
+                    c.nonblocking,
+                    c.rcvtimeo_ms,
+                    c.nodelay,
+                    c.keepalive,
+                    c.linger,
+                ))
+            })?;
         if !listening {
             return Err(Errno::EINVAL);
         }
@@ -179,6 +181,7 @@ impl Stack {
                     c.remote = Some(remote);
                     c.nodelay = nodelay;
                     c.keepalive = keepalive;
+                    c.linger = linger;
                     *slot = Some(c);
                     Ok(n as u8)
                 })?;
@@ -389,22 +392,48 @@ impl Stack {
     }
 
     /// `close()` of a stream socket: its connection goes on alone (FIN, TIME-WAIT) or is
-    /// reset; a listener resets its unaccepted connections.
+    /// reset, as `SO_LINGER` says (see [`super::SockOpt::Linger`]); a listener resets its
+    /// unaccepted connections.
     pub(crate) fn tcp_close(&self, fd: Fd) {
+        let (linger, nonblocking) = self
+            .conn(fd, |c| Ok((c.linger, c.nonblocking)))
+            .unwrap_or((None, true));
         let now = self.now_ms();
-        // The socket's own connection.
+        // The socket's own connection. It stays the socket's while `close` lingers, so
+        // that its slot cannot be freed and taken by another connection meanwhile.
         let own = self.tcp.with(|slots| {
             let i = table::of_socket(slots, fd.0)?;
             let e = slots.get_mut(i)?.entry()?;
-            let rst = e.tcb.release(now);
-            e.owner = Owner::Orphan;
-            Some((i, rst))
+            // The addresses, before an abort forgets them.
+            let ends = e.tcb.remote().map(|r| (e.tcb.local(), r));
+            let rst = if linger == Some(0) {
+                // SO_LINGER 0: unsent data goes, the connection is over at once.
+                e.tcb.abort()
+            } else {
+                e.tcb.release(now)
+            };
+            Some((i, ends, rst))
         });
-        if let Some((i, rst)) = own {
-            if let Some(rst) = rst {
-                self.tcp_send_now(i, &rst);
+        if let Some((i, ends, rst)) = own {
+            if let (Some(rst), Some((local, remote))) = (rst, ends) {
+                io::send_segment(self, &rst, local.addr, remote.addr);
             }
             io::flush(self, i);
+            #[cfg(feature = "std")]
+            if let Some(secs) = linger.filter(|&s| s > 0)
+                && !nonblocking
+            {
+                self.tcp_linger(fd, i, secs);
+            }
+            #[cfg(not(feature = "std"))]
+            let _ = nonblocking;
+            self.tcp.with(|slots| {
+                if let Some(e) = slots.get_mut(i).and_then(Slot::entry)
+                    && e.owner == Owner::Socket(fd.0)
+                {
+                    e.owner = Owner::Orphan;
+                }
+            });
         }
         // Connections waiting on a listener, one at a time.
         loop {
@@ -414,26 +443,44 @@ impl Stack {
                     .position(|s| s.entry().is_some_and(|e| e.owner == Owner::Pending(fd.0)))?;
                 let e = slots.get_mut(i)?.entry()?;
                 e.owner = Owner::Orphan;
-                Some((i, e.tcb.abort()))
+                let ends = e.tcb.remote().map(|r| (e.tcb.local(), r));
+                Some((ends, e.tcb.abort()))
             });
             match next {
-                Some((i, Some(rst))) => self.tcp_send_now(i, &rst),
-                Some((_, None)) => {}
+                Some((Some((local, remote)), Some(rst))) => {
+                    io::send_segment(self, &rst, local.addr, remote.addr);
+                }
+                Some(_) => {}
                 None => break,
             }
         }
         self.tcp.with(table::sweep);
     }
 
-    /// Sends `seg` (a RST from `abort`/`release`) for connection `index` at once.
-    fn tcp_send_now(&self, index: usize, seg: &crate::ip::tcp::wire::TcpRepr<'_>) {
-        let ends = self.tcp.with(|slots| {
-            let e = slots.get_mut(index)?.entry()?;
-            Some((e.tcb.local(), e.tcb.remote()?))
+    /// The wait of a lingering `close` (`SO_LINGER` with `secs` > 0, blocking socket):
+    /// until connection `index` of socket `fd` is no longer sending (its data and FIN
+    /// are acknowledged: FIN-WAIT-2, TIME-WAIT, or closed, a reset included) or `secs`
+    /// seconds pass, as Linux's `sk_stream_wait_close`.
+    #[cfg(feature = "std")]
+    fn tcp_linger(&self, fd: Fd, index: usize, secs: u16) {
+        let timeout = u32::from(secs) * 1000;
+        // A timeout ends the wait and nothing else: the connection closes in the
+        // background.
+        let _ = self.tcp_block(false, Some(timeout), || {
+            let sending = self.tcp.with(|slots| {
+                slots
+                    .get_mut(index)
+                    .and_then(Slot::entry)
+                    .filter(|e| e.owner == Owner::Socket(fd.0))
+                    .is_some_and(|e| {
+                        matches!(
+                            e.tcb.state(),
+                            State::FinWait1 | State::Closing | State::LastAck
+                        )
+                    })
+            });
+            Ok((!sending).then_some(()))
         });
-        if let Some((local, remote)) = ends {
-            io::send_segment(self, seg, local.addr, remote.addr);
-        }
     }
 
     /// Sets the secret key of TCP's initial sequence numbers (RFC 6528). Firmware with a
