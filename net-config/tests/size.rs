@@ -8,12 +8,16 @@
 //! - zero unused code, per subsystem: each subsystem a configuration turns off reports
 //!   0 bytes of ROM and RAM in its row, while the echo-server build (everything on) shows
 //!   the same rows non-zero, so the check could fail;
+//! - the stack instance costs no flash for initialized data: in every image `NET` and
+//!   its interfaces (only references) are in `.rodata` and their state
+//!   (`NET::__NET_STATE`, `NET::__NET_IFACE_STATE`, `NET::__NET_TCP`) in `.bss`;
 //! - text (with the tree), Markdown and HTML print the same comparison;
 //! - `--smoltcp` builds examples/smoltcp_echo with the matching features.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use net_config::elf::Class;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -103,6 +107,50 @@ fn size_matches_the_elf_and_unused_subsystems_are_zero() {
             "{}",
             c["name"]
         );
+    }
+
+    // The instance costs no flash for initialized data: `NET` and its interfaces hold only
+    // references (`.rodata`), their mutable state starts all zero (`.bss`), and none of the
+    // instance's statics is in `.data` (only the drivers `NET_<IFACE>`, which hold their MAC
+    // addresses, are). A firmware without sockets (no-udp) stops at start-up and keeps no
+    // instance at all; the other builds must have one.
+    for c in configs {
+        let artifact = root().join(c["artifact"].as_str().unwrap());
+        let img = net_config::elf::read_image(&artifact).unwrap();
+        let class_of = |path: &str| {
+            let found: Vec<Class> = img
+                .symbols
+                .iter()
+                .filter(|s| net_config::size::demangle(&s.name) == path)
+                .map(|s| img.sections[s.section].class)
+                .collect();
+            assert!(found.len() <= 1, "{path} in {}: {found:?}", c["name"]);
+            found.first().copied()
+        };
+        for (name, class) in [
+            ("NET", Class::Rodata),
+            ("NET::__NET_IFACES", Class::Rodata),
+            ("NET::__NET_STATE", Class::Bss),
+            ("NET::__NET_IFACE_STATE", Class::Bss),
+        ] {
+            let found = class_of(&format!("echo_server::firmware::{name}"));
+            let expected = if c["name"] == NO_UDP && found.is_none() {
+                None
+            } else {
+                Some(class)
+            };
+            assert_eq!(found, expected, "{name} in {}", c["name"]);
+        }
+        let data: Vec<String> = img
+            .symbols
+            .iter()
+            .filter(|s| img.sections[s.section].class == Class::Data)
+            .map(|s| net_config::size::demangle(&s.name))
+            .filter(|d| {
+                d == "echo_server::firmware::NET" || d.starts_with("echo_server::firmware::NET::")
+            })
+            .collect();
+        assert!(data.is_empty(), "{}: in .data: {data:?}", c["name"]);
     }
 
     // Zero unused code, per subsystem: off means 0 bytes of ROM and RAM in its row; the

@@ -56,15 +56,31 @@ mod bench {
     static RECEIVER_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x7c, 0x0b], 2);
     static SENDER: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
-        static IFACES: [Iface; 1] = [Iface::new("eth0", &SENDER_END, L2Kind::Ethernet, 0)];
+        static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+        static IFACES: [Iface; 1] = [Iface::new(
+            "eth0",
+            &SENDER_END,
+            L2Kind::Ethernet,
+            0,
+            &IFACE_STATE[0],
+        )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+        static STATE: net_core::StackState = net_core::StackState::new();
+        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
     };
     static RECEIVER: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
-        static IFACES: [Iface; 1] = [Iface::new("eth0", &RECEIVER_END, L2Kind::Ethernet, 0)];
+        static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+        static IFACES: [Iface; 1] = [Iface::new(
+            "eth0",
+            &RECEIVER_END,
+            L2Kind::Ethernet,
+            0,
+            &IFACE_STATE[0],
+        )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+        static STATE: net_core::StackState = net_core::StackState::new();
+        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
     };
 
     fn pump_ours() {

@@ -64,9 +64,17 @@ mod bench {
     static TAP: NativeTap = NativeTap::new(MAC);
     static NET: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
-        static IFACES: [Iface; 1] = [Iface::new("eth0", &TAP, L2Kind::Ethernet, 0)];
+        static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+        static IFACES: [Iface; 1] = [Iface::new(
+            "eth0",
+            &TAP,
+            L2Kind::Ethernet,
+            0,
+            &IFACE_STATE[0],
+        )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+        static STATE: net_core::StackState = net_core::StackState::new();
+        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
     };
 
     /// Linux's receiving side: accepts one connection on `port` and reads `total` bytes;

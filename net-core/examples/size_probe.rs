@@ -18,9 +18,17 @@ static END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x5e, 0x01], 1);
 static PEER: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 0x5e, 0x02], 2);
 static STACK: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &END, L2Kind::Ethernet, 0)];
+    static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+    static IFACES: [Iface; 1] = [Iface::new(
+        "eth0",
+        &END,
+        L2Kind::Ethernet,
+        0,
+        &IFACE_STATE[0],
+    )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+    static STATE: net_core::StackState = net_core::StackState::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
 };
 
 fn main() {

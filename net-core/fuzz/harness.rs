@@ -72,9 +72,17 @@ static HARNESS_SINK: Sink = Sink {
 };
 static HARNESS_STACK: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &HARNESS_SINK, L2Kind::Ethernet, 0)];
+    static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+    static IFACES: [Iface; 1] = [Iface::new(
+        "eth0",
+        &HARNESS_SINK,
+        L2Kind::Ethernet,
+        0,
+        &IFACE_STATE[0],
+    )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &HARNESS_CLOCK, &TCP)
+    static STATE: net_core::StackState = net_core::StackState::new();
+    Stack::new(&POOLS, &IFACES, &HARNESS_CLOCK, &TCP, &STATE)
 };
 
 /// The harness state: the open sockets.

@@ -27,11 +27,12 @@ pub mod lib;
 pub mod net_if;
 #[cfg(feature = "std")]
 mod notify;
+mod slot;
 
 pub use drivers::{Driver, LinkAddr, RxPath};
 #[cfg(feature = "std")]
 pub use ip::net_core::StdClock;
-pub use ip::net_core::{Clock, Iface, L2Kind, Stack, TcpTable};
+pub use ip::net_core::{Clock, Iface, IfaceState, L2Kind, Stack, StackState, TcpTable};
 pub use lib::sockets::nal::{NalSocket, NalStack, TcpStream};
 pub use lib::sockets::{AddrFamily, Errno, Fd, PollFd, Shutdown, SockOpt, SockType};
 

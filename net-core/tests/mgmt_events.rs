@@ -18,15 +18,31 @@ static A_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 9, 0x0a], 21);
 static B_END: LinkEnd = LinkEnd::new([0x02, 0, 0, 0, 9, 0x0b], 22);
 static A: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &A_END, L2Kind::Ethernet, 0)];
+    static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+    static IFACES: [Iface; 1] = [Iface::new(
+        "eth0",
+        &A_END,
+        L2Kind::Ethernet,
+        0,
+        &IFACE_STATE[0],
+    )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+    static STATE: net_core::StackState = net_core::StackState::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
 };
 static B: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &B_END, L2Kind::Ethernet, 0)];
+    static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
+    static IFACES: [Iface; 1] = [Iface::new(
+        "eth0",
+        &B_END,
+        L2Kind::Ethernet,
+        0,
+        &IFACE_STATE[0],
+    )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP)
+    static STATE: net_core::StackState = net_core::StackState::new();
+    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
 };
 
 static IF_EVENTS: Mutex<Vec<u32>> = Mutex::new(Vec::new());

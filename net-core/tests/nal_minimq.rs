@@ -42,7 +42,9 @@ use minimq::config::BufferConfig;
 use minimq::types::{SubscriptionOptions, TopicFilter};
 use minimq::{ConfigBuilder, Minimq, Publication, QoS};
 use net_core::drivers::ethernet::native_tap::NativeTap;
-use net_core::{Errno, Fd, Iface, L2Kind, NalSocket, NalStack, Stack, TcpTable};
+use net_core::{
+    Errno, Fd, Iface, IfaceState, L2Kind, NalSocket, NalStack, Stack, StackState, TcpTable,
+};
 
 #[macro_use]
 mod support;
@@ -55,9 +57,17 @@ static TAP: NativeTap = NativeTap::new([0x02, 0, 0, 0, 0x4d, 0x51]);
 /// configuration (as `instance!` in `support` declares them, with the TAP driver).
 static NET: Stack = {
     static POOLS: net_core::buf::ConfiguredPools = net_core::buf::ConfiguredPools::new();
-    static IFACES: [Iface; 1] = [Iface::new("eth0", &TAP, L2Kind::Ethernet, 0)];
+    static IFACE_STATE: [IfaceState; 1] = [IfaceState::new()];
+    static IFACES: [Iface; 1] = [Iface::new(
+        "eth0",
+        &TAP,
+        L2Kind::Ethernet,
+        0,
+        &IFACE_STATE[0],
+    )];
     static TCP: TcpTable = TcpTable::new();
-    Stack::new(&POOLS, &IFACES, &support::CLOCK, &TCP)
+    static STATE: StackState = StackState::new();
+    Stack::new(&POOLS, &IFACES, &support::CLOCK, &TCP, &STATE)
 };
 
 /// The stack's static address that the namespace's addressing assumes.

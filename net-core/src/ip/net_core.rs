@@ -123,7 +123,46 @@ pub struct IfState {
     pub ipv6: Option<crate::net_if::IfIpv6>,
 }
 
-/// One network interface: a driver, its L2, and the interface state.
+impl IfState {
+    /// The state in `slot`, built first if the interface has not been used yet. Out of
+    /// line and not generic, so that the many inlined [`Iface::with`] calls each cost a
+    /// call, not a copy of the initialization.
+    #[inline(never)]
+    fn get(slot: &mut crate::slot::Slot<IfState>, index: usize) -> &mut IfState {
+        slot.get_or_insert_with(|| IfState::initial(index))
+    }
+
+    /// The state of a new interface: down, with no addresses yet. `index` decides whether
+    /// it gets IPv4/IPv6 blocks (the first `NET_IF_MAX_IPV*_COUNT` do).
+    fn initial(index: usize) -> IfState {
+        let _ = index;
+        IfState {
+            flags: IfFlags(0),
+            oper: OperState::Down,
+            mtu: 0,
+            link_addr: LinkAddr::NONE,
+            #[cfg(CONFIG_NET_IPV4)]
+            ipv4: if index < crate::config::CONFIG_NET_IF_MAX_IPV4_COUNT {
+                Some(crate::net_if::IfIpv4::new())
+            } else {
+                None
+            },
+            #[cfg(CONFIG_NET_IPV6)]
+            ipv6: if index < crate::config::CONFIG_NET_IF_MAX_IPV6_COUNT {
+                Some(crate::net_if::IfIpv6::new())
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// One network interface: a driver, its L2, and a reference to its mutable
+/// [`IfaceState`].
+///
+/// `Iface` has no interior mutability, so the interface array `static` is immutable data
+/// in flash (`.rodata`); the state is a separate all-zero `static` (`.bss`). It
+/// dereferences to its state (`iface.stats`).
 pub struct Iface {
     /// Name, e.g. `eth0`.
     pub name: &'static str,
@@ -131,52 +170,87 @@ pub struct Iface {
     pub driver: &'static dyn Driver,
     /// The link layer.
     pub l2: L2Kind,
-    pub(crate) state: Mutex<RefCell<IfState>>,
+    index: usize,
+    state: &'static IfaceState,
+}
+
+/// The mutable part of an [`Iface`]: its [`IfState`] and statistics.
+///
+/// [`IfaceState::new`] is all zero bytes, so its `static` (which `net_stack!` declares as
+/// `NAME::__NET_IFACE_STATE`) goes to `.bss` and costs no flash. The [`IfState`], whose
+/// defaults are not zero (operational state, TTL, hop limit, neighbor timers), is built on
+/// first use (at the latest when the stack starts), exactly as [`Iface::new`] used to build
+/// it.
+pub struct IfaceState {
+    state: Mutex<RefCell<crate::slot::Slot<IfState>>>,
     /// This interface's statistics (`NET_STATISTICS_PER_INTERFACE`).
     #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
     pub stats: crate::ip::stats::NetStats,
 }
 
+impl Default for IfaceState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IfaceState {
+    /// The state of an interface not used yet (usable in `static`s; all zero bytes).
+    pub const fn new() -> IfaceState {
+        IfaceState {
+            state: Mutex::new(RefCell::new(crate::slot::Slot::Free)),
+            #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
+            stats: crate::ip::stats::NetStats::new(),
+        }
+    }
+}
+
+/// `iface.stats`: the state's public fields read as the interface's own, as they did
+/// before the state moved to its own `static` (see [`Iface`]).
+impl core::ops::Deref for Iface {
+    type Target = IfaceState;
+
+    fn deref(&self) -> &IfaceState {
+        self.state
+    }
+}
+
 impl Iface {
-    /// An interface, down, with no addresses yet (usable in `static`s). `index` decides
-    /// whether it gets IPv4/IPv6 blocks (the first `NET_IF_MAX_IPV*_COUNT` do).
+    /// An interface over `state`, down, with no addresses yet (usable in `static`s).
+    /// `index` is its place in the stack's interface array and decides whether it gets
+    /// IPv4/IPv6 blocks (the first `NET_IF_MAX_IPV*_COUNT` do). Each interface needs its
+    /// own `state`.
     pub const fn new(
         name: &'static str,
         driver: &'static dyn Driver,
         l2: L2Kind,
         index: usize,
+        state: &'static IfaceState,
     ) -> Iface {
-        let _ = index;
         Iface {
             name,
             driver,
             l2,
-            state: Mutex::new(RefCell::new(IfState {
-                flags: IfFlags(0),
-                oper: OperState::Down,
-                mtu: 0,
-                link_addr: LinkAddr::NONE,
-                #[cfg(CONFIG_NET_IPV4)]
-                ipv4: if index < crate::config::CONFIG_NET_IF_MAX_IPV4_COUNT {
-                    Some(crate::net_if::IfIpv4::new())
-                } else {
-                    None
-                },
-                #[cfg(CONFIG_NET_IPV6)]
-                ipv6: if index < crate::config::CONFIG_NET_IF_MAX_IPV6_COUNT {
-                    Some(crate::net_if::IfIpv6::new())
-                } else {
-                    None
-                },
-            })),
-            #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
-            stats: crate::ip::stats::NetStats::new(),
+            index,
+            state,
         }
     }
 
     /// Runs `f` on the interface state.
     pub fn with<R>(&self, f: impl FnOnce(&mut IfState) -> R) -> R {
-        critical_section::with(|cs| f(&mut self.state.borrow_ref_mut(cs)))
+        critical_section::with(|cs| self.with_in(cs, f))
+    }
+
+    /// [`with`](Self::with) inside a critical section the caller holds.
+    pub(crate) fn with_in<R>(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        f: impl FnOnce(&mut IfState) -> R,
+    ) -> R {
+        f(IfState::get(
+            &mut self.state.state.borrow_ref_mut(cs),
+            self.index,
+        ))
     }
 
     /// True when the interface is operationally up.
@@ -205,11 +279,32 @@ pub const TIMER_CHECK_EVERY: u32 = 32;
 /// How long (ms) between two runs of the periodic work (ARP/ND timers, expiry).
 pub const TIMER_TICK_MS: u64 = 100;
 
-/// The network stack: pools, interfaces, queues, caches, sockets, statistics, events.
+/// The network stack: pools, interfaces, clock, TCP table and the mutable
+/// [`StackState`], each a separate `static` the stack refers to.
+///
+/// `Stack` holds only `&'static` references and no interior mutability, so a
+/// `static NET: Stack` is immutable data in flash (`.rodata`, a few dozen bytes), while
+/// everything that changes lives in the all-zero [`StackState`] (`.bss`, RAM only): the
+/// instance costs no flash for initialized data. It dereferences to its state
+/// (`NET.stats`, `NET.mgmt`).
 pub struct Stack {
     pub(crate) pools: &'static ConfiguredPools,
     pub(crate) ifaces: &'static [Iface],
     pub(crate) clock: &'static dyn Clock,
+    #[cfg(CONFIG_NET_TCP)]
+    pub(crate) tcp: &'static TcpTable,
+    state: &'static StackState,
+}
+
+/// The mutable state of a [`Stack`]: queues, caches, sockets, statistics, events and
+/// the timer bookkeeping.
+///
+/// [`StackState::new`] is all zero bytes, so its `static` (which `net_stack!` declares as
+/// `NAME::__NET_STATE`) goes to `.bss` and costs no flash. Keep it so when adding a
+/// field: a free table slot is a `Slot::Free` (tag 0, `crate::slot`), not an `Option`
+/// whose `None` may be a non-zero niche value, and counters start at 0.
+/// `net-config/tests/size.rs` checks the firmware's `.data` for it.
+pub struct StackState {
     pub(crate) rx_queues: RxQueues,
     #[cfg_attr(CONFIG_NET_TC_TX_COUNT = "0", allow(dead_code))]
     pub(crate) tx_queues: TxQueues,
@@ -218,8 +313,6 @@ pub struct Stack {
     #[cfg(CONFIG_NET_IPV6)]
     pub(crate) nbr: crate::ip::ipv6::nbr::NbrCache,
     pub(crate) conns: crate::lib::sockets::ConnTable,
-    #[cfg(CONFIG_NET_TCP)]
-    pub(crate) tcp: &'static TcpTable,
     /// Global statistics.
     #[cfg(CONFIG_NET_STATISTICS)]
     pub stats: crate::ip::stats::NetStats,
@@ -227,6 +320,7 @@ pub struct Stack {
     #[cfg(CONFIG_NET_MGMT_EVENT)]
     pub mgmt: crate::ip::mgmt::ConfiguredMgmt,
     pub(crate) started: AtomicBool,
+    /// The next IPv4 identification (any start value is valid; 0 keeps the state zero).
     #[cfg_attr(not(CONFIG_NET_IPV4), allow(dead_code))]
     pub(crate) ipv4_ident: AtomicU16,
     pub(crate) last_tick: Mutex<core::cell::Cell<u64>>,
@@ -238,22 +332,17 @@ pub struct Stack {
     last_tick_hint: core::sync::atomic::AtomicU64,
 }
 
-impl Stack {
-    /// A stack over the given pools, interfaces, clock and TCP connection table (usable
-    /// in `static`s). The table is a separate `static` so that it stays all zero (in
-    /// `.bss`); without `NET_TCP` it is empty.
-    pub const fn new(
-        pools: &'static ConfiguredPools,
-        ifaces: &'static [Iface],
-        clock: &'static dyn Clock,
-        tcp: &'static TcpTable,
-    ) -> Stack {
-        #[cfg(not(CONFIG_NET_TCP))]
-        let _ = tcp;
-        Stack {
-            pools,
-            ifaces,
-            clock,
+impl Default for StackState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StackState {
+    /// Empty queues, caches and tables, zeroed statistics, not started (usable in
+    /// `static`s; all zero bytes).
+    pub const fn new() -> StackState {
+        StackState {
             rx_queues: RxQueues::new(),
             tx_queues: TxQueues::new(),
             #[cfg(CONFIG_NET_ARP)]
@@ -261,18 +350,53 @@ impl Stack {
             #[cfg(CONFIG_NET_IPV6)]
             nbr: crate::ip::ipv6::nbr::NbrCache::new(),
             conns: crate::lib::sockets::ConnTable::new(),
-            #[cfg(CONFIG_NET_TCP)]
-            tcp,
             #[cfg(CONFIG_NET_STATISTICS)]
             stats: crate::ip::stats::NetStats::new(),
             #[cfg(CONFIG_NET_MGMT_EVENT)]
             mgmt: crate::ip::mgmt::ConfiguredMgmt::new(),
             started: AtomicBool::new(false),
-            ipv4_ident: AtomicU16::new(1),
+            ipv4_ident: AtomicU16::new(0),
             last_tick: Mutex::new(core::cell::Cell::new(0)),
             since_timer_check: core::sync::atomic::AtomicU32::new(0),
             #[cfg(target_has_atomic = "64")]
             last_tick_hint: core::sync::atomic::AtomicU64::new(0),
+        }
+    }
+}
+
+/// `stack.stats`, `stack.arp`, ...: the state's fields read as the stack's own, as they
+/// were before the state moved to its own `static` (the split keeps `Stack` free of
+/// interior mutability, so that its `static` is flash-only, without changing how the
+/// stack and its users name the state).
+impl core::ops::Deref for Stack {
+    type Target = StackState;
+
+    fn deref(&self) -> &StackState {
+        self.state
+    }
+}
+
+impl Stack {
+    /// A stack over the given pools, interfaces, clock, TCP connection table and state
+    /// (usable in `static`s). The table and the state are separate `static`s so that they
+    /// stay all zero (in `.bss`) and the `Stack` itself immutable (in `.rodata`); without
+    /// `NET_TCP` the table is empty.
+    pub const fn new(
+        pools: &'static ConfiguredPools,
+        ifaces: &'static [Iface],
+        clock: &'static dyn Clock,
+        tcp: &'static TcpTable,
+        state: &'static StackState,
+    ) -> Stack {
+        #[cfg(not(CONFIG_NET_TCP))]
+        let _ = tcp;
+        Stack {
+            pools,
+            ifaces,
+            clock,
+            #[cfg(CONFIG_NET_TCP)]
+            tcp,
+            state,
         }
     }
 

@@ -106,14 +106,17 @@ macro_rules! instance {
         static $stack: ::net_core::Stack = {
             static POOLS: ::net_core::buf::ConfiguredPools =
                 ::net_core::buf::ConfiguredPools::new();
+            static IFACE_STATE: [::net_core::IfaceState; 1] = [::net_core::IfaceState::new()];
             static IFACES: [::net_core::Iface; 1] = [::net_core::Iface::new(
                 "eth0",
                 &$end,
                 ::net_core::L2Kind::Ethernet,
                 0,
+                &IFACE_STATE[0],
             )];
             static TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
-            ::net_core::Stack::new(&POOLS, &IFACES, &$crate::support::CLOCK, &TCP)
+            static STATE: ::net_core::StackState = ::net_core::StackState::new();
+            ::net_core::Stack::new(&POOLS, &IFACES, &$crate::support::CLOCK, &TCP, &STATE)
         };
     };
 }

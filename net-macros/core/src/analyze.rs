@@ -20,10 +20,14 @@ pub struct Model {
     pub pools: Ident,
     /// The hidden interface array static (`__NET_IFACES`).
     pub ifaces_static: Ident,
+    /// The hidden interface state array static (`__NET_IFACE_STATE`).
+    pub iface_state: Ident,
     /// The hidden clock static (`__NET_CLOCK`).
     pub clock: Ident,
     /// The hidden TCP connection table static (`__NET_TCP`).
     pub tcp: Ident,
+    /// The hidden stack state static (`__NET_STATE`).
+    pub state: Ident,
     /// The clock's type.
     pub clock_ty: Type,
     /// The clock's constructor.
@@ -86,8 +90,10 @@ pub fn analyze(checked: Checked, config: &ResolvedSizes) -> Model {
         vis: checked.instance.vis,
         pools: hidden("POOLS"),
         ifaces_static: hidden("IFACES"),
+        iface_state: hidden("IFACE_STATE"),
         clock: hidden("CLOCK"),
         tcp: hidden("TCP"),
+        state: hidden("STATE"),
         name,
         clock_ty: checked.clock_ty,
         clock_expr: checked.clock_expr,

@@ -18,6 +18,7 @@ use critical_section::Mutex;
 use crate::buf::{NetPkt, PktId};
 use crate::ip::net_core::Stack;
 use crate::net_if::Ipv6AddrState;
+use crate::slot::Slot;
 
 /// Packets that may wait for one resolution.
 pub const PENDING_PER_NEIGHBOR: usize = 2;
@@ -64,11 +65,12 @@ struct Entry {
 type Pending = heapless::Vec<PktId, PENDING_PER_NEIGHBOR>;
 
 /// What [`Entry::in_use`] is set to by a packet sent to the neighbor.
+#[cfg_attr(not(CONFIG_NET_L2_ETHERNET), allow(dead_code))]
 const IN_USE_TICKS: u8 = 2;
 
 /// The neighbor cache with the DAD and RS timers.
 pub struct NbrCache {
-    entries: Mutex<RefCell<[Option<Entry>; SIZE]>>,
+    entries: Mutex<RefCell<[Slot<Entry>; SIZE]>>,
     dad: Mutex<RefCell<heapless::Vec<(u8, Ipv6Addr, u64), DAD_SLOTS>>>,
     rs: Mutex<RefCell<heapless::Vec<(u8, u8, u64), RS_SLOTS>>>,
 }
@@ -83,7 +85,7 @@ impl NbrCache {
     /// An empty cache (usable in `static`s).
     pub const fn new() -> NbrCache {
         NbrCache {
-            entries: Mutex::new(RefCell::new([const { None }; SIZE])),
+            entries: Mutex::new(RefCell::new([const { Slot::Free }; SIZE])),
             dad: Mutex::new(RefCell::new(heapless::Vec::new())),
             rs: Mutex::new(RefCell::new(heapless::Vec::new())),
         }
@@ -114,8 +116,8 @@ impl NbrCache {
 
 /// The slot a new entry takes (see the module documentation for the order); `None` when
 /// every entry is resolved and in use.
-fn victim(entries: &[Option<Entry>]) -> Option<usize> {
-    if let Some(free) = entries.iter().position(Option::is_none) {
+fn victim(entries: &[Slot<Entry>]) -> Option<usize> {
+    if let Some(free) = entries.iter().position(Slot::is_free) {
         return Some(free);
     }
     let oldest = |resolved: bool| {
@@ -131,7 +133,7 @@ fn victim(entries: &[Option<Entry>]) -> Option<usize> {
 }
 
 /// Empties the slot a new entry takes; the packets that waited on the old entry.
-fn evict(slot: &mut Option<Entry>) -> Pending {
+fn evict(slot: &mut Slot<Entry>) -> Pending {
     slot.take().map(|old| old.pending).unwrap_or_default()
 }
 
@@ -193,7 +195,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                 let evicted = evict(slot);
                 let mut pending = Pending::new();
                 let _ = pending.push(id);
-                *slot = Some(Entry {
+                *slot = Slot::Used(Entry {
                     iface,
                     ip: next_hop,
                     mac: None,
@@ -278,7 +280,7 @@ pub(crate) fn learn(
             flush = core::mem::take(&mut e.pending);
         } else if create && let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
             evicted = evict(slot);
-            *slot = Some(Entry {
+            *slot = Slot::Used(Entry {
                 iface,
                 ip,
                 mac: Some(mac),
@@ -453,7 +455,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
     critical_section::with(|cs| {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
         for slot in entries.iter_mut() {
-            let Some(e) = slot else { continue };
+            let Some(e) = slot.as_mut() else { continue };
             e.in_use = e.in_use.saturating_sub(1);
             let (reachable, retrans) = stack
                 .iface(e.iface)
@@ -492,7 +494,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
                             let _ = dead.push(*id);
                         }
                         let _ = removed.push((e.iface, e.ip));
-                        *slot = None;
+                        *slot = Slot::Free;
                     }
                 }
                 _ => {}
@@ -519,8 +521,8 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
 mod tests {
     use super::*;
 
-    fn entry(last: u16, state: NbrState, stamp_ms: u64, in_use: u8) -> Option<Entry> {
-        Some(Entry {
+    fn entry(last: u16, state: NbrState, stamp_ms: u64, in_use: u8) -> Slot<Entry> {
+        Slot::Used(Entry {
             iface: 0,
             ip: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, last),
             mac: (state != NbrState::Incomplete).then_some([2, 0, 0, 0, 0, last as u8]),
@@ -535,7 +537,7 @@ mod tests {
 
     #[test]
     fn a_free_slot_comes_first() {
-        let t = [entry(1, NbrState::Reachable, 5, 0), None];
+        let t = [entry(1, NbrState::Reachable, 5, 0), Slot::Free];
         assert_eq!(victim(&t), Some(1));
     }
 

@@ -112,23 +112,24 @@ pub(crate) fn send(stack: &Stack, iface: u8, pkt: NetPkt<'static>) {
             // One critical section for all the interface and cache state the frame needs:
             // a subnet broadcast?, our MAC, and for unicast the next hop's cached MAC.
             let (broadcast, src, _cached) = critical_section::with(|cs| {
-                let s = i.state.borrow_ref(cs);
-                let v4 = s.ipv4.as_ref();
-                let broadcast = dst.is_broadcast()
-                    || v4.is_some_and(|v4| {
-                        v4.unicast.iter().flatten().any(|a| a.broadcast() == dst)
-                    });
-                let src = EthernetAddress(s.link_addr.mac().unwrap_or([0; 6]));
-                #[cfg(CONFIG_NET_ARP)]
-                let cached = if broadcast || dst.is_multicast() {
-                    None
-                } else {
-                    v4.and_then(|v4| v4.next_hop(dst))
-                        .and_then(|hop| stack.arp.lookup_in(cs, iface, hop))
-                };
-                #[cfg(not(CONFIG_NET_ARP))]
-                let cached: Option<EthernetAddress> = None;
-                (broadcast, src, cached)
+                i.with_in(cs, |s| {
+                    let v4 = s.ipv4.as_ref();
+                    let broadcast = dst.is_broadcast()
+                        || v4.is_some_and(|v4| {
+                            v4.unicast.iter().flatten().any(|a| a.broadcast() == dst)
+                        });
+                    let src = EthernetAddress(s.link_addr.mac().unwrap_or([0; 6]));
+                    #[cfg(CONFIG_NET_ARP)]
+                    let cached = if broadcast || dst.is_multicast() {
+                        None
+                    } else {
+                        v4.and_then(|v4| v4.next_hop(dst))
+                            .and_then(|hop| stack.arp.lookup_in(cs, iface, hop))
+                    };
+                    #[cfg(not(CONFIG_NET_ARP))]
+                    let cached: Option<EthernetAddress> = None;
+                    (broadcast, src, cached)
+                })
             });
             if broadcast {
                 emit_and_send_from(

@@ -18,6 +18,7 @@ use heapless::Deque;
 
 use crate::buf::{NetPkt, PktId};
 use crate::ip::net_core::Stack;
+use crate::slot::Slot;
 
 /// Errors, numbered as POSIX errno values (Linux/Zephyr numbering).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,7 +294,9 @@ impl Conn {
 
 /// The socket table.
 pub struct ConnTable {
-    conns: Mutex<RefCell<[Option<Conn>; crate::config::CONFIG_NET_MAX_CONTEXTS]>>,
+    conns: Mutex<RefCell<[Slot<Conn>; crate::config::CONFIG_NET_MAX_CONTEXTS]>>,
+    /// The next ephemeral port to try, as an offset from [`EPHEMERAL_FIRST`] (so that a
+    /// new table is all zero bytes).
     next_port: Mutex<Cell<u16>>,
 }
 
@@ -308,13 +311,13 @@ impl ConnTable {
     pub const fn new() -> ConnTable {
         ConnTable {
             conns: Mutex::new(RefCell::new(
-                [const { None }; crate::config::CONFIG_NET_MAX_CONTEXTS],
+                [const { Slot::Free }; crate::config::CONFIG_NET_MAX_CONTEXTS],
             )),
-            next_port: Mutex::new(Cell::new(EPHEMERAL_FIRST)),
+            next_port: Mutex::new(Cell::new(0)),
         }
     }
 
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut [Option<Conn>]) -> R) -> R {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut [Slot<Conn>]) -> R) -> R {
         critical_section::with(|cs| f(&mut *self.conns.borrow_ref_mut(cs)))
     }
 
@@ -322,12 +325,9 @@ impl ConnTable {
         critical_section::with(|cs| {
             let next = self.next_port.borrow(cs);
             for _ in 0..(u16::MAX - EPHEMERAL_FIRST) {
-                let p = next.get();
-                next.set(if p == u16::MAX {
-                    EPHEMERAL_FIRST
-                } else {
-                    p + 1
-                });
+                let offset = next.get();
+                let p = EPHEMERAL_FIRST.wrapping_add(offset);
+                next.set(if p == u16::MAX { 0 } else { offset + 1 });
                 if !taken(p) {
                     return Some(p);
                 }
@@ -410,7 +410,7 @@ fn unspecified(family: AddrFamily, port: u16) -> SocketAddr {
 impl Stack {
     fn conn<R>(&self, fd: Fd, f: impl FnOnce(&mut Conn) -> Result<R, Errno>) -> Result<R, Errno> {
         self.conns.with(
-            |t| match t.get_mut(usize::from(fd.0)).and_then(Option::as_mut) {
+            |t| match t.get_mut(usize::from(fd.0)).and_then(Slot::as_mut) {
                 Some(c) => f(c),
                 None => Err(Errno::EBADF),
             },
@@ -445,9 +445,9 @@ impl Stack {
             let (i, slot) = t
                 .iter_mut()
                 .enumerate()
-                .find(|(_, s)| s.is_none())
+                .find(|(_, s)| s.is_free())
                 .ok_or(Errno::ENFILE)?;
-            *slot = Some(Conn::new(family, ty, proto));
+            *slot = Slot::Used(Conn::new(family, ty, proto));
             Ok(Fd(i as u8))
         })
     }
@@ -465,7 +465,7 @@ impl Stack {
         };
         self.conns.with(|t| {
             let idx = usize::from(fd.0);
-            let me = t.get(idx).and_then(Option::as_ref).ok_or(Errno::EBADF)?;
+            let me = t.get(idx).and_then(Slot::as_ref).ok_or(Errno::EBADF)?;
             if family_of(&addr) != me.family {
                 return Err(Errno::EAFNOSUPPORT);
             }
@@ -490,10 +490,7 @@ impl Stack {
             if clash {
                 return Err(Errno::EADDRINUSE);
             }
-            let me = t
-                .get_mut(idx)
-                .and_then(Option::as_mut)
-                .ok_or(Errno::EBADF)?;
+            let me = t.get_mut(idx).and_then(Slot::as_mut).ok_or(Errno::EBADF)?;
             me.local = Some(SocketAddr::new(addr.ip(), port));
             Ok(())
         })
@@ -743,7 +740,7 @@ impl Stack {
         }
         let conn = self
             .conns
-            .with(|t| t.get_mut(usize::from(fd.0)).and_then(Option::take))
+            .with(|t| t.get_mut(usize::from(fd.0)).and_then(Slot::take))
             .ok_or(Errno::EBADF)?;
         for id in conn.rxq {
             drop(NetPkt::from_raw(self.pools(), id));
@@ -767,25 +764,27 @@ impl Stack {
             let seen = waiters::generation();
             let mut ready = 0;
             for p in fds.iter_mut() {
-                p.revents = self.conns.with(|t| {
-                    match t.get(usize::from(p.fd.0)).and_then(Option::as_ref) {
-                        #[cfg(CONFIG_NET_TCP)]
-                        Some(c) if c.ty == SockType::Stream => {
-                            self.tcp_readiness(p.fd, c.backlog > 0) & (p.events | POLLERR | POLLHUP)
-                        }
-                        Some(c) => {
-                            let mut r = 0;
-                            if !c.rxq.is_empty() {
-                                r |= POLLIN;
+                p.revents =
+                    self.conns.with(
+                        |t| match t.get(usize::from(p.fd.0)).and_then(Slot::as_ref) {
+                            #[cfg(CONFIG_NET_TCP)]
+                            Some(c) if c.ty == SockType::Stream => {
+                                self.tcp_readiness(p.fd, c.backlog > 0)
+                                    & (p.events | POLLERR | POLLHUP)
                             }
-                            if matches!(c.ty, SockType::Dgram | SockType::Raw) {
-                                r |= POLLOUT;
+                            Some(c) => {
+                                let mut r = 0;
+                                if !c.rxq.is_empty() {
+                                    r |= POLLIN;
+                                }
+                                if matches!(c.ty, SockType::Dgram | SockType::Raw) {
+                                    r |= POLLOUT;
+                                }
+                                r & p.events
                             }
-                            r & p.events
-                        }
-                        None => POLLNVAL,
-                    }
-                });
+                            None => POLLNVAL,
+                        },
+                    );
                 if p.revents != 0 {
                     ready += 1;
                 }
@@ -876,7 +875,7 @@ impl Stack {
         let n = self.conns.with(|t| t.len());
         for i in 0..n {
             let matches = self.conns.with(|t| {
-                t.get(i).and_then(Option::as_ref).is_some_and(|c| {
+                t.get(i).and_then(Slot::as_ref).is_some_and(|c| {
                     c.ty == SockType::Raw && c.family == family && c.proto == proto
                 })
             });
@@ -894,7 +893,7 @@ impl Stack {
             let id = copy.into_raw();
             let queued = self
                 .conns
-                .with(|t| match t.get_mut(i).and_then(Option::as_mut) {
+                .with(|t| match t.get_mut(i).and_then(Slot::as_mut) {
                     Some(c) => c.rxq.push_back(id).is_ok(),
                     None => false,
                 });
@@ -955,7 +954,7 @@ impl Stack {
             }
             // The slab's critical section nests in this one.
             let id = pkt.into_raw();
-            match t.get_mut(index).and_then(Option::as_mut) {
+            match t.get_mut(index).and_then(Slot::as_mut) {
                 Some(c) => match c.rxq.push_back(id) {
                     Ok(()) => Outcome::Queued,
                     Err(id) => Outcome::Full(id),
@@ -990,13 +989,14 @@ impl Stack {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::{AddrFamily, Errno, Fd, SockOpt, SockType};
-    use crate::ip::net_core::{Iface, Stack, StdClock, TcpTable};
+    use crate::ip::net_core::{Iface, Stack, StackState, StdClock, TcpTable};
 
     static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
     static IFACES: [Iface; 0] = [];
     static CLOCK: StdClock = StdClock::new();
     static TCP: TcpTable = TcpTable::new();
-    static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK, &TCP);
+    static STATE: StackState = StackState::new();
+    static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE);
 
     /// A family this configuration has.
     fn family() -> AddrFamily {

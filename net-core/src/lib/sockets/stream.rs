@@ -174,7 +174,7 @@ impl Stack {
                     let (n, slot) = t
                         .iter_mut()
                         .enumerate()
-                        .find(|(_, s)| s.is_none())
+                        .find(|(_, s)| s.is_free())
                         .ok_or(Errno::ENFILE)?;
                     let mut c = super::Conn::new(family, SockType::Stream, 0);
                     c.local = Some(local);
@@ -182,7 +182,7 @@ impl Stack {
                     c.nodelay = nodelay;
                     c.keepalive = keepalive;
                     c.linger = linger;
-                    *slot = Some(c);
+                    *slot = crate::slot::Slot::Used(c);
                     Ok(n as u8)
                 })?;
                 e.owner = Owner::Socket(new_fd);

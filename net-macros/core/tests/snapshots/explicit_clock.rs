@@ -2,16 +2,27 @@
 pub(crate) static LINKED_ETH0: LinkEnd = LinkEnd::new([2, 0, 0, 0, 0, 1], 7);
 pub(crate) static LINKED: ::net_core::Stack = {
     static __LINKED_POOLS: ::net_core::buf::ConfiguredPools = ::net_core::buf::ConfiguredPools::new();
+    static __LINKED_IFACE_STATE: [::net_core::IfaceState; 1] = [
+        ::net_core::IfaceState::new(),
+    ];
     static __LINKED_IFACES: [::net_core::Iface; 1] = [
-        ::net_core::Iface::new("eth0", &LINKED_ETH0, ::net_core::L2Kind::Ethernet, 0),
+        ::net_core::Iface::new(
+            "eth0",
+            &LINKED_ETH0,
+            ::net_core::L2Kind::Ethernet,
+            0,
+            &__LINKED_IFACE_STATE[0],
+        ),
     ];
     static __LINKED_CLOCK: MyClock = MyClock { ticks: 0 };
     static __LINKED_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
+    static __LINKED_STATE: ::net_core::StackState = ::net_core::StackState::new();
     ::net_core::Stack::new(
         &__LINKED_POOLS,
         &__LINKED_IFACES,
         &__LINKED_CLOCK,
         &__LINKED_TCP,
+        &__LINKED_STATE,
     )
 };
 const _: () = ::core::assert!(

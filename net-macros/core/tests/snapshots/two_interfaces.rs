@@ -7,13 +7,36 @@ pub static NET_LO: ::net_core::drivers::loopback::Loopback = ::net_core::drivers
 /// The stack.
 pub static NET: ::net_core::Stack = {
     static __NET_POOLS: ::net_core::buf::ConfiguredPools = ::net_core::buf::ConfiguredPools::new();
+    static __NET_IFACE_STATE: [::net_core::IfaceState; 2] = [
+        ::net_core::IfaceState::new(),
+        ::net_core::IfaceState::new(),
+    ];
     static __NET_IFACES: [::net_core::Iface; 2] = [
-        ::net_core::Iface::new("eth0", &NET_ETH0, ::net_core::L2Kind::Ethernet, 0),
-        ::net_core::Iface::new("lo", &NET_LO, ::net_core::L2Kind::Dummy, 1),
+        ::net_core::Iface::new(
+            "eth0",
+            &NET_ETH0,
+            ::net_core::L2Kind::Ethernet,
+            0,
+            &__NET_IFACE_STATE[0],
+        ),
+        ::net_core::Iface::new(
+            "lo",
+            &NET_LO,
+            ::net_core::L2Kind::Dummy,
+            1,
+            &__NET_IFACE_STATE[1],
+        ),
     ];
     static __NET_CLOCK: ::net_core::StdClock = ::net_core::StdClock::new();
     static __NET_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
-    ::net_core::Stack::new(&__NET_POOLS, &__NET_IFACES, &__NET_CLOCK, &__NET_TCP)
+    static __NET_STATE: ::net_core::StackState = ::net_core::StackState::new();
+    ::net_core::Stack::new(
+        &__NET_POOLS,
+        &__NET_IFACES,
+        &__NET_CLOCK,
+        &__NET_TCP,
+        &__NET_STATE,
+    )
 };
 const _: () = ::core::assert!(
     ::net_core::config::CONFIG_NET_ARP,

@@ -25,6 +25,7 @@ use super::wire::{EtherType, EthernetAddress};
 use super::{emit_and_send, eth_stat};
 use crate::buf::{NetPkt, PktId};
 use crate::ip::net_core::{Stack, Verdict};
+use crate::slot::Slot;
 use wire::{ArpPacket, ArpRepr, Operation};
 
 /// How long a resolved entry stays valid without being confirmed.
@@ -57,7 +58,7 @@ const IN_USE_TICKS: u8 = 2;
 
 /// The ARP table.
 pub struct ArpCache {
-    entries: Mutex<RefCell<[Option<Entry>; TABLE]>>,
+    entries: Mutex<RefCell<[Slot<Entry>; TABLE]>>,
 }
 
 impl Default for ArpCache {
@@ -70,7 +71,7 @@ impl ArpCache {
     /// An empty table (usable in `static`s).
     pub const fn new() -> ArpCache {
         ArpCache {
-            entries: Mutex::new(RefCell::new([const { None }; TABLE])),
+            entries: Mutex::new(RefCell::new([const { Slot::Free }; TABLE])),
         }
     }
 
@@ -142,7 +143,7 @@ impl ArpCache {
                 if let Some(old) = slot.take() {
                     evicted = old.pending;
                 }
-                *slot = Some(Entry {
+                *slot = Slot::Used(Entry {
                     iface,
                     ip,
                     mac: Some(mac),
@@ -163,8 +164,8 @@ type Pending = heapless::Vec<PktId, PENDING_PER_ENTRY>;
 /// The slot a new entry takes (see the module documentation for the order): a free one,
 /// else the least recently confirmed resolved entry not in use, else the oldest entry
 /// still resolving; `None` when every entry is resolved and in use.
-fn victim(entries: &[Option<Entry>]) -> Option<usize> {
-    if let Some(free) = entries.iter().position(Option::is_none) {
+fn victim(entries: &[Slot<Entry>]) -> Option<usize> {
+    if let Some(free) = entries.iter().position(Slot::is_free) {
         return Some(free);
     }
     let oldest = |resolved: bool| {
@@ -330,7 +331,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
                 let evicted = slot.take().map(|old| old.pending).unwrap_or_default();
                 let mut pending = Pending::new();
                 let _ = pending.push(id);
-                *slot = Some(Entry {
+                *slot = Slot::Used(Entry {
                     iface,
                     ip: next_hop,
                     mac: None,
@@ -365,11 +366,11 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
     critical_section::with(|cs| {
         let mut entries = stack.arp.entries.borrow_ref_mut(cs);
         for slot in entries.iter_mut() {
-            let Some(e) = slot else { continue };
+            let Some(e) = slot.as_mut() else { continue };
             e.in_use = e.in_use.saturating_sub(1);
             let age = now.saturating_sub(e.stamp_ms);
             match e.mac {
-                Some(_) if age >= ENTRY_LIFETIME_MS => *slot = None,
+                Some(_) if age >= ENTRY_LIFETIME_MS => *slot = Slot::Free,
                 Some(_) => {}
                 None if age < REQUEST_INTERVAL_MS => {}
                 None if e.tries < REQUEST_TRIES => {
@@ -381,7 +382,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
                     for id in e.pending.iter() {
                         let _ = dead.push(*id);
                     }
-                    *slot = None;
+                    *slot = Slot::Free;
                 }
             }
         }
@@ -396,8 +397,8 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
 mod tests {
     use super::*;
 
-    fn entry(last: u8, resolved: bool, stamp_ms: u64, in_use: u8) -> Option<Entry> {
-        Some(Entry {
+    fn entry(last: u8, resolved: bool, stamp_ms: u64, in_use: u8) -> Slot<Entry> {
+        Slot::Used(Entry {
             iface: 0,
             ip: Ipv4Addr::new(192, 0, 2, last),
             mac: resolved.then_some(EthernetAddress([2, 0, 0, 0, 0, last])),
@@ -410,7 +411,7 @@ mod tests {
 
     #[test]
     fn a_free_slot_comes_first() {
-        let t = [entry(1, true, 5, 0), None, entry(3, false, 1, 0)];
+        let t = [entry(1, true, 5, 0), Slot::Free, entry(3, false, 1, 0)];
         assert_eq!(victim(&t), Some(1));
     }
 
