@@ -81,6 +81,38 @@ impl<'a, T> IntoIterator for &'a mut Slot<T> {
     }
 }
 
+/// An entry of an address-resolution cache (the ARP table, the IPv6 neighbor cache), as
+/// [`resolution_victim`] sees it.
+pub(crate) trait ResolutionEntry {
+    /// Whether the link address is known.
+    fn resolved(&self) -> bool;
+    /// Whether a packet went out through the entry during the last timer tick.
+    fn in_use(&self) -> bool;
+    /// When the entry was last confirmed (resolved) or last solicited (resolving).
+    fn stamp_ms(&self) -> u64;
+}
+
+/// The slot a new entry of a full resolution cache takes: a free one, else the least
+/// recently confirmed resolved entry not in use, else the oldest entry still resolving;
+/// `None` when every entry is resolved and in use. Entries in use are never taken, so a
+/// flood of new destinations (the SYN-ACKs of a SYN flood from spoofed sources) churns
+/// through idle and unresolved entries while established peers keep theirs.
+pub(crate) fn resolution_victim<E: ResolutionEntry>(entries: &[Slot<E>]) -> Option<usize> {
+    if let Some(free) = entries.iter().position(Slot::is_free) {
+        return Some(free);
+    }
+    let oldest = |resolved: bool| {
+        entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, e.as_ref()?)))
+            .filter(|(_, e)| e.resolved() == resolved && !(resolved && e.in_use()))
+            .min_by_key(|(_, e)| e.stamp_ms())
+            .map(|(i, _)| i)
+    };
+    oldest(true).or_else(|| oldest(false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Slot;

@@ -161,23 +161,21 @@ impl ArpCache {
 /// Packets waiting on one entry.
 type Pending = heapless::Vec<PktId, PENDING_PER_ENTRY>;
 
-/// The slot a new entry takes (see the module documentation for the order): a free one,
-/// else the least recently confirmed resolved entry not in use, else the oldest entry
-/// still resolving; `None` when every entry is resolved and in use.
-fn victim(entries: &[Slot<Entry>]) -> Option<usize> {
-    if let Some(free) = entries.iter().position(Slot::is_free) {
-        return Some(free);
+impl crate::slot::ResolutionEntry for Entry {
+    fn resolved(&self) -> bool {
+        self.mac.is_some()
     }
-    let oldest = |resolved: bool| {
-        entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| Some((i, e.as_ref()?)))
-            .filter(|(_, e)| e.mac.is_some() == resolved && (!resolved || e.in_use == 0))
-            .min_by_key(|(_, e)| e.stamp_ms)
-            .map(|(i, _)| i)
-    };
-    oldest(true).or_else(|| oldest(false))
+    fn in_use(&self) -> bool {
+        self.in_use > 0
+    }
+    fn stamp_ms(&self) -> u64 {
+        self.stamp_ms
+    }
+}
+
+/// The slot a new entry takes (see the module documentation for the order).
+fn victim(entries: &[Slot<Entry>]) -> Option<usize> {
+    crate::slot::resolution_victim(entries)
 }
 
 /// Drops packets that will never be sent, counting each.
