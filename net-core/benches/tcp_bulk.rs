@@ -25,6 +25,7 @@ mod support;
     CONFIG_NET_L2_ETHERNET
 ))]
 mod bench {
+    use crate::support::median;
     use std::hint::black_box;
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
     use std::rc::Rc;
@@ -39,16 +40,7 @@ mod bench {
     const CHUNK: usize = 16384;
 
     fn megabytes() -> usize {
-        std::env::var("BENCH_MB")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(64)
-    }
-
-    fn median(mut v: Vec<f64>) -> f64 {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
+        crate::support::bench_megabytes(64)
     }
 
     static CLOCK: StdClock = StdClock::new();

@@ -28,6 +28,7 @@ mod support;
     CONFIG_NET_SOCKETS
 ))]
 mod bench {
+    use crate::support::median;
     use std::hint::black_box;
     use std::io::{Read, Write};
     use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -48,16 +49,7 @@ mod bench {
     const TAP_NAME: &str = "btap0";
 
     fn megabytes() -> usize {
-        std::env::var("BENCH_MB")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(32)
-    }
-
-    fn median(mut v: Vec<f64>) -> f64 {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
+        crate::support::bench_megabytes(32)
     }
 
     static CLOCK: StdClock = StdClock::new();
@@ -371,7 +363,8 @@ mod bench {
         };
 
         let (mut smol_tx, mut smol_rx, mut smol_rx_no_delay) = (Vec::new(), Vec::new(), Vec::new());
-        {
+        let only = std::env::var("BENCH_ONLY").ok();
+        if only.as_deref() != Some("ours") {
             let mut smol = smol::Smol::open();
             for _ in 0..RUNS {
                 smol_tx.push(smol.send(next_port(), &data, total));
@@ -383,6 +376,9 @@ mod bench {
         // entry may be mid-probe).
         let _ = ns.exec(&["ip", "neigh", "flush", "dev", TAP_NAME]);
 
+        if only.as_deref() == Some("smoltcp") {
+            return;
+        }
         ours::start();
         let (mut ours_tx, mut ours_rx) = (Vec::new(), Vec::new());
         for _ in 0..RUNS {

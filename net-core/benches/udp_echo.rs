@@ -30,6 +30,7 @@ mod support;
     CONFIG_NET_L2_ETHERNET
 ))]
 mod bench {
+    use crate::support::median;
     use std::hint::black_box;
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
     use std::rc::Rc;
@@ -55,11 +56,6 @@ mod bench {
         (0..len)
             .map(|i| (i as u8).wrapping_mul(31) ^ 0x5a)
             .collect()
-    }
-
-    fn median(mut v: Vec<f64>) -> f64 {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
     }
 
     /// Runs `round_trip` for `dur` and returns round trips per second.

@@ -27,6 +27,21 @@ pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
+/// The median of benchmark runs (NaN when there are none).
+pub fn median(mut runs: Vec<f64>) -> f64 {
+    runs.sort_by(|a, b| a.total_cmp(b));
+    runs.get(runs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `BENCH_MB` (MiB a bulk benchmark moves per run), or `default`.
+pub fn bench_megabytes(default: usize) -> usize {
+    std::env::var("BENCH_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
+}
+
 /// Frames in flight in one direction.
 pub type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
 
