@@ -120,29 +120,95 @@ mod bench {
         }
     }
 
+    /// How our stack runs on the TAP.
+    #[derive(Clone, Copy, PartialEq)]
+    pub enum Mode {
+        /// As a `native_sim` application: the TAP reader thread, the traffic-class workers
+        /// (`spawn_workers`) and blocking socket calls.
+        Threads,
+        /// As firmware does, in one thread: the loop polls the TAP (`NativeTap::poll_rx`)
+        /// and the stack (`Stack::poll`), with non-blocking sockets, and sleeps on the TAP
+        /// when nothing moved.
+        Polled,
+    }
+
     mod ours {
         use super::*;
+        use net_core::{Errno, Fd, PollFd, SockOpt};
 
-        pub fn start() {
+        pub fn start(mode: Mode) {
             TAP.set_interface_name(TAP_NAME);
+            TAP.set_polled(mode == Mode::Polled);
             NET.start_bare().expect("our stack starts on the TAP");
             NET.ipv4_add(0, OURS, Ipv4Addr::new(255, 255, 255, 0))
                 .expect("address");
-            NET.spawn_workers().expect("workers");
+            if mode == Mode::Threads {
+                NET.spawn_workers().expect("workers");
+            }
+        }
+
+        /// Polled mode: one turn of the loop; `idle` sleeps on the TAP for up to 1 ms
+        /// (the stack's timers need no finer grain here).
+        fn turn(mode: Mode, idle: bool) {
+            if mode == Mode::Polled {
+                let frames = TAP.poll_rx(64);
+                let work = NET.poll();
+                if idle && frames + work == 0 {
+                    TAP.wait_rx(Duration::from_millis(1));
+                }
+            }
+        }
+
+        /// Retries a non-blocking call in polled mode (blocking calls return at once in
+        /// thread mode).
+        fn retry<T>(mode: Mode, mut f: impl FnMut() -> Result<T, Errno>) -> T {
+            let start = Instant::now();
+            loop {
+                match f() {
+                    Ok(v) => return v,
+                    Err(Errno::EAGAIN) if mode == Mode::Polled => turn(mode, true),
+                    Err(e) => panic!("{e:?}"),
+                }
+                assert!(start.elapsed() < Duration::from_secs(30), "timed out");
+            }
+        }
+
+        fn socket(mode: Mode) -> Fd {
+            let fd = NET.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+            NET.setsockopt(fd, SockOpt::NonBlocking(mode == Mode::Polled))
+                .unwrap();
+            fd
         }
 
         /// This stack sends `total` bytes to Linux; MB/s at Linux's side.
-        pub fn send(port: u16, data: &[u8], total: usize) -> f64 {
+        pub fn send(mode: Mode, port: u16, data: &[u8], total: usize) -> f64 {
             let receiver = linux_receiver(port, total);
-            let fd = NET.socket(AddrFamily::Inet, SockType::Stream).unwrap();
-            NET.connect(fd, SocketAddr::new(IpAddr::V4(LINUX), port))
-                .expect("connect to Linux");
+            let fd = socket(mode);
+            match NET.connect(fd, SocketAddr::new(IpAddr::V4(LINUX), port)) {
+                Ok(()) => {}
+                Err(Errno::EINPROGRESS) => retry(mode, || {
+                    let mut p = [PollFd {
+                        fd,
+                        events: net_core::lib::sockets::POLLOUT,
+                        revents: 0,
+                    }];
+                    match NET.poll_fds(&mut p, Some(0))? {
+                        0 => Err(Errno::EAGAIN),
+                        _ => Ok(()),
+                    }
+                }),
+                Err(e) => panic!("connect to Linux: {e:?}"),
+            }
             let mut sent = 0;
             while sent < total {
                 let from = sent % data.len();
                 let want = (total - sent).min(CHUNK);
                 let chunk = &data[from..(from + want).min(data.len())];
-                sent += NET.send(fd, chunk).expect("send");
+                sent += retry(mode, || NET.send(fd, chunk));
+                turn(mode, false);
+            }
+            while mode == Mode::Polled && !receiver.is_finished() {
+                turn(mode, true);
             }
             let rate = receiver.join().expect("Linux receiver");
             NET.close(fd).unwrap();
@@ -150,8 +216,8 @@ mod bench {
         }
 
         /// Linux sends `total` bytes to this stack; MB/s at this side.
-        pub fn receive(port: u16, data: &[u8], total: usize) -> f64 {
-            let listener = NET.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+        pub fn receive(mode: Mode, port: u16, data: &[u8], total: usize) -> f64 {
+            let listener = socket(mode);
             NET.bind(
                 listener,
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
@@ -159,26 +225,48 @@ mod bench {
             .unwrap();
             NET.listen(listener, 1).unwrap();
             let sender = linux_sender(port, data.to_vec(), total);
-            let (fd, _) = NET.accept(listener).expect("accept");
+            let (fd, _) = retry(mode, || NET.accept(listener));
+            NET.setsockopt(fd, SockOpt::NonBlocking(mode == Mode::Polled))
+                .unwrap();
             let mut buf = vec![0u8; CHUNK];
             let mut got = 0;
             let mut start = None;
             while got < total {
-                let n = NET.recv(fd, &mut buf).expect("recv");
+                let n = retry(mode, || NET.recv(fd, &mut buf));
                 assert!(n > 0, "stream ended at {got} of {total} bytes");
                 start.get_or_insert_with(Instant::now);
                 black_box(&buf[..n]);
                 got += n;
+                turn(mode, false);
             }
             let rate = total as f64 / start.unwrap().elapsed().as_secs_f64() / 1e6;
             NET.close(fd).unwrap();
             NET.close(listener).unwrap();
+            while mode == Mode::Polled && !sender.is_finished() {
+                turn(mode, true);
+            }
             sender.join().expect("Linux sender");
             rate
         }
 
-        pub fn connections() -> usize {
-            NET.tcp_connections()
+        /// Runs the send and receive measurements `RUNS` times in `mode` from `port` on,
+        /// and waits for the connections to close.
+        pub fn run(mode: Mode, mut port: u16, data: &[u8], total: usize) -> (Vec<f64>, Vec<f64>) {
+            start(mode);
+            let (mut tx, mut rx) = (Vec::new(), Vec::new());
+            for _ in 0..RUNS {
+                tx.push(send(mode, port, data, total));
+                rx.push(receive(mode, port + 1, data, total));
+                port += 2;
+            }
+            let start = Instant::now();
+            while NET.tcp_connections() > 0 && start.elapsed() < Duration::from_secs(5) {
+                turn(mode, true);
+                if mode == Mode::Threads {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            (tx, rx)
         }
     }
 
@@ -335,7 +423,67 @@ mod bench {
         }
     }
 
+    /// The environment variables of a child run: the namespace, the mode, the first port.
+    const CHILD_NS: &str = "TCP_LINUX_NS";
+    const CHILD_MODE: &str = "TCP_LINUX_MODE";
+    const CHILD_PORT: &str = "TCP_LINUX_PORT";
+
+    /// A child process: one stack instance per process, so that each mode opens the TAP
+    /// afresh (a TAP has one reader at a time, and a started instance keeps its TAP).
+    fn child(ns: &str) {
+        crate::support::netns::enter(ns).expect("enter the namespace");
+        let mode = match std::env::var(CHILD_MODE).as_deref() {
+            Ok("polled") => Mode::Polled,
+            _ => Mode::Threads,
+        };
+        let port = std::env::var(CHILD_PORT)
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(6000);
+        let data = crate::support::pattern(1 << 20, 9);
+        let (tx, rx) = ours::run(mode, port, &data, megabytes() << 20);
+        let list = |v: &[f64]| v.iter().map(|x| format!(" {x}")).collect::<String>();
+        println!("RESULT send{}", list(&tx));
+        println!("RESULT receive{}", list(&rx));
+    }
+
+    /// Runs our stack in `mode` in a child process; its send and receive rates.
+    fn ours_in_child(ns: &Netns, mode: &str, port: u16) -> (Vec<f64>, Vec<f64>) {
+        // Linux learns the MAC afresh for each stack (the same MAC, but the entry may be
+        // mid-probe).
+        let _ = ns.exec(&["ip", "neigh", "flush", "dev", TAP_NAME]);
+        let exe = std::env::current_exe().expect("the benchmark's path");
+        let out = std::process::Command::new(exe)
+            .env(CHILD_NS, &ns.name)
+            .env(CHILD_MODE, mode)
+            .env(CHILD_PORT, port.to_string())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("child run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{mode} run failed:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rates = |what: &str| -> Vec<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("RESULT {what}")))
+                .map(|l| {
+                    l.split_whitespace()
+                        .filter_map(|x| x.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        (rates("send"), rates("receive"))
+    }
+
     pub fn main() {
+        if let Ok(ns) = std::env::var(CHILD_NS) {
+            child(&ns);
+            return;
+        }
         if let Some(why) = missing(&[]) {
             println!("tcp_linux: SKIP: {why}");
             return;
@@ -347,8 +495,8 @@ mod bench {
                 return;
             }
         };
-        // Everything below (this thread, the stacks' threads, Linux's sockets) lives in
-        // the namespace.
+        // This thread (smoltcp, Linux's sockets) lives in the namespace; the child
+        // processes enter it themselves.
         ns.enter().expect("enter the namespace");
         let total = megabytes() << 20;
         let data = crate::support::pattern(1 << 20, 9);
@@ -356,56 +504,59 @@ mod bench {
             "tcp_linux: {} MiB one way over a TAP, buffers {TX_BUFFER} B send / {RX_BUFFER} B receive, IPv4",
             megabytes()
         );
-        let mut port = 5000u16;
-        let mut next_port = || {
-            port += 1;
-            port
-        };
-
-        let (mut smol_tx, mut smol_rx, mut smol_rx_no_delay) = (Vec::new(), Vec::new(), Vec::new());
         let only = std::env::var("BENCH_ONLY").ok();
+        let (mut smol_tx, mut smol_rx, mut smol_rx_no_delay) = (Vec::new(), Vec::new(), Vec::new());
         if only.as_deref() != Some("ours") {
             let mut smol = smol::Smol::open();
+            let mut port = 5000;
             for _ in 0..RUNS {
-                smol_tx.push(smol.send(next_port(), &data, total));
-                smol_rx.push(smol.receive(next_port(), &data, total, true));
-                smol_rx_no_delay.push(smol.receive(next_port(), &data, total, false));
+                smol_tx.push(smol.send(port, &data, total));
+                smol_rx.push(smol.receive(port + 1, &data, total, true));
+                smol_rx_no_delay.push(smol.receive(port + 2, &data, total, false));
+                port += 3;
             }
         }
-        // Linux must learn the MAC afresh for the next stack (it is the same one, but the
-        // entry may be mid-probe).
-        let _ = ns.exec(&["ip", "neigh", "flush", "dev", TAP_NAME]);
-
         if only.as_deref() == Some("smoltcp") {
+            println!(
+                "smoltcp: sends {:.1} MB/s, receives {:.1} MB/s ({:.1} without ACK delay)",
+                median(smol_tx),
+                median(smol_rx),
+                median(smol_rx_no_delay)
+            );
             return;
         }
-        ours::start();
-        let (mut ours_tx, mut ours_rx) = (Vec::new(), Vec::new());
-        for _ in 0..RUNS {
-            ours_tx.push(ours::send(next_port(), &data, total));
-            ours_rx.push(ours::receive(next_port(), &data, total));
-        }
-        let start = Instant::now();
-        while ours::connections() > 0 && start.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let (threads_tx, threads_rx) = ours_in_child(&ns, "threads", 6000);
+        let (polled_tx, polled_rx) = ours_in_child(&ns, "polled", 7000);
 
         println!(
-            "{:<22} | {:>9} | {:>12} | {:>6}",
-            "direction", "ours MB/s", "smoltcp MB/s", "ratio"
+            "{:<24} | {:>13} | {:>12} | {:>12} | {:>6} | {:>6}",
+            "direction", "ours threads", "ours polled", "smoltcp", "ratio", "ratio"
         );
-        let ours_rx_median = median(ours_rx.clone());
-        for (what, o, s) in [
-            ("stack sends to Linux", ours_tx, smol_tx),
-            ("Linux sends to stack", ours_rx, smol_rx),
+        println!(
+            "{:<24} | {:>13} | {:>12} | {:>12} | {:>6} | {:>6}",
+            "", "MB/s", "MB/s", "MB/s", "thr.", "polled"
+        );
+        for (what, t, p, s) in [
+            ("stack sends to Linux", threads_tx, polled_tx, smol_tx),
             (
-                "  smoltcp no ACK delay",
-                vec![ours_rx_median],
+                "Linux sends to stack",
+                threads_rx.clone(),
+                polled_rx.clone(),
+                smol_rx,
+            ),
+            (
+                "  (smoltcp no ACK delay)",
+                threads_rx,
+                polled_rx,
                 smol_rx_no_delay,
             ),
         ] {
-            let (o, s) = (median(o), median(s));
-            println!("{what:<22} | {o:>9.1} | {s:>12.1} | {:>6.2}", o / s);
+            let (t, p, s) = (median(t), median(p), median(s));
+            println!(
+                "{what:<24} | {t:>13.1} | {p:>12.1} | {s:>12.1} | {:>6.2} | {:>6.2}",
+                t / s,
+                p / s
+            );
         }
         drop(ns);
     }

@@ -61,6 +61,21 @@ fn run(cmd: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Moves the calling thread into the existing namespace `name` (for a child process of a
+/// test that made it).
+pub fn enter(name: &str) -> Result<(), String> {
+    let path = format!("/var/run/netns/{name}");
+    let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+    // SAFETY: setns with a valid namespace descriptor changes only the calling thread's
+    // network namespace.
+    let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(format!("setns: {}", std::io::Error::last_os_error()))
+    }
+}
+
 /// A namespace `<prefix>-<pid>` holding a TAP with Linux's side at 192.0.2.2/24 and
 /// 2001:db8::2/64 (the peer addresses of `configs/echo-server.conf`).
 pub struct Netns {
@@ -107,16 +122,7 @@ impl Netns {
     /// Moves the calling thread into the namespace. Threads it spawns afterwards start
     /// there too, and a TAP it opens is the namespace's.
     pub fn enter(&self) -> Result<(), String> {
-        let path = format!("/var/run/netns/{}", self.name);
-        let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-        // SAFETY: setns with a valid namespace descriptor changes only the calling
-        // thread's network namespace.
-        let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(format!("setns: {}", std::io::Error::last_os_error()))
-        }
+        enter(&self.name)
     }
 
     /// Starts `cmd` inside the namespace (output discarded unless `piped`); it is stopped

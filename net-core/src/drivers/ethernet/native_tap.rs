@@ -4,13 +4,17 @@
 //!
 //! The TAP is named by `CONFIG_ETH_NATIVE_TAP_DRV_NAME` (default `zeth`) or at run time. It
 //! must exist and be up, or the process must be allowed to create it (`CAP_NET_ADMIN`).
-//! A reader thread receives frames into the RX pool; sending writes the frame gathered
-//! from its blocks.
+//! By default a reader thread receives frames into the RX pool, as an interrupt handler
+//! would. In polled mode ([`NativeTap::set_polled`]) there is no thread: the application's
+//! loop calls [`NativeTap::poll_rx`] (and [`NativeTap::wait_rx`] to sleep until a frame
+//! comes), which is the bare-metal model run on the host, in one thread. Sending writes
+//! the frame gathered from its blocks.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::buf::NetPkt;
@@ -34,6 +38,9 @@ pub struct NativeTap {
     name: Mutex<String>,
     mac: [u8; 6],
     fd: OnceLock<OwnedFd>,
+    polled: AtomicBool,
+    /// The RX path and interface index, kept for [`NativeTap::poll_rx`].
+    rx: OnceLock<(&'static dyn RxPath, u8)>,
     rx_errors: crate::counter::Counter,
     rx_no_buffer: crate::counter::Counter,
 }
@@ -46,6 +53,8 @@ impl NativeTap {
             name: Mutex::new(String::new()),
             mac,
             fd: OnceLock::new(),
+            polled: AtomicBool::new(false),
+            rx: OnceLock::new(),
             rx_errors: crate::counter::Counter::new(),
             rx_no_buffer: crate::counter::Counter::new(),
         }
@@ -64,6 +73,79 @@ impl NativeTap {
         } else {
             n
         }
+    }
+
+    /// Receives in the caller's loop ([`NativeTap::poll_rx`]) instead of on a reader
+    /// thread; call before the stack starts.
+    pub fn set_polled(&self, polled: bool) {
+        self.polled.store(polled, Ordering::Relaxed);
+    }
+
+    /// Polled mode: hands every frame waiting on the TAP (at most `budget`) to the RX
+    /// path; returns how many were read. 0 before the stack started or in thread mode.
+    pub fn poll_rx(&self, budget: usize) -> usize {
+        let (Some(fd), Some(&(rx, iface))) = (self.fd.get(), self.rx.get()) else {
+            return 0;
+        };
+        if !self.polled.load(Ordering::Relaxed) {
+            return 0;
+        }
+        let mut frame = [0u8; MAX_FRAME + 64];
+        let mut n = 0;
+        while n < budget {
+            match read_frame(fd.as_raw_fd(), &mut frame) {
+                Ok(len) => {
+                    self.deliver(rx, iface, &frame[..len]);
+                    n += 1;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    self.rx_errors.inc();
+                    rx.rx_error(iface, RxError::Device);
+                    break;
+                }
+            }
+        }
+        n
+    }
+
+    /// Polled mode: sleeps until a frame waits on the TAP or `timeout` passes; true when
+    /// a frame waits.
+    pub fn wait_rx(&self, timeout: std::time::Duration) -> bool {
+        let Some(fd) = self.fd.get() else {
+            std::thread::sleep(timeout);
+            return false;
+        };
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `pfd` is one valid pollfd that lives across the call.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        r > 0 && pfd.revents & libc::POLLIN != 0
+    }
+
+    /// One frame read from the TAP into the RX path (allocation, copy, hand-off), with
+    /// its errors counted.
+    fn deliver(&self, rx: &'static dyn RxPath, iface: u8, frame: &[u8]) {
+        if !(14..=MAX_FRAME).contains(&frame.len()) {
+            self.rx_errors.inc();
+            rx.rx_error(iface, RxError::Length);
+            return;
+        }
+        let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) else {
+            self.rx_no_buffer.inc();
+            rx.rx_error(iface, RxError::NoBuffer);
+            return;
+        };
+        if pkt.append(frame).is_err() {
+            self.rx_no_buffer.inc();
+            return;
+        }
+        rx.recv(iface, pkt);
     }
 
     /// Frames dropped because the RX pool was exhausted.
@@ -129,43 +211,38 @@ impl Driver for NativeTap {
             DriverError::Io
         })?;
         let raw = fd.as_raw_fd();
-        if self.fd.set(fd).is_err() {
+        let polled = self.polled.load(Ordering::Relaxed);
+        if polled {
+            // SAFETY: F_GETFL/F_SETFL on a descriptor this driver owns.
+            let ok = unsafe {
+                let flags = libc::fcntl(raw, libc::F_GETFL);
+                flags >= 0 && libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
+            };
+            if !ok {
+                return Err(DriverError::Io);
+            }
+        }
+        if self.fd.set(fd).is_err() || self.rx.set((rx, iface)).is_err() {
             return Err(DriverError::Io);
+        }
+        if polled {
+            return Ok(());
         }
         std::thread::Builder::new()
             .name(format!("tap_rx[{}]", self.interface_name()))
             .spawn(move || {
                 let mut frame = [0u8; MAX_FRAME + 64];
                 loop {
-                    // SAFETY: `frame` is writable for its whole length; `raw` stays open
-                    // for the program's life (the OwnedFd sits in a static).
-                    let n = unsafe { libc::read(raw, frame.as_mut_ptr().cast(), frame.len()) };
-                    if n < 0 {
-                        let e = io::Error::last_os_error();
-                        if e.kind() == io::ErrorKind::Interrupted {
-                            continue;
+                    // `raw` stays open for the program's life (the OwnedFd is in a static).
+                    match read_frame(raw, &mut frame) {
+                        Ok(n) => self.deliver(rx, iface, &frame[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => {
+                            self.rx_errors.inc();
+                            rx.rx_error(iface, RxError::Device);
+                            std::thread::sleep(std::time::Duration::from_millis(10));
                         }
-                        self.rx_errors.inc();
-                        rx.rx_error(iface, RxError::Device);
-                        std::thread::sleep(std::time::Duration::from_millis(10));
-                        continue;
                     }
-                    let n = n as usize;
-                    if !(14..=MAX_FRAME).contains(&n) {
-                        self.rx_errors.inc();
-                        rx.rx_error(iface, RxError::Length);
-                        continue;
-                    }
-                    let Some(mut pkt) = rx.alloc_rx(iface, n) else {
-                        self.rx_no_buffer.inc();
-                        rx.rx_error(iface, RxError::NoBuffer);
-                        continue;
-                    };
-                    if pkt.append(&frame[..n]).is_err() {
-                        self.rx_no_buffer.inc();
-                        continue;
-                    }
-                    rx.recv(iface, pkt);
                 }
             })
             .map_err(|_| DriverError::Io)?;
@@ -187,4 +264,11 @@ impl Driver for NativeTap {
             Ok(())
         }
     }
+}
+
+/// One `read` of a frame from the TAP descriptor `fd` into `buf`: its length.
+fn read_frame(fd: libc::c_int, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is writable for its whole length; the caller keeps `fd` open.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
