@@ -34,10 +34,9 @@ mod bench {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
     use std::time::{Duration, Instant};
 
-    use net_core::buf::ConfiguredPools;
     use net_core::drivers::ethernet::native_tap::NativeTap;
     use net_core::ip::tcp::table::{RX_BUFFER, TX_BUFFER};
-    use net_core::{AddrFamily, Iface, L2Kind, SockType, Stack, StdClock};
+    use net_core::{AddrFamily, SockType};
 
     use crate::support::netns::{Netns, missing};
 
@@ -52,22 +51,8 @@ mod bench {
         crate::support::bench_megabytes(32)
     }
 
-    static CLOCK: StdClock = StdClock::new();
     static TAP: NativeTap = NativeTap::new(MAC);
-    static NET: Stack = {
-        static POOLS: ConfiguredPools = ConfiguredPools::new();
-        static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
-        static IFACES: [Iface; 1] = [Iface::new(
-            "eth0",
-            &TAP,
-            L2Kind::Ethernet,
-            0,
-            &IFACE_STATE[0],
-        )];
-        static TCP: net_core::TcpTable = net_core::TcpTable::new();
-        static STATE: net_core::StackState = net_core::StackState::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
-    };
+    crate::stack_on!(NET, TAP);
 
     /// Linux's receiving side: accepts one connection on `port` and reads `total` bytes;
     /// MB/s from the first byte to the last.

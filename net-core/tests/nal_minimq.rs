@@ -42,9 +42,7 @@ use minimq::config::BufferConfig;
 use minimq::types::{SubscriptionOptions, TopicFilter};
 use minimq::{ConfigBuilder, Minimq, Publication, QoS};
 use net_core::drivers::ethernet::native_tap::NativeTap;
-use net_core::{
-    Errno, Fd, Iface, IfaceState, L2Kind, NalSocket, NalStack, Stack, StackState, TcpTable,
-};
+use net_core::{Errno, Fd, NalSocket, NalStack};
 
 #[macro_use]
 mod support;
@@ -53,22 +51,9 @@ use support::netns::{Netns, missing, skip};
 /// The stack's end of the TAP (a locally administered MAC).
 static TAP: NativeTap = NativeTap::new([0x02, 0, 0, 0, 0x4d, 0x51]);
 
-/// The stack under test: one Ethernet interface on [`TAP`], pools and tables sized by the
-/// configuration (as `instance!` in `support` declares them, with the TAP driver).
-static NET: Stack = {
-    static POOLS: net_core::buf::ConfiguredPools = net_core::buf::ConfiguredPools::new();
-    static IFACE_STATE: [IfaceState; 1] = [IfaceState::new()];
-    static IFACES: [Iface; 1] = [Iface::new(
-        "eth0",
-        &TAP,
-        L2Kind::Ethernet,
-        0,
-        &IFACE_STATE[0],
-    )];
-    static TCP: TcpTable = TcpTable::new();
-    static STATE: StackState = StackState::new();
-    Stack::new(&POOLS, &IFACES, &support::CLOCK, &TCP, &STATE)
-};
+// The stack under test: one Ethernet interface on `TAP`, pools and tables sized by the
+// configuration.
+stack_on!(NET, TAP);
 
 /// The stack's static address that the namespace's addressing assumes.
 const MY_IPV4: &str = "192.0.2.1";

@@ -20,27 +20,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use net_core::drivers::ethernet::native_tap::NativeTap;
-use net_core::{AddrFamily, Errno, Iface, L2Kind, SockOpt, SockType, Stack};
+use net_core::{AddrFamily, Errno, SockOpt, SockType};
 
 #[macro_use]
 mod support;
 use support::netns::{Netns, missing, skip};
 
 static TAP: NativeTap = NativeTap::new([0x02, 0, 0, 0, 0x70, 0x11]);
-static NET: Stack = {
-    static POOLS: net_core::buf::ConfiguredPools = net_core::buf::ConfiguredPools::new();
-    static IFACE_STATE: [net_core::IfaceState; 1] = [net_core::IfaceState::new()];
-    static IFACES: [Iface; 1] = [Iface::new(
-        "eth0",
-        &TAP,
-        L2Kind::Ethernet,
-        0,
-        &IFACE_STATE[0],
-    )];
-    static TCP: net_core::TcpTable = net_core::TcpTable::new();
-    static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &support::CLOCK, &TCP, &STATE)
-};
+stack_on!(NET, TAP);
 
 /// Threads of this process.
 fn threads() -> usize {

@@ -111,20 +111,19 @@ impl QueueDevice {
 /// The clock of the stack instances [`instance!`] declares.
 pub static CLOCK: net_core::StdClock = net_core::StdClock::new();
 
-/// Declares one stack instance on an in-process link end, all `static`:
-/// `instance!(STACK, END, mac, seed)`.
+/// Declares a stack instance over the driver `static` `$driver` (one Ethernet interface,
+/// pools and tables sized by the configuration, the clock [`CLOCK`]), all `static`:
+/// `stack_on!(STACK, DRIVER)`.
 #[macro_export]
-macro_rules! instance {
-    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
-        static $end: ::net_core::drivers::link::LinkEnd =
-            ::net_core::drivers::link::LinkEnd::new($mac, $seed);
+macro_rules! stack_on {
+    ($stack:ident, $driver:ident) => {
         static $stack: ::net_core::Stack = {
             static POOLS: ::net_core::buf::ConfiguredPools =
                 ::net_core::buf::ConfiguredPools::new();
             static IFACE_STATE: [::net_core::IfaceState; 1] = [::net_core::IfaceState::new()];
             static IFACES: [::net_core::Iface; 1] = [::net_core::Iface::new(
                 "eth0",
-                &$end,
+                &$driver,
                 ::net_core::L2Kind::Ethernet,
                 0,
                 &IFACE_STATE[0],
@@ -133,5 +132,16 @@ macro_rules! instance {
             static STATE: ::net_core::StackState = ::net_core::StackState::new();
             ::net_core::Stack::new(&POOLS, &IFACES, &$crate::support::CLOCK, &TCP, &STATE)
         };
+    };
+}
+
+/// Declares one stack instance on an in-process link end, all `static`:
+/// `instance!(STACK, END, mac, seed)`.
+#[macro_export]
+macro_rules! instance {
+    ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
+        static $end: ::net_core::drivers::link::LinkEnd =
+            ::net_core::drivers::link::LinkEnd::new($mac, $seed);
+        $crate::stack_on!($stack, $end);
     };
 }
