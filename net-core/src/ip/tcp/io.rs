@@ -43,6 +43,8 @@ pub(crate) struct Outgoing {
     src: IpAddress,
     dst: IpAddress,
     payload: usize,
+    /// The interface the route goes out of, whose statistics count the segment.
+    iface: u8,
 }
 
 /// What an interface offers a connection to `remote`: the source address (when `local`
@@ -67,6 +69,7 @@ fn build(
     src: IpAddress,
     dst: IpAddress,
     priority: u8,
+    iface: u8,
 ) -> Option<Outgoing> {
     let payload = repr.payload;
     let mut pkt = stack.alloc_tx_headroom(payload.len(), HEADROOM).ok()?;
@@ -102,6 +105,7 @@ fn build(
         src,
         dst,
         payload: payload.len(),
+        iface,
     })
 }
 
@@ -121,7 +125,7 @@ fn send_all(stack: &Stack, out: &mut Vec<Outgoing, BATCH>) {
             }
             _ => Err(crate::lib::sockets::Errno::EAFNOSUPPORT),
         };
-        let iface = stack.default_iface().unwrap_or(0);
+        let iface = o.iface;
         if r.is_ok() {
             tcp_stat!(stack, iface, sent);
             tcp_stat!(stack, iface, bytes_sent, o.payload);
@@ -136,8 +140,9 @@ fn send_all(stack: &Stack, out: &mut Vec<Outgoing, BATCH>) {
 /// Builds and sends one segment from `src` to `dst` now.
 pub(crate) fn send_segment(stack: &Stack, seg: &TcpRepr<'_>, src: IpAddress, dst: IpAddress) {
     let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
+    let iface = route(stack, dst).map_or(stack.default_iface().unwrap_or(0), |r| r.1);
     let mut out: Vec<Outgoing, BATCH> = Vec::new();
-    if let Some(o) = build(stack, seg, src, dst, priority) {
+    if let Some(o) = build(stack, seg, src, dst, priority, iface) {
         let _ = out.push(o);
     }
     send_all(stack, &mut out);
@@ -161,7 +166,7 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
     let Some(remote) = remote else {
         return events;
     };
-    let Some((_, _, mtu)) = route(stack, remote.addr) else {
+    let Some((_, iface, mtu)) = route(stack, remote.addr) else {
         return events;
     };
     let mut payload = [0u8; MAX_SEGMENT];
@@ -181,19 +186,14 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
                 let after = e.tcb.stats();
                 if after != before {
                     // A timeout, fast retransmit or partial ACK resent data.
-                    tcp_stat!(stack, stack.default_iface().unwrap_or(0), rexmit);
-                    tcp_stat!(
-                        stack,
-                        stack.default_iface().unwrap_or(0),
-                        resent,
-                        seg.payload.len()
-                    );
+                    tcp_stat!(stack, iface, rexmit);
+                    tcp_stat!(stack, iface, resent, seg.payload.len());
                 }
                 let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
-                if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority) {
+                if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority, iface) {
                     let _ = out.push(o);
                 } else {
-                    tcp_stat!(stack, stack.default_iface().unwrap_or(0), drop);
+                    tcp_stat!(stack, iface, drop);
                 }
             }
             events.insert(e.tcb.take_events());
@@ -214,6 +214,9 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
         if !more {
             break;
         }
+    }
+    if events.contains(Events::TIMED_OUT) {
+        tcp_stat!(stack, iface, conndrop);
     }
     events
 }
@@ -312,7 +315,7 @@ fn segment(
         let reaction = e.tcb.on_segment(src, dst, repr, now);
         let reply = reaction
             .reply
-            .and_then(|r| build(stack, &r, dst, src, prio));
+            .and_then(|r| build(stack, &r, dst, src, prio, iface));
         Demux::Conn(i, reply, reaction.events)
     };
     // A SYN that ended a TIME-WAIT goes round once more, to a listener.
@@ -350,7 +353,7 @@ fn segment(
                 return Demux::Dropped;
             }
             let rst = if crate::config::CONFIG_NET_TCP_REJECT_CONN_WITH_RST {
-                table::ConnTcb::rst_for(repr).and_then(|r| build(stack, &r, dst, src, prio))
+                table::ConnTcb::rst_for(repr).and_then(|r| build(stack, &r, dst, src, prio, iface))
             } else {
                 None
             };
@@ -412,11 +415,7 @@ pub(crate) fn timers(stack: &Stack, now: u64) {
         });
         if due {
             // Notes this connection's next timer.
-            let events = flush_at(stack, i, now);
-            if events.contains(Events::TIMED_OUT) {
-                tcp_stat!(stack, stack.default_iface().unwrap_or(0), conndrop);
-            }
-            wake(events);
+            wake(flush_at(stack, i, now));
         } else if let Some(at) = stack.tcp.with(|slots| {
             slots
                 .get_mut(i)
