@@ -1287,10 +1287,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             return None;
         }
         // Seventh: text. After `release` nobody will read it: RFC 1122 §4.2.2.13 answers
-        // new data with a RST.
+        // new data with a RST. Its sequence number is the segment's ACK (acceptable, so
+        // within SND.UNA..=SND.MAX): the peer's RCV.NXT, which a peer applying RFC 5961
+        // accepts at once even when some of our data or FIN is still in flight.
         let end = seg.seq_number + seg.payload.len();
         if self.c.orphan && !seg.payload.is_empty() && end > self.c.rcv_nxt {
-            let rst = self.header(self.c.snd_max, TcpControl::Rst, None, 0);
+            let rst = self.header(ack, TcpControl::Rst, None, 0);
             self.reset_connection();
             self.c.state = State::Closed;
             self.c.events.insert(Events::CLOSED);

@@ -1176,6 +1176,27 @@ fn release_with_unread_or_new_data_resets() {
     );
     assert_eq!(r.events, Events::CLOSED);
     assert_eq!(s.state(), State::Closed);
+    // Data after the release from a peer that has not received all of ours (its ACK is
+    // behind SND.NXT): the RST takes the peer's ACK as its sequence number, the one value
+    // a peer applying RFC 5961 accepts at once.
+    let mut s = established::<1024, 1024>();
+    s.send(b"hello world");
+    assert_eq!(s.release(1), None);
+    recv_all(&mut s, 1);
+    let r = send!(
+        s,
+        2,
+        TcpRepr {
+            ack_number: Some(LOCAL_SEQ + 1),
+            payload: b"more",
+            ..seg()
+        }
+    );
+    assert_eq!(
+        r.reply.map(|r| (r.control, r.seq_number)),
+        Some((TcpControl::Rst, LOCAL_SEQ + 1))
+    );
+    assert_eq!(s.state(), State::Closed);
     // A FIN without data is fine.
     let mut s = established::<1024, 1024>();
     s.release(1);
