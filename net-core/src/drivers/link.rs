@@ -118,14 +118,7 @@ impl LinkEnd {
         let Some(peer) = target else { return false };
         let rx = *peer.rx.lock().unwrap_or_else(|e| e.into_inner());
         let Some((rx, iface)) = rx else { return false };
-        let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) else {
-            return false;
-        };
-        if pkt.append(frame).is_err() {
-            return false;
-        }
-        rx.recv(iface, pkt);
-        true
+        rx.recv_copy(iface, frame)
     }
 
     /// Like [`deliver`](Self::deliver), from the blocks of a packet.

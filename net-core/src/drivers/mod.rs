@@ -112,6 +112,21 @@ pub trait RxPath: Sync {
     fn rx_error(&self, iface: u8, error: RxError) {
         let _ = (iface, error);
     }
+
+    /// Copies `frame` into a packet from the RX pool and hands it to the stack: what a
+    /// driver that receives into its own buffer does with each frame. False when the pool
+    /// had no room; the driver counts the drop (its own counter and
+    /// [`RxError::NoBuffer`]).
+    fn recv_copy(&self, iface: u8, frame: &[u8]) -> bool {
+        let Some(mut pkt) = self.alloc_rx(iface, frame.len()) else {
+            return false;
+        };
+        if pkt.append(frame).is_err() {
+            return false;
+        }
+        self.recv(iface, pkt);
+        true
+    }
 }
 
 #[cfg(CONFIG_NET_LOOPBACK)]

@@ -13,6 +13,7 @@
 
 use std::ffi::CString;
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -90,12 +91,13 @@ impl NativeTap {
         if !self.polled.load(Ordering::Relaxed) {
             return 0;
         }
-        let mut frame = [0u8; MAX_FRAME + 64];
+        // Not zeroed: `read` fills what is used, and this runs on every turn of a loop.
+        let mut frame = [MaybeUninit::<u8>::uninit(); MAX_FRAME + 64];
         let mut n = 0;
         while n < budget {
             match read_frame(fd.as_raw_fd(), &mut frame) {
-                Ok(len) => {
-                    self.deliver(rx, iface, &frame[..len]);
+                Ok(bytes) => {
+                    self.deliver(rx, iface, bytes);
                     n += 1;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -136,16 +138,10 @@ impl NativeTap {
             rx.rx_error(iface, RxError::Length);
             return;
         }
-        let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) else {
+        if !rx.recv_copy(iface, frame) {
             self.rx_no_buffer.inc();
             rx.rx_error(iface, RxError::NoBuffer);
-            return;
-        };
-        if pkt.append(frame).is_err() {
-            self.rx_no_buffer.inc();
-            return;
         }
-        rx.recv(iface, pkt);
     }
 
     /// Frames dropped because the RX pool was exhausted.
@@ -231,11 +227,11 @@ impl Driver for NativeTap {
         std::thread::Builder::new()
             .name(format!("tap_rx[{}]", self.interface_name()))
             .spawn(move || {
-                let mut frame = [0u8; MAX_FRAME + 64];
+                let mut frame = [MaybeUninit::<u8>::uninit(); MAX_FRAME + 64];
                 loop {
                     // `raw` stays open for the program's life (the OwnedFd is in a static).
                     match read_frame(raw, &mut frame) {
-                        Ok(n) => self.deliver(rx, iface, &frame[..n]),
+                        Ok(bytes) => self.deliver(rx, iface, bytes),
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(_) => {
                             self.rx_errors.inc();
@@ -266,9 +262,12 @@ impl Driver for NativeTap {
     }
 }
 
-/// One `read` of a frame from the TAP descriptor `fd` into `buf`: its length.
-fn read_frame(fd: libc::c_int, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: `buf` is writable for its whole length; the caller keeps `fd` open.
+/// One `read` of a frame from the TAP descriptor `fd` into `buf`: the bytes read.
+fn read_frame(fd: libc::c_int, buf: &mut [MaybeUninit<u8>]) -> io::Result<&[u8]> {
+    // SAFETY: `read` writes at most `buf.len()` bytes into `buf`, which is writable for
+    // its whole length; the caller keeps `fd` open.
     let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    // SAFETY: `read` returned `n <= buf.len()`, so it initialised the first `n` bytes.
+    Ok(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n.min(buf.len())) })
 }

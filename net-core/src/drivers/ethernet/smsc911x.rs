@@ -425,19 +425,13 @@ impl Smsc911x {
                     continue;
                 }
             };
-            let Some(mut pkt) = rx.alloc_rx(iface, n) else {
-                self.rx_no_buffer.inc();
-                rx.rx_error(iface, RxError::NoBuffer);
-                continue;
-            };
             let Some(bytes) = frame.get(..n) else {
                 continue;
             };
-            if pkt.append(bytes).is_err() {
+            if !rx.recv_copy(iface, bytes) {
                 self.rx_no_buffer.inc();
-                continue;
+                rx.rx_error(iface, RxError::NoBuffer);
             }
-            rx.recv(iface, pkt);
         }
     }
 

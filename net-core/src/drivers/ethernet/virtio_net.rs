@@ -879,17 +879,10 @@ impl VirtioNet {
             rx.rx_error(iface, RxError::Length);
             return;
         };
-        let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) else {
+        if !rx.recv_copy(iface, frame) {
             self.rx_no_buffer.inc();
             rx.rx_error(iface, RxError::NoBuffer);
-            return;
-        };
-        if pkt.append(frame).is_err() {
-            self.rx_no_buffer.inc();
-            rx.rx_error(iface, RxError::NoBuffer);
-            return;
         }
-        rx.recv(iface, pkt);
     }
 
     /// Frees the TX descriptors the device has used.
