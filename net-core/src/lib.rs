@@ -20,6 +20,8 @@
 pub mod buf;
 pub mod counter;
 pub mod drivers;
+#[cfg(feature = "host-critical-section")]
+mod host_cs;
 pub mod ip;
 pub mod l2;
 #[path = "lib/mod.rs"]

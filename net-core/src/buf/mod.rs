@@ -38,6 +38,8 @@ mod wait;
 pub use cursor::Cursor;
 pub use pkt::{Chunks, ChunksMut, NetPkt};
 pub use pool::{BufPool, PktSlab, PoolStats, RawBufPool, RawPktSlab};
+#[doc(hidden)]
+pub use pool::{BufView, SlabView};
 
 use pool::Side;
 
@@ -232,14 +234,10 @@ impl<
     /// A copyable handle for allocating from, and for turning ids back into packets.
     pub fn pools(&self) -> Pools<'_> {
         Pools {
-            rx: Side {
-                slab: &self.rx_pkts,
-                bufs: &self.rx_bufs,
-            },
-            tx: Side {
-                slab: &self.tx_pkts,
-                bufs: &self.tx_bufs,
-            },
+            rx_slab: &self.rx_pkts,
+            tx_slab: &self.tx_pkts,
+            rx_bufs: &self.rx_bufs,
+            tx_bufs: &self.tx_bufs,
         }
     }
 }
@@ -271,15 +269,19 @@ pub type ConfiguredPools = PacketPools<
 /// A handle to a [`PacketPools`]: two references per direction, `Copy`, no generics.
 #[derive(Clone, Copy)]
 pub struct Pools<'p> {
-    rx: Side<'p>,
-    tx: Side<'p>,
+    rx_slab: &'p dyn RawPktSlab,
+    tx_slab: &'p dyn RawPktSlab,
+    rx_bufs: &'p dyn RawBufPool,
+    tx_bufs: &'p dyn RawBufPool,
 }
 
 impl<'p> Pools<'p> {
+    /// The views of one direction's pools, taken once per packet.
+    #[inline]
     pub(crate) fn side(self, dir: Direction) -> Side<'p> {
         match dir {
-            Direction::Rx => self.rx,
-            Direction::Tx => self.tx,
+            Direction::Rx => Side::new(self.rx_slab, self.rx_bufs),
+            Direction::Tx => Side::new(self.tx_slab, self.tx_bufs),
         }
     }
 
@@ -336,16 +338,16 @@ impl<'p> Pools<'p> {
 
     /// Block size of the data pools.
     pub fn block_size(self) -> usize {
-        self.rx.bufs.block_size()
+        self.rx_bufs.block_size()
     }
 
     /// Counters of the four pools.
     pub fn stats(self) -> PoolsStats {
         PoolsStats {
-            rx_pkts: self.rx.slab.stats(),
-            tx_pkts: self.tx.slab.stats(),
-            rx_bufs: self.rx.bufs.stats(),
-            tx_bufs: self.tx.bufs.stats(),
+            rx_pkts: self.rx_slab.stats(),
+            tx_pkts: self.tx_slab.stats(),
+            rx_bufs: self.rx_bufs.stats(),
+            tx_bufs: self.tx_bufs.stats(),
         }
     }
 }
@@ -354,8 +356,8 @@ impl<'p> Pools<'p> {
 // tests cannot measure: its formulas, checked at compile time for two sizes.
 #[cfg(target_pointer_width = "32")]
 const _: () = {
-    assert!(core::mem::size_of::<PktSlab<14>>() == 24 * 14 + 2 * 4 + 8);
-    assert!(core::mem::size_of::<PktSlab<1>>() == 24 + 2 * 4 + 8);
+    assert!(core::mem::size_of::<PktSlab<14>>() == 24 * 14 + 12);
+    assert!(core::mem::size_of::<PktSlab<1>>() == 24 + 12);
     assert!(
         core::mem::size_of::<BufPool<36, 128>>() == (36 * 128 + 6 * 36_usize).div_ceil(4) * 4 + 12
     );

@@ -6,7 +6,7 @@
 //! spare capacity that [`NetPkt::append`] fills before allocating. Every operation costs
 //! at most one walk over the chain (a few blocks), never work per byte beyond `memcpy`.
 
-use super::pool::{Block, BlockMut, Chain, Side};
+use super::pool::{Block, BlockMut, Chain, Side, SlabView};
 use super::{Cursor, Direction, PktError, PktId, PktMeta, Pools};
 
 /// An owned packet: a descriptor from a slab and a chain of data blocks.
@@ -15,7 +15,7 @@ use super::{Cursor, Direction, PktError, PktId, PktMeta, Pools};
 /// context, turn it into a [`PktId`] with [`into_raw`](Self::into_raw) and back with
 /// [`from_raw`](Self::from_raw).
 pub struct NetPkt<'p> {
-    side: Side<'p>,
+    slab: SlabView<'p>,
     chain: Chain<'p>,
     /// Descriptor slot; `None` once the packet has been parked by `into_raw`.
     slot: Option<u16>,
@@ -34,32 +34,22 @@ impl<'p> NetPkt<'p> {
         headroom: usize,
         count: bool,
     ) -> Result<Self, PktError> {
-        let size = side.bufs.block_size();
+        let size = side.block_size();
         if headroom > size {
             return Err(PktError::InvalidHeadroom);
         }
         let total = len.checked_add(headroom).ok_or(PktError::NoBuffers)?;
         let blocks = total.div_ceil(size).max(1);
-        // Descriptor and blocks under one critical section (the two inner ones nest, which
-        // costs next to nothing): allocation is on every packet's path.
-        let (slot, chain) = critical_section::with(|_| {
-            let slot = side.alloc_slot(count).ok_or(PktError::NoDescriptor)?;
-            match Chain::alloc(side.bufs, blocks, count) {
-                Some(chain) => Ok((slot, chain)),
-                None => {
-                    side.free_slot(slot);
-                    Err(PktError::NoBuffers)
-                }
-            }
-        })?;
-        let mut chain = chain;
+        // Descriptor and blocks under one critical section: allocation is on every
+        // packet's path.
+        let (slot, mut chain) = side.alloc(blocks, count)?;
         if let Some(mut first) = chain.first_mut() {
             first.set(headroom, 0);
         }
         let mut meta = PktMeta::ZERO;
         meta.priority = default_priority(dir);
         Ok(Self {
-            side,
+            slab: side.slab,
             chain,
             slot: Some(slot),
             dir,
@@ -68,12 +58,21 @@ impl<'p> NetPkt<'p> {
         })
     }
 
+    #[inline]
+    fn side(&self) -> Side<'p> {
+        Side {
+            slab: self.slab,
+            bufs: self.chain.view(),
+        }
+    }
+
     /// Parks the packet in its descriptor slot and returns its id; the packet stays
     /// allocated until [`from_raw`](Self::from_raw) gives back a handle that is dropped.
     pub fn into_raw(mut self) -> PktId {
         let slot = self.slot.take().unwrap_or(0);
-        let chain = core::mem::replace(&mut self.chain, Chain::empty(self.side.bufs));
-        self.side.park(slot, chain, self.meta);
+        let empty = Chain::empty(self.chain.view());
+        let chain = core::mem::replace(&mut self.chain, empty);
+        self.side().park(slot, chain, self.len, self.meta);
         PktId::new(self.dir, slot)
         // `self` drops here with no slot and an empty chain: nothing is freed.
     }
@@ -84,10 +83,9 @@ impl<'p> NetPkt<'p> {
     pub fn from_raw(pools: Pools<'p>, id: PktId) -> Option<Self> {
         let dir = id.direction();
         let side = pools.side(dir);
-        let (chain, meta) = side.unpark(id.slot())?;
-        let len = chain.iter().map(|b| b.len).sum();
+        let (chain, len, meta) = side.unpark(id.slot())?;
         Some(Self {
-            side,
+            slab: side.slab,
             chain,
             slot: Some(id.slot()),
             dir,
@@ -134,12 +132,18 @@ impl<'p> NetPkt<'p> {
 
     /// Bytes free in front of the data in the first block, for [`push_header`](Self::push_header).
     pub fn headroom(&self) -> usize {
-        self.chain.iter().next().map_or(0, |b| b.off)
+        self.chain.first().map_or(0, |b| b.off)
     }
 
     /// Bytes [`append`](Self::append) can add without allocating blocks.
     pub fn tailroom(&self) -> usize {
         let size = self.chain.block_size();
+        if self.chain.is_single() {
+            return self
+                .chain
+                .first()
+                .map_or(0, |b| size.saturating_sub(b.off + b.len));
+        }
         let mut room = 0;
         for (i, b) in self.chain.iter().enumerate() {
             // Room after the last non-empty block (or the first block, which keeps its
@@ -243,6 +247,19 @@ impl<'p> NetPkt<'p> {
             return Ok(0);
         }
         let size = self.chain.block_size();
+        // One block with room: most packets, so no walk and no second pass.
+        if self.chain.is_single()
+            && let Some(mut b) = self.chain.first_mut()
+        {
+            let end = b.off() + b.len();
+            if let Some(dst) = b.bytes.get_mut(end..end + data.len()) {
+                dst.copy_from_slice(data);
+                let (off, len) = (b.off(), b.len());
+                b.set(off, len + data.len());
+                self.len += data.len();
+                return Ok(data.len());
+            }
+        }
         let room = self.tailroom();
         if data.len() > room {
             let need = (data.len() - room).div_ceil(size);
@@ -373,11 +390,9 @@ impl Drop for NetPkt<'_> {
         // Descriptor and blocks go back under one critical section (the inner ones nest).
         // Without a slot (parked by `into_raw`) the chain is empty and frees nothing.
         if let Some(slot) = self.slot.take() {
-            let chain = core::mem::replace(&mut self.chain, Chain::empty(self.side.bufs));
-            critical_section::with(|_| {
-                self.side.free_slot(slot);
-                drop(chain);
-            });
+            let empty = Chain::empty(self.chain.view());
+            let chain = core::mem::replace(&mut self.chain, empty);
+            self.side().free(slot, chain);
         }
     }
 }

@@ -19,10 +19,10 @@
 
 #![allow(unsafe_code)]
 
-use core::cell::{Cell, RefCell, UnsafeCell};
+use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicU16, Ordering::Relaxed};
 
-use critical_section::Mutex;
+use critical_section::{CriticalSection, Mutex};
 
 use super::PktMeta;
 
@@ -257,63 +257,76 @@ impl<'a> BufView<'a> {
         if n == 0 {
             return Some((NONE, NONE));
         }
+        critical_section::with(|cs| self.alloc_in(cs, n, count))
+    }
+
+    /// [`alloc`](Self::alloc) inside the caller's critical section.
+    fn alloc_in(self, cs: CriticalSection<'_>, n: usize, count: bool) -> Option<(Link, Link)> {
+        if n == 0 {
+            return Some((NONE, NONE));
+        }
         let cap = self.meta.len();
-        critical_section::with(|cs| {
-            let cell = self.state.borrow(cs);
-            let mut s = cell.get();
-            if cap - usize::from(s.allocated) < n {
-                if count {
-                    s.failures = s.failures.wrapping_add(1);
-                }
-                cell.set(s);
-                return None;
+        let cell = self.state.borrow(cs);
+        let mut s = cell.get();
+        if cap - usize::from(s.allocated) < n {
+            if count {
+                s.failures = s.failures.wrapping_add(1);
             }
-            let mut head = NONE;
-            let mut tail = NONE;
-            for _ in 0..n {
-                // A block from the free list, or else one never used; the capacity check
-                // above guarantees one of them exists.
-                let idx = match unlink(s.free_head) {
-                    Some(i) => {
-                        s.free_head = self.meta(i).next.load(Relaxed);
-                        i
-                    }
-                    None => {
-                        let i = usize::from(s.never_used);
-                        s.never_used += 1;
-                        i
-                    }
-                };
-                let m = self.meta(idx);
-                m.next.store(NONE, Relaxed);
-                m.off.store(0, Relaxed);
-                m.len.store(0, Relaxed);
-                match unlink(tail) {
-                    Some(t) => self.meta(t).next.store(link(idx), Relaxed),
-                    None => head = link(idx),
-                }
-                tail = link(idx);
-            }
-            s.allocated += n as u16;
-            s.max_allocated = s.max_allocated.max(s.allocated);
             cell.set(s);
-            Some((head, tail))
-        })
+            return None;
+        }
+        let mut head = NONE;
+        let mut tail = NONE;
+        for _ in 0..n {
+            // A block from the free list, or else one never used; the capacity check
+            // above guarantees one of them exists.
+            let idx = match unlink(s.free_head) {
+                Some(i) => {
+                    s.free_head = self.meta(i).next.load(Relaxed);
+                    i
+                }
+                None => {
+                    let i = usize::from(s.never_used);
+                    s.never_used += 1;
+                    i
+                }
+            };
+            let m = self.meta(idx);
+            m.next.store(NONE, Relaxed);
+            m.off.store(0, Relaxed);
+            m.len.store(0, Relaxed);
+            match unlink(tail) {
+                Some(t) => self.meta(t).next.store(link(idx), Relaxed),
+                None => head = link(idx),
+            }
+            tail = link(idx);
+        }
+        s.allocated += n as u16;
+        s.max_allocated = s.max_allocated.max(s.allocated);
+        cell.set(s);
+        Some((head, tail))
     }
 
     /// Returns the chain `head..=tail` of `n` blocks to the free list in O(1).
     fn free(self, head: Link, tail: Link, n: u16) {
-        let Some(t) = unlink(tail) else { return };
-        critical_section::with(|cs| {
-            let cell = self.state.borrow(cs);
-            let mut s = cell.get();
-            self.meta(t).next.store(s.free_head, Relaxed);
-            s.free_head = head;
-            s.allocated = s.allocated.saturating_sub(n);
-            cell.set(s);
-        });
+        if tail == NONE {
+            return;
+        }
+        critical_section::with(|cs| self.free_in(cs, head, tail, n));
         #[cfg(feature = "std")]
         super::wait::notify_freed();
+    }
+
+    /// [`free`](Self::free) inside the caller's critical section, without waking waiters
+    /// (the caller does, once, after leaving it).
+    fn free_in(self, cs: CriticalSection<'_>, head: Link, tail: Link, n: u16) {
+        let Some(t) = unlink(tail) else { return };
+        let cell = self.state.borrow(cs);
+        let mut s = cell.get();
+        self.meta(t).next.store(s.free_head, Relaxed);
+        s.free_head = head;
+        s.allocated = s.allocated.saturating_sub(n);
+        cell.set(s);
     }
 }
 
@@ -370,8 +383,11 @@ impl<'a> BlockMut<'a> {
 }
 
 /// A list of blocks owned by one packet; dropping it frees the blocks.
+///
+/// It holds the pool's [`BufView`] rather than `&dyn RawBufPool`: chain operations sit on
+/// every packet's path, and the view is taken once per packet instead of once per call.
 pub(crate) struct Chain<'p> {
-    pool: &'p dyn RawBufPool,
+    v: BufView<'p>,
     head: Link,
     tail: Link,
     count: u16,
@@ -379,25 +395,25 @@ pub(crate) struct Chain<'p> {
 
 impl<'p> Chain<'p> {
     /// An empty chain.
-    pub fn empty(pool: &'p dyn RawBufPool) -> Self {
+    pub fn empty(v: BufView<'p>) -> Self {
         Self {
-            pool,
+            v,
             head: NONE,
             tail: NONE,
             count: 0,
         }
     }
 
-    /// A chain of `n` fresh blocks (offset and length 0), all or nothing.
-    pub fn alloc(pool: &'p dyn RawBufPool, n: usize, count: bool) -> Option<Self> {
-        let mut c = Self::empty(pool);
-        c.grow_counted(n, count).then_some(c)
+    /// The view of the pool the blocks come from.
+    #[inline]
+    pub fn view(&self) -> BufView<'p> {
+        self.v
     }
 
     /// Block size of the pool.
     #[inline]
     pub fn block_size(&self) -> usize {
-        self.pool.view().size
+        self.v.size
     }
 
     /// Number of blocks.
@@ -408,37 +424,36 @@ impl<'p> Chain<'p> {
 
     /// Appends `n` fresh blocks (offset and length 0), all or nothing.
     pub fn grow(&mut self, n: usize) -> bool {
-        self.grow_counted(n, true)
-    }
-
-    fn grow_counted(&mut self, n: usize, count: bool) -> bool {
         if n > usize::from(u16::MAX - self.count) {
             return false;
         }
-        let v = self.pool.view();
-        let Some((h, t)) = v.alloc(n, count) else {
+        let Some((h, t)) = self.v.alloc(n, true) else {
             return false;
         };
+        self.attach(h, t, n);
+        true
+    }
+
+    /// Links a freshly allocated chain `h..=t` of `n` blocks after the tail.
+    fn attach(&mut self, h: Link, t: Link, n: usize) {
         if h == NONE {
-            return true;
+            return;
         }
         match unlink(self.tail) {
-            Some(old) => v.meta(old).next.store(h, Relaxed),
+            Some(old) => self.v.meta(old).next.store(h, Relaxed),
             None => self.head = h,
         }
         self.tail = t;
         self.count += n as u16;
-        true
     }
 
     /// Puts one fresh block in front; returns false if the pool is empty.
     pub fn grow_front(&mut self) -> bool {
-        let v = self.pool.view();
-        let Some((h, _)) = v.alloc(1, true) else {
+        let Some((h, _)) = self.v.alloc(1, true) else {
             return false;
         };
         if let Some(i) = unlink(h) {
-            v.meta(i).next.store(self.head, Relaxed);
+            self.v.meta(i).next.store(self.head, Relaxed);
         }
         if self.tail == NONE {
             self.tail = h;
@@ -454,36 +469,50 @@ impl<'p> Chain<'p> {
         if self.count <= 1 {
             return false;
         }
-        let v = self.pool.view();
         let Some(h) = unlink(self.head) else {
             return false;
         };
-        self.head = v.meta(h).next.load(Relaxed);
+        self.head = self.v.meta(h).next.load(Relaxed);
         self.count -= 1;
-        v.free(link(h), link(h), 1);
+        self.v.free(link(h), link(h), 1);
         true
     }
 
     /// Iterates over the blocks.
+    #[inline]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            v: self.pool.view(),
+            v: self.v,
             cur: self.head,
         }
     }
 
     /// Iterates over the blocks, mutably.
+    #[inline]
     pub fn iter_mut(&mut self) -> IterMut<'_> {
         IterMut {
-            v: self.pool.view(),
+            v: self.v,
             cur: self.head,
             _chain: core::marker::PhantomData,
         }
     }
 
     /// The first block.
+    #[inline]
+    pub fn first(&self) -> Option<Block<'_>> {
+        self.iter().next()
+    }
+
+    /// The first block, mutably.
+    #[inline]
     pub fn first_mut(&mut self) -> Option<BlockMut<'_>> {
         self.iter_mut().next()
+    }
+
+    /// Whether the chain is a single block: the common case, which takes the fast paths.
+    #[inline]
+    pub fn is_single(&self) -> bool {
+        self.count == 1
     }
 
     /// Gives up ownership of the blocks without freeing them, for parking in a slot.
@@ -498,7 +527,7 @@ impl<'p> Chain<'p> {
 
 impl Drop for Chain<'_> {
     fn drop(&mut self) {
-        self.pool.view().free(self.head, self.tail, self.count);
+        self.v.free(self.head, self.tail, self.count);
     }
 }
 
@@ -559,6 +588,8 @@ enum SlotState {
     Parked,
 }
 
+/// A descriptor (Zephyr's `struct net_pkt` without the pointers): 24 bytes, and all zero
+/// when free.
 #[derive(Clone, Copy)]
 struct Slot {
     state: SlotState,
@@ -567,6 +598,9 @@ struct Slot {
     head: Link,
     tail: Link,
     count: u16,
+    /// Data length of a parked packet, so that taking it back needs no walk over its
+    /// blocks; `u16::MAX` for a (never seen) longer packet, which is then measured.
+    len: u16,
     meta: PktMeta,
 }
 
@@ -577,18 +611,18 @@ impl Slot {
         head: NONE,
         tail: NONE,
         count: 0,
+        len: 0,
         meta: PktMeta::ZERO,
     };
 }
 
-struct SlabInner<const N: usize> {
-    slots: [Slot; N],
-    counters: BufState,
-}
-
 /// A slab of `N` packet descriptors (Zephyr `K_MEM_SLAB_DEFINE(rx_pkts, ...)`).
+///
+/// Each slot is a `Cell` behind a critical-section `Mutex` (a zero-cost wrapper), so a
+/// size-erased [`SlabView`] reaches them with no `RefCell` flag and no dynamic call.
 pub struct PktSlab<const N: usize> {
-    inner: Mutex<RefCell<SlabInner<N>>>,
+    slots: [Mutex<Cell<Slot>>; N],
+    state: Mutex<Cell<BufState>>,
 }
 
 impl<const N: usize> PktSlab<N> {
@@ -601,24 +635,21 @@ impl<const N: usize> PktSlab<N> {
             )
         };
         Self {
-            inner: Mutex::new(RefCell::new(SlabInner {
-                slots: [Slot::ZERO; N],
-                counters: BufState::ZERO,
-            })),
+            slots: [const { Mutex::new(Cell::new(Slot::ZERO)) }; N],
+            state: Mutex::new(Cell::new(BufState::ZERO)),
         }
     }
 
     /// Current usage counters.
     pub fn stats(&self) -> PoolStats {
-        critical_section::with(|cs| {
-            let s = self.inner.borrow_ref(cs).counters;
-            PoolStats {
-                capacity: N,
-                allocated: usize::from(s.allocated),
-                low_water: N - usize::from(s.max_allocated),
-                failures: s.failures,
-            }
-        })
+        self.view().stats()
+    }
+
+    fn view(&self) -> SlabView<'_> {
+        SlabView {
+            slots: &self.slots,
+            state: &self.state,
+        }
     }
 }
 
@@ -631,33 +662,90 @@ impl<const N: usize> Default for PktSlab<N> {
 /// Object-safe access to a [`PktSlab`] of any size. Sealed.
 pub trait RawPktSlab: sealed::Sealed + Sync {
     #[doc(hidden)]
-    fn with_slab(&self, f: &mut dyn FnMut(SlabAccess<'_>));
+    fn view(&self) -> SlabView<'_>;
     /// Current usage counters.
     fn stats(&self) -> PoolStats;
 }
 
-/// The slots and counters of a slab inside a critical section; an implementation detail
-/// of [`RawPktSlab`].
-#[doc(hidden)]
-pub struct SlabAccess<'a> {
-    slots: &'a mut [Slot],
-    counters: &'a mut BufState,
-}
-
 impl<const N: usize> sealed::Sealed for PktSlab<N> {}
 impl<const N: usize> RawPktSlab for PktSlab<N> {
-    fn with_slab(&self, f: &mut dyn FnMut(SlabAccess<'_>)) {
-        critical_section::with(|cs| {
-            let mut inner = self.inner.borrow_ref_mut(cs);
-            let inner = &mut *inner;
-            f(SlabAccess {
-                slots: &mut inner.slots,
-                counters: &mut inner.counters,
-            });
-        });
+    #[inline]
+    fn view(&self) -> SlabView<'_> {
+        PktSlab::view(self)
     }
     fn stats(&self) -> PoolStats {
         PktSlab::stats(self)
+    }
+}
+
+/// A size-erased view of a [`PktSlab`]; an implementation detail of [`RawPktSlab`].
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct SlabView<'a> {
+    slots: &'a [Mutex<Cell<Slot>>],
+    state: &'a Mutex<Cell<BufState>>,
+}
+
+impl<'a> SlabView<'a> {
+    fn stats(self) -> PoolStats {
+        let s = critical_section::with(|cs| self.state.borrow(cs).get());
+        PoolStats {
+            capacity: self.slots.len(),
+            allocated: usize::from(s.allocated),
+            low_water: self.slots.len() - usize::from(s.max_allocated),
+            failures: s.failures,
+        }
+    }
+
+    /// Takes a free slot (marked owned); counts a failure (if `count`) when none is left.
+    fn alloc_in(self, cs: CriticalSection<'_>, count: bool) -> Option<u16> {
+        let cell = self.state.borrow(cs);
+        let mut s = cell.get();
+        let idx = match unlink(s.free_head) {
+            Some(i) => i,
+            None if usize::from(s.never_used) < self.slots.len() => usize::from(s.never_used),
+            None => {
+                if count {
+                    s.failures = s.failures.wrapping_add(1);
+                    cell.set(s);
+                }
+                return None;
+            }
+        };
+        let slot = self.slots.get(idx)?.borrow(cs);
+        if s.free_head != NONE {
+            s.free_head = slot.get().next_free;
+        } else {
+            s.never_used += 1;
+        }
+        slot.set(Slot {
+            state: SlotState::Owned,
+            ..Slot::ZERO
+        });
+        s.allocated += 1;
+        s.max_allocated = s.max_allocated.max(s.allocated);
+        cell.set(s);
+        Some(idx as u16)
+    }
+
+    /// Returns an owned slot to the free list.
+    fn free_in(self, cs: CriticalSection<'_>, idx: u16) {
+        let Some(slot) = self.slots.get(usize::from(idx)) else {
+            return;
+        };
+        let slot = slot.borrow(cs);
+        if slot.get().state != SlotState::Owned {
+            return;
+        }
+        let cell = self.state.borrow(cs);
+        let mut s = cell.get();
+        slot.set(Slot {
+            next_free: s.free_head,
+            ..Slot::ZERO
+        });
+        s.free_head = link(usize::from(idx));
+        s.allocated = s.allocated.saturating_sub(1);
+        cell.set(s);
     }
 }
 
@@ -666,111 +754,125 @@ impl<const N: usize> RawPktSlab for PktSlab<N> {
 /// always paired by [`super::PacketPools`].
 #[derive(Clone, Copy)]
 pub(crate) struct Side<'p> {
-    pub slab: &'p dyn RawPktSlab,
-    pub bufs: &'p dyn RawBufPool,
+    pub slab: SlabView<'p>,
+    pub bufs: BufView<'p>,
 }
 
 impl<'p> Side<'p> {
-    /// Takes a free descriptor slot (marked owned); counts a failure (if `count`) when
-    /// none is left.
-    pub fn alloc_slot(self, count: bool) -> Option<u16> {
-        let mut out = None;
-        self.slab.with_slab(&mut |a| {
-            let (slots, s) = (a.slots, a.counters);
-            let idx = match unlink(s.free_head) {
-                Some(i) => i,
-                None if usize::from(s.never_used) < slots.len() => usize::from(s.never_used),
-                None => {
-                    if count {
-                        s.failures = s.failures.wrapping_add(1);
-                    }
-                    return;
-                }
-            };
-            let Some(slot) = slots.get_mut(idx) else {
-                return;
-            };
-            if s.free_head != NONE {
-                s.free_head = slot.next_free;
-            } else {
-                s.never_used += 1;
-            }
-            *slot = Slot::ZERO;
-            slot.state = SlotState::Owned;
-            s.allocated += 1;
-            s.max_allocated = s.max_allocated.max(s.allocated);
-            out = Some(idx as u16);
-        });
-        out
+    /// The views of a slab and a data pool.
+    #[inline]
+    pub fn new(slab: &'p dyn RawPktSlab, bufs: &'p dyn RawBufPool) -> Self {
+        Self {
+            slab: slab.view(),
+            bufs: bufs.view(),
+        }
     }
 
-    /// Returns an owned slot to the free list.
-    pub fn free_slot(self, idx: u16) {
-        self.slab.with_slab(&mut |a| {
-            let Some(slot) = a.slots.get_mut(usize::from(idx)) else {
-                return;
-            };
-            if slot.state != SlotState::Owned {
-                return;
+    /// Block size of the data pool.
+    #[inline]
+    pub fn block_size(self) -> usize {
+        self.bufs.size
+    }
+
+    /// Takes a descriptor slot (marked owned) and a chain of `blocks` fresh blocks, under
+    /// one critical section; all or nothing, a failure counted if `count`.
+    pub fn alloc(self, blocks: usize, count: bool) -> Result<(u16, Chain<'p>), super::PktError> {
+        if blocks > usize::from(u16::MAX) {
+            return Err(super::PktError::NoBuffers);
+        }
+        let (slot, (head, tail)) = critical_section::with(|cs| {
+            let slot = self
+                .slab
+                .alloc_in(cs, count)
+                .ok_or(super::PktError::NoDescriptor)?;
+            match self.bufs.alloc_in(cs, blocks, count) {
+                Some(parts) => Ok((slot, parts)),
+                None => {
+                    self.slab.free_in(cs, slot);
+                    Err(super::PktError::NoBuffers)
+                }
             }
-            *slot = Slot::ZERO;
-            slot.next_free = a.counters.free_head;
-            a.counters.free_head = link(usize::from(idx));
-            a.counters.allocated = a.counters.allocated.saturating_sub(1);
+        })?;
+        let chain = Chain {
+            v: self.bufs,
+            head,
+            tail,
+            count: blocks as u16,
+        };
+        Ok((slot, chain))
+    }
+
+    /// Returns an owned slot and its chain, under one critical section, and wakes anyone
+    /// waiting for a free packet once.
+    pub fn free(self, slot: u16, chain: Chain<'p>) {
+        let (head, tail, count) = chain.into_parts();
+        critical_section::with(|cs| {
+            self.slab.free_in(cs, slot);
+            self.bufs.free_in(cs, head, tail, count);
         });
         #[cfg(feature = "std")]
         super::wait::notify_freed();
     }
 
-    /// Stores an owned slot's chain and metadata in the slot, which becomes parked.
-    pub fn park(self, idx: u16, chain: Chain<'p>, meta: PktMeta) {
+    /// Stores an owned slot's chain, data length and metadata in the slot, which becomes
+    /// parked.
+    pub fn park(self, idx: u16, chain: Chain<'p>, len: usize, meta: PktMeta) {
         // The chain belongs to `self.bufs` (a `NetPkt` only ever holds chains of its side).
         let (head, tail, count) = chain.into_parts();
-        let mut chain_parts = Some((head, tail, count));
-        self.slab.with_slab(&mut |a| {
-            if let Some(slot) = a.slots.get_mut(usize::from(idx))
-                && slot.state == SlotState::Owned
-                && let Some((head, tail, count)) = chain_parts.take()
-            {
-                slot.state = SlotState::Parked;
-                slot.head = head;
-                slot.tail = tail;
-                slot.count = count;
-                slot.meta = meta;
+        let parked = critical_section::with(|cs| {
+            let Some(slot) = self.slab.slots.get(usize::from(idx)) else {
+                return false;
+            };
+            let slot = slot.borrow(cs);
+            if slot.get().state != SlotState::Owned {
+                return false;
             }
-        });
-        // Not parked (cannot happen for a live packet): free the blocks, never leak.
-        if let Some((head, tail, count)) = chain_parts {
-            self.bufs.view().free(head, tail, count);
-        }
-    }
-
-    /// Takes a parked slot back (marked owned), with its chain and metadata; `None` if
-    /// the slot is not parked (a stale or duplicated id).
-    pub fn unpark(self, idx: u16) -> Option<(Chain<'p>, PktMeta)> {
-        let mut out = None;
-        self.slab.with_slab(&mut |a| {
-            if let Some(slot) = a.slots.get_mut(usize::from(idx))
-                && slot.state == SlotState::Parked
-            {
-                slot.state = SlotState::Owned;
-                out = Some((slot.head, slot.tail, slot.count, slot.meta));
-                slot.head = NONE;
-                slot.tail = NONE;
-                slot.count = 0;
-            }
-        });
-        let (head, tail, count, meta) = out?;
-        // The slot was parked by `park` on this same side, so the blocks are this side's
-        // pool's, and the state flip above hands them to exactly one caller.
-        Some((
-            Chain {
-                pool: self.bufs,
+            slot.set(Slot {
+                state: SlotState::Parked,
+                next_free: NONE,
                 head,
                 tail,
                 count,
-            },
-            meta,
-        ))
+                len: u16::try_from(len).unwrap_or(u16::MAX),
+                meta,
+            });
+            true
+        });
+        // Not parked (cannot happen for a live packet): free the blocks, never leak.
+        if !parked {
+            self.bufs.free(head, tail, count);
+        }
+    }
+
+    /// Takes a parked slot back (marked owned), with its chain, data length and metadata;
+    /// `None` if the slot is not parked (a stale or duplicated id).
+    pub fn unpark(self, idx: u16) -> Option<(Chain<'p>, usize, PktMeta)> {
+        let slot = self.slab.slots.get(usize::from(idx))?;
+        let taken = critical_section::with(|cs| {
+            let slot = slot.borrow(cs);
+            let s = slot.get();
+            if s.state != SlotState::Parked {
+                return None;
+            }
+            slot.set(Slot {
+                state: SlotState::Owned,
+                ..Slot::ZERO
+            });
+            Some(s)
+        })?;
+        // The slot was parked by `park` on this same side, so the blocks are this side's
+        // pool's, and the state flip above hands them to exactly one caller.
+        let chain = Chain {
+            v: self.bufs,
+            head: taken.head,
+            tail: taken.tail,
+            count: taken.count,
+        };
+        let len = if taken.len == u16::MAX {
+            chain.iter().map(|b| b.len).sum()
+        } else {
+            usize::from(taken.len)
+        };
+        Some((chain, len, taken.meta))
     }
 }

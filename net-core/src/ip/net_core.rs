@@ -911,7 +911,9 @@ impl Stack {
         frame.meta_mut().priority = prio;
         let class = crate::ip::tc::rx_priority_to_class(prio);
         let len = frame.len();
-        match self.rx_queues.push(class, frame.into_raw()) {
+        // Parking and queueing under one critical section (the slab's nests in it): this
+        // runs for every received frame, often in an interrupt handler.
+        match critical_section::with(|_| self.rx_queues.push(class, frame.into_raw())) {
             Ok(()) => {
                 #[cfg(CONFIG_NET_STATISTICS)]
                 if let Some(s) = self.stats.tc.recv.get(class) {

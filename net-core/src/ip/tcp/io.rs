@@ -237,6 +237,12 @@ pub(crate) fn input(
     dst: IpAddress,
 ) -> Verdict {
     let len = pkt.len();
+    // A segment in one block (the common case) is parsed where it lies; only one spread
+    // over blocks is copied, into a scratch buffer that is zeroed only then.
+    let first = pkt.first_chunk();
+    if first.len() >= len {
+        return parse_segment(stack, iface, first.get(..len).unwrap_or(&[]), src, dst);
+    }
     let mut scratch = [0u8; MAX_SEGMENT];
     let bytes = if len <= MAX_SEGMENT {
         pkt.linearize(len, &mut scratch).ok()
@@ -247,6 +253,17 @@ pub(crate) fn input(
         tcp_stat!(stack, iface, drop);
         return Verdict::Drop;
     };
+    parse_segment(stack, iface, bytes, src, dst)
+}
+
+/// [`input`] once the segment's bytes are contiguous.
+fn parse_segment(
+    stack: &Stack,
+    iface: u8,
+    bytes: &[u8],
+    src: IpAddress,
+    dst: IpAddress,
+) -> Verdict {
     let policy = if crate::config::CONFIG_NET_TCP_CHECKSUM {
         ChecksumPolicy::Verify
     } else {
@@ -275,9 +292,7 @@ pub(crate) fn input(
     if repr.control == TcpControl::Rst {
         tcp_stat!(stack, iface, rst);
     }
-    let verdict = segment(stack, iface, &repr, src, dst);
-    drop(pkt);
-    verdict
+    segment(stack, iface, &repr, src, dst)
 }
 
 /// What the demultiplexer decided, inside the table's critical section.

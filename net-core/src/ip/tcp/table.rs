@@ -12,6 +12,7 @@
 //! TCP when sizing them.
 
 use core::cell::{Cell, RefCell};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use critical_section::Mutex;
 
@@ -123,6 +124,10 @@ pub struct TcpTable {
     /// The earliest timer of any connection, as a time in ms plus one (0: none), so
     /// that polling can skip the table until then.
     next_timer: Mutex<Cell<u64>>,
+    /// Whether `next_timer` holds a time: read without a critical section, so that an
+    /// idle poll with no connection timer takes none. A timer noted concurrently with
+    /// the read is seen by the next poll.
+    armed: AtomicBool,
 }
 
 impl Default for TcpTable {
@@ -139,6 +144,7 @@ impl TcpTable {
             secret: Mutex::new(Cell::new([0; 16])),
             arrivals: Mutex::new(Cell::new(0)),
             next_timer: Mutex::new(Cell::new(0)),
+            armed: AtomicBool::new(false),
         }
     }
 
@@ -150,17 +156,22 @@ impl TcpTable {
             if cell.get() == 0 || stored < cell.get() {
                 cell.set(stored);
             }
+            self.armed.store(true, Ordering::Relaxed);
         });
     }
 
     /// Whether a connection timer is due at `now`; if so, forgets it (the caller runs
     /// the timers, which note the next one).
     pub(crate) fn take_due(&self, now: u64) -> bool {
+        if !self.armed.load(Ordering::Relaxed) {
+            return false;
+        }
         critical_section::with(|cs| {
             let cell = self.next_timer.borrow(cs);
             let due = cell.get() != 0 && cell.get() - 1 <= now;
             if due {
                 cell.set(0);
+                self.armed.store(false, Ordering::Relaxed);
             }
             due
         })

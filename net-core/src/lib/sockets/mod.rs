@@ -393,6 +393,35 @@ mod waiters {
     }
 }
 
+/// The socket a datagram to `dst` from `src` goes to: among the datagram sockets bound
+/// to `dst`'s port and address (or the wildcard), the most specific one (connected to
+/// `src`, then bound to the address). The port is compared first: it rules out nearly
+/// every other socket for the cost of one comparison, and this runs for every datagram.
+fn datagram_target(table: &[Slot<Conn>], dst: SocketAddr, src: SocketAddr) -> Option<usize> {
+    let (port, family) = (dst.port(), family_of(&dst));
+    let mut best: Option<(usize, u8)> = None;
+    for (i, c) in table.iter().enumerate() {
+        let Some(c) = c.as_ref() else { continue };
+        let Some(local) = c.local else { continue };
+        if local.port() != port || c.ty != SockType::Dgram || c.family != family {
+            continue;
+        }
+        let bound = !local.ip().is_unspecified();
+        if bound && local.ip() != dst.ip() {
+            continue;
+        }
+        if c.remote.is_some_and(|r| r != src) {
+            continue;
+        }
+        // Later sockets win ties, as `max_by_key` would have it.
+        let score = (u8::from(c.remote.is_some()) << 1) | u8::from(bound);
+        if best.is_none_or(|(_, b)| score >= b) {
+            best = Some((i, score));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 fn family_of(addr: &SocketAddr) -> AddrFamily {
     match addr {
         SocketAddr::V4(_) => AddrFamily::Inet,
@@ -928,24 +957,7 @@ impl Stack {
             Unclaimed(NetPkt<'static>),
         }
         let outcome = self.conns.with(|t| {
-            let target = t
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-                .filter(|(_, c)| c.ty == SockType::Dgram && c.family == family_of(&dst))
-                .filter(|(_, c)| {
-                    c.local.is_some_and(|l| {
-                        l.port() == dst.port() && (l.ip().is_unspecified() || l.ip() == dst.ip())
-                    })
-                })
-                .filter(|(_, c)| c.remote.is_none_or(|r| r == src))
-                .max_by_key(|(_, c)| {
-                    (
-                        c.remote.is_some(),
-                        c.local.is_some_and(|l| !l.ip().is_unspecified()),
-                    )
-                })
-                .map(|(i, _)| i);
+            let target = datagram_target(&t[..], dst, src);
             let Some(index) = target else {
                 return Outcome::Unclaimed(pkt);
             };
