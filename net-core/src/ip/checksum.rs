@@ -227,9 +227,12 @@ fn sum_words64(mut data: &[u8]) -> (u64, &[u8]) {
     while let Some((block, rest)) = data.split_first_chunk::<32>() {
         // A fixed-length inner loop over a 32-byte array: the compiler unrolls it fully and
         // no bounds check survives.
-        let (words, _) = block.as_chunks::<8>();
-        for (lane, word) in lanes.iter_mut().zip(words) {
-            *lane = add64(*lane, u64::from_ne_bytes(*word));
+        let mut words: &[u8] = block;
+        for lane in &mut lanes {
+            if let Some((word, more)) = words.split_first_chunk::<8>() {
+                *lane = add64(*lane, u64::from_ne_bytes(*word));
+                words = more;
+            }
         }
         data = rest;
     }
