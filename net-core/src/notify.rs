@@ -1,17 +1,26 @@
 //! Host-only wake-ups (`std`): a generation counter that waiters block on, for blocking
 //! receives, waiting allocations and the traffic-class workers.
 //!
-//! Notifying is on every packet's path (each free, queue push and socket delivery), so it
-//! costs two atomic operations when nobody waits, and takes the lock and wakes the
-//! condition variable (a system call) only when someone does. The generation is bumped
-//! before the waiter count is read, and a waiter registers before it reads the
-//! generation (both sequentially consistent), so a notification is never missed: either
-//! the notifier sees the waiter and wakes it (under the lock, so not before the waiter
-//! sleeps), or the waiter sees the new generation and does not sleep.
+//! Notifying is on every packet's path (each free, queue push and socket delivery), so
+//! with nobody waiting it is one plain load: no atomic read-modify-write, which on x86
+//! would drain the store buffer (full of the packet just copied) every time.
+//!
+//! That needs one rule from both sides, which every user here follows:
+//!
+//! - the state a waiter waits for changes inside a critical section, and [`Notify::notify`]
+//!   is called after that change;
+//! - a waiter [`register`](Notify::register)s *before* it looks at the state, inside a
+//!   critical section, for the last time before sleeping.
+//!
+//! Then no wake-up is lost. If the waiter's look came first, the notifier's critical
+//! section began after the waiter's ended, so it sees the registration (the
+//! critical-section lock orders them) and bumps the generation that the waiter sleeps on.
+//! If the notifier's change came first, the waiter's look sees the new state. Waiters
+//! look once without registering (the common case: the data is already there), and
+//! register only when they are about to sleep, then look again.
 //!
 //! Waiters never enter a critical section while holding the lock, so a notifier may hold
-//! one (a packet freed inside a critical section) without risking a deadlock with the
-//! global lock of `critical-section`'s `std` implementation.
+//! one (a packet freed inside a critical section) without risking a deadlock.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -35,48 +44,134 @@ impl Notify {
         }
     }
 
-    /// The current generation; read it before checking the condition waited for.
-    #[inline]
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(SeqCst)
-    }
-
-    /// Bumps the generation and wakes every waiter.
+    /// Wakes every registered waiter: call it after the state change, which must have
+    /// been made inside a critical section (see the module documentation).
     #[inline]
     pub(crate) fn notify(&self) {
-        self.generation.fetch_add(1, SeqCst);
         if self.waiters.load(SeqCst) != 0 {
+            self.generation.fetch_add(1, SeqCst);
             drop(self.lock.lock().unwrap_or_else(PoisonError::into_inner));
             self.cv.notify_all();
         }
     }
 
-    /// Waits until the generation differs from `seen` (`true`) or `deadline` passes
-    /// (`false`; `None` waits forever).
-    pub(crate) fn wait(&self, seen: u64, deadline: Option<Instant>) -> bool {
-        let mut g = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Registers a waiter; look at the state again (inside a critical section) after
+    /// this, then [`Waiter::wait`] if it still is not what you wait for.
+    pub(crate) fn register(&self) -> Waiter<'_> {
         self.waiters.fetch_add(1, SeqCst);
-        let changed = loop {
-            if self.generation.load(SeqCst) != seen {
-                break true;
+        Waiter {
+            notify: self,
+            seen: self.generation.load(SeqCst),
+        }
+    }
+}
+
+/// A registered waiter of a [`Notify`]; dropping it unregisters.
+pub(crate) struct Waiter<'a> {
+    notify: &'a Notify,
+    /// The generation when the state was last looked at.
+    seen: u64,
+}
+
+impl Waiter<'_> {
+    /// Sleeps until a notification after the last look (`true`) or until `deadline`
+    /// (`false`; `None` waits forever). Look at the state again after either.
+    pub(crate) fn wait(&mut self, deadline: Option<Instant>) -> bool {
+        let n = self.notify;
+        let mut g = n.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let now = n.generation.load(SeqCst);
+            if now != self.seen {
+                self.seen = now;
+                return true;
             }
             match deadline {
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        break false;
+                        return false;
                     }
-                    g = self
-                        .cv
-                        .wait_timeout(g, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
+                    g =
+                        n.cv.wait_timeout(g, left)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0;
                 }
-                None => g = self.cv.wait(g).unwrap_or_else(PoisonError::into_inner),
+                None => g = n.cv.wait(g).unwrap_or_else(PoisonError::into_inner),
             }
+        }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.notify.waiters.fetch_sub(1, SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::cell::Cell;
+    use critical_section::Mutex as CsMutex;
+    use std::time::Duration;
+
+    #[test]
+    fn a_notification_with_nobody_registered_bumps_nothing() {
+        let n = Notify::new();
+        n.notify();
+        assert_eq!(n.generation.load(SeqCst), 0);
+        let mut w = n.register();
+        n.notify();
+        assert!(w.wait(Some(Instant::now())));
+        // Seen: the next wait times out.
+        assert!(!w.wait(Some(Instant::now() + Duration::from_millis(5))));
+        drop(w);
+        assert_eq!(n.waiters.load(SeqCst), 0);
+    }
+
+    /// A producer changes the state inside a critical section and notifies; a consumer
+    /// looks, registers, looks again and sleeps. Every item must be consumed without a
+    /// timeout: a lost wake-up would leave the consumer asleep until its deadline.
+    #[test]
+    fn no_wake_up_is_lost() {
+        static N: Notify = Notify::new();
+        static ITEMS: CsMutex<Cell<u32>> = CsMutex::new(Cell::new(0));
+        const COUNT: u32 = if cfg!(miri) { 20 } else { 20_000 };
+        let take = || {
+            critical_section::with(|cs| {
+                let c = ITEMS.borrow(cs);
+                let v = c.get();
+                if v > 0 {
+                    c.set(v - 1);
+                }
+                v > 0
+            })
         };
-        self.waiters.fetch_sub(1, SeqCst);
-        drop(g);
-        changed
+        let consumer = std::thread::spawn(move || {
+            let mut got = 0;
+            while got < COUNT {
+                if take() {
+                    got += 1;
+                    continue;
+                }
+                let mut w = N.register();
+                while !take() {
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    assert!(w.wait(Some(deadline)), "lost wake-up after {got} items");
+                }
+                got += 1;
+            }
+        });
+        for i in 0..COUNT {
+            critical_section::with(|cs| {
+                let c = ITEMS.borrow(cs);
+                c.set(c.get() + 1);
+            });
+            N.notify();
+            if i % 64 == 0 {
+                std::thread::yield_now();
+            }
+        }
+        consumer.join().unwrap();
     }
 }

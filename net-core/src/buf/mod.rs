@@ -322,14 +322,20 @@ impl<'p> Pools<'p> {
         headroom: usize,
         timeout: core::time::Duration,
     ) -> Result<NetPkt<'p>, PktError> {
-        let start = std::time::Instant::now();
+        // A deadline past the clock's range is no deadline.
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        let mut waiter = None;
         loop {
-            let seen = wait::generation();
             match NetPkt::alloc(self.side(dir), dir, len, headroom, false) {
                 Err(PktError::NoDescriptor | PktError::NoBuffers) => {}
                 other => return other,
             }
-            if !wait::wait_for_free(seen, start, timeout) {
+            // Register, then try once more before sleeping (see `crate::notify`).
+            let Some(w) = waiter.as_mut() else {
+                waiter = Some(wait::register());
+                continue;
+            };
+            if !w.wait(deadline) {
                 // Last try; this one counts its failure.
                 return self.alloc(dir, len, headroom);
             }

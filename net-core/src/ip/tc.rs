@@ -332,21 +332,28 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
     #[cfg(feature = "std")]
     pub fn pop_class_timeout(&self, class: usize, timeout: core::time::Duration) -> Option<PktId> {
         let waker = self.wakers.get(class)?;
-        let start = std::time::Instant::now();
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        let mut waiter = None;
         loop {
-            // Read the generation before looking, so a push in between is not missed.
-            let seen = waker.generation();
             if let Some(id) = self.pop_class(class) {
                 return Some(id);
             }
-            if !waker.wait(seen, start, timeout) {
+            // Register, then look once more before sleeping, so a push in between is
+            // not missed (see `crate::notify`).
+            let Some(w) = waiter.as_mut() else {
+                waiter = Some(waker.register());
+                continue;
+            };
+            if !w.wait(deadline) {
                 return self.pop_class(class);
             }
         }
     }
 
     /// Wakes every thread waiting in [`pop_class_timeout`](Self::pop_class_timeout), e.g.
-    /// so that workers notice a shutdown flag.
+    /// so that workers notice a shutdown flag. A waiter that has not yet registered when
+    /// this runs sleeps until its timeout, unless the flag was set inside a critical
+    /// section (see `crate::notify`).
     #[cfg(feature = "std")]
     pub fn wake_all(&self) {
         for w in &self.wakers {
@@ -380,12 +387,11 @@ pub type TxQueues =
 #[cfg(feature = "std")]
 mod waker {
     //! A generation counter with a condition variable ([`crate::notify::Notify`]): a push
-    //! with no worker waiting costs two atomic operations, no lock and no system call.
+    //! with no worker waiting costs one plain load, no lock and no system call.
 
-    use std::time::{Duration, Instant};
+    use crate::notify::{Notify, Waiter};
 
-    use crate::notify::Notify;
-
+    /// Wakes the worker of one class.
     pub(super) struct Waker(Notify);
 
     impl Waker {
@@ -393,18 +399,14 @@ mod waker {
             Self(Notify::new())
         }
 
-        pub(super) fn generation(&self) -> u64 {
-            self.0.generation()
-        }
-
         #[inline]
         pub(super) fn wake(&self) {
             self.0.notify();
         }
 
-        /// Waits until the generation differs from `seen` (`true`) or the timeout passes.
-        pub(super) fn wait(&self, seen: u64, start: Instant, timeout: Duration) -> bool {
-            self.0.wait(seen, start.checked_add(timeout))
+        /// Registers the worker, before its last look at the queue.
+        pub(super) fn register(&self) -> Waiter<'_> {
+            self.0.register()
         }
     }
 }

@@ -377,19 +377,19 @@ impl Stack {
 /// Wakes `std` waiters when a socket gets data (no lock or system call when nobody waits).
 #[cfg(feature = "std")]
 mod waiters {
-    static CHANGED: crate::notify::Notify = crate::notify::Notify::new();
+    use crate::notify::{Notify, Waiter};
 
-    pub(crate) fn generation() -> u64 {
-        CHANGED.generation()
+    static CHANGED: Notify = Notify::new();
+
+    /// Registers a blocked caller, before its last look at its sockets.
+    pub(crate) fn register() -> Waiter<'static> {
+        CHANGED.register()
     }
 
+    /// Wakes every registered caller: a socket's state changed (inside a critical
+    /// section, as `crate::notify` requires).
     pub(crate) fn notify() {
         CHANGED.notify();
-    }
-
-    /// Waits until the generation moves past `seen` or `deadline` passes.
-    pub(crate) fn wait(seen: u64, deadline: Option<std::time::Instant>) {
-        CHANGED.wait(seen, deadline);
     }
 }
 
@@ -696,9 +696,9 @@ impl Stack {
         // already there costs one critical section and no clock read.
         #[cfg(feature = "std")]
         let mut deadline: Option<Option<std::time::Instant>> = None;
+        #[cfg(feature = "std")]
+        let mut waiter = None;
         loop {
-            #[cfg(feature = "std")]
-            let seen = waiters::generation();
             // Pop and take the packet back under one critical section (the slab's nests).
             let (next, timeout_ms, stream) = self.conn(fd, |c| {
                 let timeout = if c.nonblocking {
@@ -740,7 +740,13 @@ impl Stack {
                 if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                     return Err(Errno::EAGAIN);
                 }
-                waiters::wait(seen, deadline);
+                // Register, then look once more before sleeping (see `crate::notify`).
+                match waiter.as_mut() {
+                    None => waiter = Some(waiters::register()),
+                    Some(w) => {
+                        w.wait(deadline);
+                    }
+                }
             }
             #[cfg(not(feature = "std"))]
             {
@@ -788,9 +794,9 @@ impl Stack {
             .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
         #[cfg(not(feature = "std"))]
         let _ = timeout_ms;
+        #[cfg(feature = "std")]
+        let mut waiter = None;
         loop {
-            #[cfg(feature = "std")]
-            let seen = waiters::generation();
             let mut ready = 0;
             for p in fds.iter_mut() {
                 p.revents =
@@ -826,7 +832,13 @@ impl Stack {
                 if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                     return Ok(0);
                 }
-                waiters::wait(seen, deadline);
+                // Register, then look once more before sleeping (see `crate::notify`).
+                match waiter.as_mut() {
+                    None => waiter = Some(waiters::register()),
+                    Some(w) => {
+                        w.wait(deadline);
+                    }
+                }
             }
             #[cfg(not(feature = "std"))]
             return Ok(0);

@@ -68,9 +68,9 @@ impl Stack {
             .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
         #[cfg(not(feature = "std"))]
         let _ = timeout_ms;
+        #[cfg(feature = "std")]
+        let mut waiter = None;
         loop {
-            #[cfg(feature = "std")]
-            let seen = super::waiters::generation();
             if let Some(r) = attempt()? {
                 return Ok(r);
             }
@@ -85,7 +85,13 @@ impl Stack {
                 // Wake now and then even without an event: the timers that end a
                 // connection run on another thread.
                 let step = std::time::Instant::now() + std::time::Duration::from_millis(50);
-                super::waiters::wait(seen, Some(deadline.map_or(step, |d| d.min(step))));
+                // Register, then look once more before sleeping (see `crate::notify`).
+                match waiter.as_mut() {
+                    None => waiter = Some(super::waiters::register()),
+                    Some(w) => {
+                        w.wait(Some(deadline.map_or(step, |d| d.min(step))));
+                    }
+                }
             }
             #[cfg(not(feature = "std"))]
             return Err(Errno::EAGAIN);
