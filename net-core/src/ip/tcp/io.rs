@@ -156,17 +156,24 @@ pub(crate) fn flush(stack: &Stack, index: usize) -> Events {
 
 /// [`flush`] with the time already read by the caller.
 pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
-    let mut events = Events::empty();
     let remote = stack.tcp.with(|slots| {
         slots
             .get_mut(index)
             .and_then(Slot::entry)
             .and_then(|e| e.tcb.remote())
     });
+    flush_to(stack, index, now, remote)
+}
+
+/// [`flush_at`] with the connection's remote end already known (`None`: it has none).
+fn flush_to(stack: &Stack, index: usize, now: u64, remote: Option<Endpoint>) -> Events {
+    let mut events = Events::empty();
     let Some(remote) = remote else {
+        stack.tcp.with(table::sweep);
         return events;
     };
     let Some((_, iface, mtu)) = route(stack, remote.addr) else {
+        stack.tcp.with(table::sweep);
         return events;
     };
     let mut payload = [0u8; MAX_SEGMENT];
@@ -174,6 +181,7 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
         let mut out: Vec<Outgoing, BATCH> = Vec::new();
         let more = stack.tcp.with(|slots| {
             let Some(e) = slots.get_mut(index).and_then(Slot::entry) else {
+                table::sweep(slots);
                 return false;
             };
             let local = e.tcb.local();
@@ -181,6 +189,13 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
                 let before = e.tcb.stats();
                 let Some(seg) = e.tcb.poll_transmit(now, mtu, &mut payload) else {
                     events.insert(e.tcb.take_events());
+                    // Done for now: note the connection's next timer and free finished
+                    // connections in this same critical section (this runs after every
+                    // segment received).
+                    if let Some(at) = e.tcb.poll_at() {
+                        stack.tcp.timer_at(at);
+                    }
+                    table::sweep(slots);
                     return false;
                 };
                 let after = e.tcb.stats();
@@ -199,17 +214,6 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
             events.insert(e.tcb.take_events());
             true
         });
-        if !more {
-            let at = stack.tcp.with(|slots| {
-                slots
-                    .get_mut(index)
-                    .and_then(Slot::entry)
-                    .and_then(|e| e.tcb.poll_at())
-            });
-            if let Some(at) = at {
-                stack.tcp.timer_at(at);
-            }
-        }
         send_all(stack, &mut out);
         if !more {
             break;
@@ -381,14 +385,15 @@ fn segment(
                     let _ = out.push(r);
                 }
                 send_all(stack, &mut out);
-                let events = events | flush_at(stack, i, now);
+                // The connection's remote end is the segment's source. `flush_to` also
+                // frees the connections that are finished.
+                let events = events | flush_to(stack, i, now, Some(remote));
                 if events.contains(Events::RESET) {
                     tcp_stat!(stack, iface, connrst);
                 }
                 if events.contains(Events::TIMED_OUT) {
                     tcp_stat!(stack, iface, conndrop);
                 }
-                stack.tcp.with(table::sweep);
                 wake(events);
                 if events.contains(Events::TIME_WAIT_SYN) {
                     continue;
