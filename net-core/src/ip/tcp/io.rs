@@ -62,6 +62,47 @@ pub(crate) fn route(stack: &Stack, remote: IpAddress) -> Option<(IpAddress, u8, 
     }
 }
 
+/// The route to a connection's remote end, looked up once per flush and used for every
+/// segment of it (the IP output path would otherwise look it up again per segment).
+#[derive(Clone, Copy)]
+enum Routed {
+    #[cfg(CONFIG_NET_IPV4)]
+    V4(crate::ip::ipv4::Route, core::net::Ipv4Addr),
+    #[cfg(CONFIG_NET_IPV6)]
+    V6(crate::ip::ipv6::Route, core::net::Ipv6Addr),
+}
+
+impl Routed {
+    fn to(stack: &Stack, remote: IpAddress) -> Option<Routed> {
+        match remote {
+            #[cfg(CONFIG_NET_IPV4)]
+            IpAddress::V4(d) => crate::ip::ipv4::route(stack, None, d).map(|r| Routed::V4(r, d)),
+            #[cfg(CONFIG_NET_IPV6)]
+            IpAddress::V6(d) => crate::ip::ipv6::route(stack, None, d).map(|r| Routed::V6(r, d)),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    fn iface(&self) -> u8 {
+        match self {
+            #[cfg(CONFIG_NET_IPV4)]
+            Routed::V4(r, _) => r.iface,
+            #[cfg(CONFIG_NET_IPV6)]
+            Routed::V6(r, _) => r.iface,
+        }
+    }
+
+    fn mtu(&self) -> usize {
+        match self {
+            #[cfg(CONFIG_NET_IPV4)]
+            Routed::V4(r, _) => usize::from(r.mtu),
+            #[cfg(CONFIG_NET_IPV6)]
+            Routed::V6(r, _) => usize::from(r.mtu),
+        }
+    }
+}
+
 /// Builds `repr` from `src` to `dst` into a TX packet, checksum included.
 fn build(
     stack: &Stack,
@@ -111,16 +152,29 @@ fn build(
 
 /// Hands built segments to IP.
 fn send_all(stack: &Stack, out: &mut Vec<Outgoing, BATCH>) {
+    send_all_via(stack, out, None);
+}
+
+/// [`send_all`], along `via` for the segments to its destination.
+fn send_all_via(stack: &Stack, out: &mut Vec<Outgoing, BATCH>, via: Option<&Routed>) {
     // In the order built.
     out.reverse();
     while let Some(o) = out.pop() {
-        let r = match (o.src, o.dst) {
+        let r = match (o.src, o.dst, via) {
             #[cfg(CONFIG_NET_IPV4)]
-            (IpAddress::V4(s), IpAddress::V4(d)) => {
+            (IpAddress::V4(s), IpAddress::V4(d), Some(Routed::V4(route, to))) if d == *to => {
+                crate::ip::ipv4::output_routed(stack, route, Some(s), d, IpProtocol::Tcp, o.pkt)
+            }
+            #[cfg(CONFIG_NET_IPV6)]
+            (IpAddress::V6(s), IpAddress::V6(d), Some(Routed::V6(route, to))) if d == *to => {
+                crate::ip::ipv6::output_routed(stack, route, Some(s), d, IpProtocol::Tcp, o.pkt)
+            }
+            #[cfg(CONFIG_NET_IPV4)]
+            (IpAddress::V4(s), IpAddress::V4(d), _) => {
                 crate::ip::ipv4::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
             }
             #[cfg(CONFIG_NET_IPV6)]
-            (IpAddress::V6(s), IpAddress::V6(d)) => {
+            (IpAddress::V6(s), IpAddress::V6(d), _) => {
                 crate::ip::ipv6::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
             }
             _ => Err(crate::lib::sockets::Errno::EAFNOSUPPORT),
@@ -162,20 +216,31 @@ pub(crate) fn flush_at(stack: &Stack, index: usize, now: u64) -> Events {
             .and_then(Slot::entry)
             .and_then(|e| e.tcb.remote())
     });
-    flush_to(stack, index, now, remote)
+    flush_to(stack, index, now, remote, None)
 }
 
-/// [`flush_at`] with the connection's remote end already known (`None`: it has none).
-fn flush_to(stack: &Stack, index: usize, now: u64, remote: Option<Endpoint>) -> Events {
+/// [`flush_at`] with the connection's remote end already known (`None`: it has none),
+/// sending `reply` (already built, to the remote end) first.
+fn flush_to(
+    stack: &Stack,
+    index: usize,
+    now: u64,
+    remote: Option<Endpoint>,
+    reply: Option<Outgoing>,
+) -> Events {
     let mut events = Events::empty();
-    let Some(remote) = remote else {
+    let mut first: Vec<Outgoing, BATCH> = Vec::new();
+    if let Some(r) = reply {
+        let _ = first.push(r);
+    }
+    let routed = remote.and_then(|r| Routed::to(stack, r.addr));
+    let (Some(remote), Some(routed)) = (remote, routed) else {
+        send_all(stack, &mut first);
         stack.tcp.with(table::sweep);
         return events;
     };
-    let Some((_, iface, mtu)) = route(stack, remote.addr) else {
-        stack.tcp.with(table::sweep);
-        return events;
-    };
+    send_all_via(stack, &mut first, Some(&routed));
+    let (iface, mtu) = (routed.iface(), routed.mtu());
     let mut payload = [0u8; MAX_SEGMENT];
     loop {
         let mut out: Vec<Outgoing, BATCH> = Vec::new();
@@ -214,7 +279,7 @@ fn flush_to(stack: &Stack, index: usize, now: u64, remote: Option<Endpoint>) -> 
             events.insert(e.tcb.take_events());
             true
         });
-        send_all(stack, &mut out);
+        send_all_via(stack, &mut out, Some(&routed));
         if !more {
             break;
         }
@@ -380,14 +445,10 @@ fn segment(
         });
         match decision {
             Demux::Conn(i, reply, events) => {
-                let mut out: Vec<Outgoing, BATCH> = Vec::new();
-                if let Some(r) = reply {
-                    let _ = out.push(r);
-                }
-                send_all(stack, &mut out);
-                // The connection's remote end is the segment's source. `flush_to` also
-                // frees the connections that are finished.
-                let events = events | flush_to(stack, i, now, Some(remote));
+                // The connection's remote end is the segment's source; the reply goes
+                // out first, along the same route. `flush_to` also frees the
+                // connections that are finished.
+                let events = events | flush_to(stack, i, now, Some(remote), reply);
                 if events.contains(Events::RESET) {
                     tcp_stat!(stack, iface, connrst);
                 }
