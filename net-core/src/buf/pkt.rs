@@ -137,24 +137,7 @@ impl<'p> NetPkt<'p> {
 
     /// Bytes [`append`](Self::append) can add without allocating blocks.
     pub fn tailroom(&self) -> usize {
-        let size = self.chain.block_size();
-        if self.chain.is_single() {
-            return self
-                .chain
-                .first()
-                .map_or(0, |b| size.saturating_sub(b.off + b.len));
-        }
-        let mut room = 0;
-        for (i, b) in self.chain.iter().enumerate() {
-            // Room after the last non-empty block (or the first block, which keeps its
-            // headroom), plus every empty block after it.
-            room = if b.len > 0 || i == 0 {
-                size.saturating_sub(b.off + b.len)
-            } else {
-                room + size
-            };
-        }
-        room
+        self.fill_point().1
     }
 
     /// Prepends `n` bytes and returns them (contiguous, uninitialised garbage: the caller
@@ -246,7 +229,6 @@ impl<'p> NetPkt<'p> {
         if data.is_empty() {
             return Ok(0);
         }
-        let size = self.chain.block_size();
         // One block with room: most packets, so no walk and no second pass.
         if self.chain.is_single()
             && let Some(mut b) = self.chain.first_mut()
@@ -260,22 +242,35 @@ impl<'p> NetPkt<'p> {
                 return Ok(data.len());
             }
         }
-        let room = self.tailroom();
-        if data.len() > room {
-            let need = (data.len() - room).div_ceil(size);
+        self.append_chunks(core::iter::once(data))
+    }
+
+    /// Appends the concatenation of `parts` (e.g. another packet's
+    /// [`chunks`](Self::chunks)), all or nothing as [`append`](Self::append) does.
+    ///
+    /// One walk finds where the data goes and how much room there is, one more copies:
+    /// appending the parts one by one would walk the chain once per part.
+    pub fn append_chunks<'a, I>(&mut self, parts: I) -> Result<usize, PktError>
+    where
+        I: Iterator<Item = &'a [u8]> + Clone,
+    {
+        let total: usize = parts.clone().map(<[u8]>::len).sum();
+        if total == 0 {
+            return Ok(0);
+        }
+        let size = self.chain.block_size();
+        let (start, room) = self.fill_point();
+        if total > room {
+            let need = (total - room).div_ceil(size);
             if !self.chain.grow(need) {
                 return Err(PktError::NoBuffers);
             }
         }
-        // The block that receives the first byte: the last non-empty one, or the first.
-        let start = (self.chain.iter().enumerate())
-            .filter(|(_, b)| b.len > 0)
-            .map(|(i, _)| i)
-            .last()
-            .unwrap_or(0);
-        let mut rest = data;
+        let mut parts = parts.filter(|p| !p.is_empty());
+        let mut cur: &[u8] = parts.next().unwrap_or(&[]);
+        let mut written = 0;
         for (i, mut b) in self.chain.iter_mut().enumerate().skip(start) {
-            if rest.is_empty() {
+            if written == total {
                 break;
             }
             // Spare blocks after the start block are filled from their beginning.
@@ -284,17 +279,42 @@ impl<'p> NetPkt<'p> {
             } else {
                 (b.off(), b.len())
             };
-            let end = off + len;
-            let n = rest.len().min(size.saturating_sub(end));
-            if let Some(dst) = b.bytes.get_mut(end..end + n) {
-                dst.copy_from_slice(&rest[..n]);
+            let mut end = off + len;
+            while end < size && written < total {
+                if cur.is_empty() {
+                    match parts.next() {
+                        Some(p) => cur = p,
+                        None => break,
+                    }
+                }
+                let n = cur.len().min(size - end);
+                if let (Some(dst), Some(src)) = (b.bytes.get_mut(end..end + n), cur.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                cur = cur.get(n..).unwrap_or(&[]);
+                end += n;
+                written += n;
             }
-            b.set(off, len + n);
-            rest = &rest[n..];
+            b.set(off, end - off);
         }
-        let written = data.len() - rest.len();
         self.len += written;
         Ok(written)
+    }
+
+    /// The block that receives the next appended byte (the last non-empty one, or the
+    /// first) and the bytes that fit from there without allocating: one walk.
+    fn fill_point(&self) -> (usize, usize) {
+        let size = self.chain.block_size();
+        let (mut start, mut room) = (0, 0);
+        for (i, b) in self.chain.iter().enumerate() {
+            if b.len > 0 || i == 0 {
+                start = i;
+                room = size.saturating_sub(b.off + b.len);
+            } else {
+                room += size;
+            }
+        }
+        (start, room)
     }
 
     /// Copies data from `offset` into `out`; returns the number of bytes copied (short at
@@ -429,6 +449,7 @@ fn default_priority(dir: Direction) -> u8 {
 }
 
 /// Iterator over a packet's data slices, from [`NetPkt::chunks`].
+#[derive(Clone)]
 pub struct Chunks<'a> {
     inner: super::pool::Iter<'a>,
 }

@@ -532,6 +532,7 @@ impl Drop for Chain<'_> {
 }
 
 /// Shared iterator over a chain's blocks.
+#[derive(Clone)]
 pub(crate) struct Iter<'a> {
     v: BufView<'a>,
     cur: Link,

@@ -480,3 +480,48 @@ fn alloc_with_timeout_waits_for_a_free() {
     assert!(p.is_ok());
     freer.join().unwrap();
 }
+
+#[test]
+fn append_chunks_streams_parts_across_blocks_all_or_nothing() {
+    let storage = Small::new();
+    let pools = storage.pools();
+    // A source packet spread over blocks, with a header pushed in front (a partial
+    // first block), so its chunks are of uneven sizes.
+    let mut src = pools.alloc_tx(300, 20).unwrap();
+    let body = fill(300, 7);
+    src.append(&body).unwrap();
+    src.push_header(14).unwrap().copy_from_slice(&fill(14, 99));
+    let want: Vec<u8> = contents(&src);
+    assert!(src.chunks().count() >= 3);
+
+    // Into a packet that already holds a few bytes, with odd part boundaries.
+    let mut dst = pools.alloc_rx(5, 3).unwrap();
+    dst.append(b"abcde").unwrap();
+    let n = dst.append_chunks(src.chunks()).unwrap();
+    assert_eq!(n, want.len());
+    let mut expect = b"abcde".to_vec();
+    expect.extend_from_slice(&want);
+    assert_eq!(contents(&dst), expect);
+    assert_eq!(dst.len(), expect.len());
+    assert_eq!(dst.headroom(), 3);
+
+    // Empty parts are skipped; an all-empty input appends nothing.
+    let parts: [&[u8]; 4] = [b"", b"xy", b"", b"z"];
+    dst.append_chunks(parts.iter().copied()).unwrap();
+    expect.extend_from_slice(b"xyz");
+    assert_eq!(contents(&dst), expect);
+    assert_eq!(dst.append_chunks([&b""[..]].into_iter()), Ok(0));
+
+    // More than the pool has left: refused, the packet unchanged, the failure counted.
+    let before = pools.stats().rx_bufs.failures;
+    let huge = fill(16 * 128, 3);
+    let parts: [&[u8]; 2] = [&huge[..1000], &huge[1000..]];
+    assert_eq!(
+        dst.append_chunks(parts.iter().copied()),
+        Err(PktError::NoBuffers)
+    );
+    assert_eq!(contents(&dst), expect);
+    assert_eq!(pools.stats().rx_bufs.failures, before + 1);
+    drop((src, dst));
+    assert_all_free(pools);
+}

@@ -146,10 +146,8 @@ impl LinkEnd {
         let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) else {
             return false;
         };
-        for c in frame.chunks() {
-            if pkt.append(c).is_err() {
-                return false;
-            }
+        if pkt.append_chunks(frame.chunks()).is_err() {
+            return false;
         }
         rx.recv(iface, pkt);
         true

@@ -64,11 +64,9 @@ impl Driver for Loopback {
             self.dropped.inc();
             return Err(DriverError::Busy);
         };
-        for chunk in frame.chunks() {
-            if copy.append(chunk).is_err() {
-                self.dropped.inc();
-                return Err(DriverError::Busy);
-            }
+        if copy.append_chunks(frame.chunks()).is_err() {
+            self.dropped.inc();
+            return Err(DriverError::Busy);
         }
         rx.recv(iface, copy);
         Ok(())

@@ -66,12 +66,10 @@ fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv4Info) {
         icmp_stat!(stack, iface, drop);
         return;
     };
-    // Copy the request block by block, then flip the type and fix the checksum.
-    for chunk in req.chunks() {
-        if reply.append(chunk).is_err() {
-            icmp_stat!(stack, iface, drop);
-            return;
-        }
+    // Copy the request, then flip the type and fix the checksum.
+    if reply.append_chunks(req.chunks()).is_err() {
+        icmp_stat!(stack, iface, drop);
+        return;
     }
     let mut head = [0u8; HEADER_LEN];
     reply.copy_out(0, &mut head);

@@ -101,11 +101,9 @@ fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv6Info) {
         icmp_stat!(stack, iface, icmp.drop);
         return;
     };
-    for chunk in req.chunks() {
-        if reply.append(chunk).is_err() {
-            icmp_stat!(stack, iface, icmp.drop);
-            return;
-        }
+    if reply.append_chunks(req.chunks()).is_err() {
+        icmp_stat!(stack, iface, icmp.drop);
+        return;
     }
     // The reply comes from the address that was pinged, or (for a multicast ping) from
     // our best address towards the sender.

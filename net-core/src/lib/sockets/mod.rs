@@ -926,7 +926,7 @@ impl Stack {
             let Ok(mut copy) = self.pools().alloc_rx(pkt.len(), SENDER_RECORD_LEN) else {
                 return;
             };
-            if pkt.chunks().any(|c| copy.append(c).is_err())
+            if copy.append_chunks(pkt.chunks()).is_err()
                 || !push_sender(&mut copy, &SocketAddr::new(src, 0))
             {
                 continue;
