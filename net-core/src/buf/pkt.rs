@@ -255,6 +255,17 @@ impl<'p> NetPkt<'p> {
         I: Iterator<Item = &'a [u8]> + Clone,
     {
         let total: usize = parts.clone().map(<[u8]>::len).sum();
+        // One copy of the code below for every kind of iterator (dynamic calls per part
+        // cost nothing next to the copying): it is on the firmware's flash budget.
+        self.append_parts(total, &mut parts.filter(|p| !p.is_empty()))
+    }
+
+    /// [`append_chunks`](Self::append_chunks) of `total` bytes in non-empty `parts`.
+    fn append_parts(
+        &mut self,
+        total: usize,
+        parts: &mut dyn Iterator<Item = &[u8]>,
+    ) -> Result<usize, PktError> {
         if total == 0 {
             return Ok(0);
         }
@@ -266,7 +277,6 @@ impl<'p> NetPkt<'p> {
                 return Err(PktError::NoBuffers);
             }
         }
-        let mut parts = parts.filter(|p| !p.is_empty());
         let mut cur: &[u8] = parts.next().unwrap_or(&[]);
         let mut written = 0;
         for (i, mut b) in self.chain.iter_mut().enumerate().skip(start) {

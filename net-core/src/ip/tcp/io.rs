@@ -93,6 +93,15 @@ impl Routed {
         }
     }
 
+    fn dst(&self) -> IpAddress {
+        match self {
+            #[cfg(CONFIG_NET_IPV4)]
+            Routed::V4(_, d) => IpAddress::V4(*d),
+            #[cfg(CONFIG_NET_IPV6)]
+            Routed::V6(_, d) => IpAddress::V6(*d),
+        }
+    }
+
     fn mtu(&self) -> usize {
         match self {
             #[cfg(CONFIG_NET_IPV4)]
@@ -160,23 +169,21 @@ fn send_all_via(stack: &Stack, out: &mut Vec<Outgoing, BATCH>, via: Option<&Rout
     // In the order built.
     out.reverse();
     while let Some(o) = out.pop() {
-        let r = match (o.src, o.dst, via) {
+        let routed = match via {
+            Some(r) if r.dst() == o.dst => Some(*r),
+            _ => Routed::to(stack, o.dst),
+        };
+        let r = match (o.src, routed) {
             #[cfg(CONFIG_NET_IPV4)]
-            (IpAddress::V4(s), IpAddress::V4(d), Some(Routed::V4(route, to))) if d == *to => {
-                crate::ip::ipv4::output_routed(stack, route, Some(s), d, IpProtocol::Tcp, o.pkt)
+            (IpAddress::V4(s), Some(Routed::V4(route, d))) => {
+                crate::ip::ipv4::output_routed(stack, &route, Some(s), d, IpProtocol::Tcp, o.pkt)
             }
             #[cfg(CONFIG_NET_IPV6)]
-            (IpAddress::V6(s), IpAddress::V6(d), Some(Routed::V6(route, to))) if d == *to => {
-                crate::ip::ipv6::output_routed(stack, route, Some(s), d, IpProtocol::Tcp, o.pkt)
+            (IpAddress::V6(s), Some(Routed::V6(route, d))) => {
+                crate::ip::ipv6::output_routed(stack, &route, Some(s), d, IpProtocol::Tcp, o.pkt)
             }
-            #[cfg(CONFIG_NET_IPV4)]
-            (IpAddress::V4(s), IpAddress::V4(d), _) => {
-                crate::ip::ipv4::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
-            }
-            #[cfg(CONFIG_NET_IPV6)]
-            (IpAddress::V6(s), IpAddress::V6(d), _) => {
-                crate::ip::ipv6::output(stack, None, Some(s), d, IpProtocol::Tcp, o.pkt)
-            }
+            (_, None) => Err(crate::lib::sockets::Errno::ENETUNREACH),
+            #[allow(unreachable_patterns)]
             _ => Err(crate::lib::sockets::Errno::EAFNOSUPPORT),
         };
         let iface = o.iface;
