@@ -92,6 +92,17 @@ impl BufState {
     };
 }
 
+/// The counters of a pool of `capacity` items whose state is `state`.
+fn stats_of(state: &Mutex<Cell<BufState>>, capacity: usize) -> PoolStats {
+    let s = critical_section::with(|cs| state.borrow(cs).get());
+    PoolStats {
+        capacity,
+        allocated: usize::from(s.allocated),
+        low_water: capacity.saturating_sub(usize::from(s.max_allocated)),
+        failures: s.failures,
+    }
+}
+
 /// Usage counters of a pool (data blocks or packet descriptors).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
@@ -201,13 +212,7 @@ pub struct BufView<'a> {
 
 impl<'a> BufView<'a> {
     fn stats(self) -> PoolStats {
-        let s = critical_section::with(|cs| self.state.borrow(cs).get());
-        PoolStats {
-            capacity: self.meta.len(),
-            allocated: usize::from(s.allocated),
-            low_water: self.meta.len() - usize::from(s.max_allocated),
-            failures: s.failures,
-        }
+        stats_of(self.state, self.meta.len())
     }
 
     fn meta(self, idx: usize) -> &'a BlockMeta {
@@ -689,13 +694,7 @@ pub struct SlabView<'a> {
 
 impl<'a> SlabView<'a> {
     fn stats(self) -> PoolStats {
-        let s = critical_section::with(|cs| self.state.borrow(cs).get());
-        PoolStats {
-            capacity: self.slots.len(),
-            allocated: usize::from(s.allocated),
-            low_water: self.slots.len() - usize::from(s.max_allocated),
-            failures: s.failures,
-        }
+        stats_of(self.state, self.slots.len())
     }
 
     /// Takes a free slot (marked owned); counts a failure (if `count`) when none is left.
