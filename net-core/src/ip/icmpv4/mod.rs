@@ -14,6 +14,10 @@ macro_rules! icmp_stat {
     ($stack:expr, $iface:expr, $field:ident) => {{
         #[cfg(CONFIG_NET_STATISTICS_ICMP)]
         crate::stat_inc!($stack.stats_for($iface), icmp.$field);
+        // Without statistics the arguments are still used, so that no variable kept
+        // only for counting is reported unused.
+        #[cfg(not(CONFIG_NET_STATISTICS_ICMP))]
+        let _ = (&$stack, &$iface);
     }};
 }
 

@@ -15,6 +15,10 @@ macro_rules! udp_stat {
     ($stack:expr, $iface:expr, $field:ident) => {{
         #[cfg(CONFIG_NET_STATISTICS_UDP)]
         crate::stat_inc!($stack.stats_for($iface), udp.$field);
+        // Without statistics the arguments are still used, so that no variable kept
+        // only for counting is reported unused.
+        #[cfg(not(CONFIG_NET_STATISTICS_UDP))]
+        let _ = (&$stack, &$iface);
     }};
 }
 
