@@ -226,22 +226,6 @@ impl<'p> NetPkt<'p> {
     /// blocks needed are not available, fails with [`PktError::NoBuffers`] leaving the
     /// packet unchanged (the failure is counted by the pool).
     pub fn append(&mut self, data: &[u8]) -> Result<usize, PktError> {
-        if data.is_empty() {
-            return Ok(0);
-        }
-        // One block with room: most packets, so no walk and no second pass.
-        if self.chain.is_single()
-            && let Some(mut b) = self.chain.first_mut()
-        {
-            let end = b.off() + b.len();
-            if let Some(dst) = b.bytes.get_mut(end..end + data.len()) {
-                dst.copy_from_slice(data);
-                let (off, len) = (b.off(), b.len());
-                b.set(off, len + data.len());
-                self.len += data.len();
-                return Ok(data.len());
-            }
-        }
         self.append_chunks(core::iter::once(data))
     }
 
@@ -417,7 +401,7 @@ impl<'p> NetPkt<'p> {
 
 impl Drop for NetPkt<'_> {
     fn drop(&mut self) {
-        // Descriptor and blocks go back under one critical section (the inner ones nest).
+        // Descriptor and blocks go back under one critical section (`Side::free`).
         // Without a slot (parked by `into_raw`) the chain is empty and frees nothing.
         if let Some(slot) = self.slot.take() {
             let empty = Chain::empty(self.chain.view());

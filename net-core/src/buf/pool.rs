@@ -259,9 +259,6 @@ impl<'a> BufView<'a> {
     /// Takes `n` blocks as a chain `(head, tail)`, all or none; a failure is counted if
     /// `count` (retrying waiters count only their last attempt).
     fn alloc(self, n: usize, count: bool) -> Option<(Link, Link)> {
-        if n == 0 {
-            return Some((NONE, NONE));
-        }
         critical_section::with(|cs| self.alloc_in(cs, n, count))
     }
 
@@ -435,14 +432,8 @@ impl<'p> Chain<'p> {
         let Some((h, t)) = self.v.alloc(n, true) else {
             return false;
         };
-        self.attach(h, t, n);
-        true
-    }
-
-    /// Links a freshly allocated chain `h..=t` of `n` blocks after the tail.
-    fn attach(&mut self, h: Link, t: Link, n: usize) {
         if h == NONE {
-            return;
+            return true;
         }
         match unlink(self.tail) {
             Some(old) => self.v.meta(old).next.store(h, Relaxed),
@@ -450,6 +441,7 @@ impl<'p> Chain<'p> {
         }
         self.tail = t;
         self.count += n as u16;
+        true
     }
 
     /// Puts one fresh block in front; returns false if the pool is empty.
@@ -512,12 +504,6 @@ impl<'p> Chain<'p> {
     #[inline]
     pub fn first_mut(&mut self) -> Option<BlockMut<'_>> {
         self.iter_mut().next()
-    }
-
-    /// Whether the chain is a single block: the common case, which takes the fast paths.
-    #[inline]
-    pub fn is_single(&self) -> bool {
-        self.count == 1
     }
 
     /// Gives up ownership of the blocks without freeing them, for parking in a slot.

@@ -53,25 +53,11 @@ pub(crate) struct Outgoing {
     iface: u8,
 }
 
-/// What an interface offers a connection to `remote`: the source address (when `local`
-/// is unspecified) and the MTU.
-pub(crate) fn route(stack: &Stack, remote: IpAddress) -> Option<(IpAddress, u8, usize)> {
-    match remote {
-        #[cfg(CONFIG_NET_IPV4)]
-        IpAddress::V4(d) => crate::ip::ipv4::route(stack, None, d)
-            .map(|r| (IpAddress::V4(r.src), r.iface, usize::from(r.mtu))),
-        #[cfg(CONFIG_NET_IPV6)]
-        IpAddress::V6(d) => crate::ip::ipv6::route(stack, None, d)
-            .map(|r| (IpAddress::V6(r.src), r.iface, usize::from(r.mtu))),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-/// The route to a connection's remote end, looked up once per flush and used for every
-/// segment of it (the IP output path would otherwise look it up again per segment).
+/// The route to a connection's remote end: its interface, MTU and source address (for a
+/// connection whose local address is unspecified). A flush looks it up once and sends
+/// every segment along it (the IP output path would otherwise look it up per segment).
 #[derive(Clone, Copy)]
-enum Routed {
+pub(crate) enum Routed {
     #[cfg(CONFIG_NET_IPV4)]
     V4(crate::ip::ipv4::Route, core::net::Ipv4Addr),
     #[cfg(CONFIG_NET_IPV6)]
@@ -79,7 +65,7 @@ enum Routed {
 }
 
 impl Routed {
-    fn to(stack: &Stack, remote: IpAddress) -> Option<Routed> {
+    pub(crate) fn to(stack: &Stack, remote: IpAddress) -> Option<Routed> {
         match remote {
             #[cfg(CONFIG_NET_IPV4)]
             IpAddress::V4(d) => crate::ip::ipv4::route(stack, None, d).map(|r| Routed::V4(r, d)),
@@ -87,6 +73,16 @@ impl Routed {
             IpAddress::V6(d) => crate::ip::ipv6::route(stack, None, d).map(|r| Routed::V6(r, d)),
             #[allow(unreachable_patterns)]
             _ => None,
+        }
+    }
+
+    /// The source address the route gives.
+    pub(crate) fn src(&self) -> IpAddress {
+        match self {
+            #[cfg(CONFIG_NET_IPV4)]
+            Routed::V4(r, _) => IpAddress::V4(r.src),
+            #[cfg(CONFIG_NET_IPV6)]
+            Routed::V6(r, _) => IpAddress::V6(r.src),
         }
     }
 
@@ -207,7 +203,7 @@ fn send_all_via(stack: &Stack, out: &mut Vec<Outgoing, BATCH>, via: Option<&Rout
 /// Builds and sends one segment from `src` to `dst` now.
 pub(crate) fn send_segment(stack: &Stack, seg: &TcpRepr<'_>, src: IpAddress, dst: IpAddress) {
     let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
-    let iface = route(stack, dst).map_or(stack.default_iface().unwrap_or(0), |r| r.1);
+    let iface = Routed::to(stack, dst).map_or(stack.default_iface().unwrap_or(0), |r| r.iface());
     let mut out: Vec<Outgoing, BATCH> = Vec::new();
     if let Some(o) = build(stack, seg, src, dst, priority, iface) {
         let _ = out.push(o);

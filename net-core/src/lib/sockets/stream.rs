@@ -227,7 +227,9 @@ impl Stack {
             return Err(Errno::EINVAL);
         }
         let bound = self.ensure_bound(fd)?;
-        let (src, _, _) = io::route(self, remote.addr).ok_or(Errno::ENETUNREACH)?;
+        let src = io::Routed::to(self, remote.addr)
+            .ok_or(Errno::ENETUNREACH)?
+            .src();
         let local = Endpoint {
             addr: if bound.ip().is_unspecified() {
                 src
