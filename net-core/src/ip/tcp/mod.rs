@@ -9,7 +9,7 @@
 //!   the segments to send and the events to report. Its parts: [`rtt`] (RFC 6298
 //!   retransmission timeout), [`cc`] (RFC 5681/6582/6928 congestion control), [`ooo`]
 //!   (the bounded out-of-order range list behind SACK), [`ring`] (the byte rings) and
-//!   [`isn`] (RFC 6528 initial sequence numbers with SipHash-1-3).
+//!   [`isn`] (RFC 6528 initial sequence numbers with SipHash-2-4).
 //!
 //! - [`table`]: the instance's connection table (`NET_MAX_CONN` control blocks in a
 //!   zero-initialized `static`) and who owns each connection.
