@@ -767,6 +767,9 @@ impl Stack {
     }
 
     /// Allocates a TX packet for `len` bytes of payload behind `headroom` bytes.
+    // Out of line: a dozen protocol paths allocate, and inlined each one re-derived the
+    // pools' addresses and sizes (about 40 bytes of Cortex-M code per site).
+    #[inline(never)]
     pub(crate) fn alloc_tx_headroom(
         &self,
         len: usize,
