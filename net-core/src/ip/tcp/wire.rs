@@ -1510,8 +1510,16 @@ mod tests {
                 let name = format!("base {base:#x} distance {d:#x}");
                 assert_eq!(a < b, ord == Some(Ordering::Less), "{name}");
                 assert_eq!(a > b, ord == Some(Ordering::Greater), "{name}");
-                assert_eq!(a <= b, matches!(ord, Some(Ordering::Less | Ordering::Equal)), "{name}");
-                assert_eq!(a >= b, matches!(ord, Some(Ordering::Greater | Ordering::Equal)), "{name}");
+                assert_eq!(
+                    a <= b,
+                    matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+                    "{name}"
+                );
+                assert_eq!(
+                    a >= b,
+                    matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+                    "{name}"
+                );
             }
         }
     }
