@@ -276,6 +276,11 @@ pub const TX_HEADROOM: usize = 18 + 40 + 20;
 /// Packets [`Stack::poll`] may process between two looks at the clock.
 pub const TIMER_CHECK_EVERY: u32 = 32;
 
+/// Received packets after which a receive batch ends even if more wait: TCP then sends
+/// what it held back for the batch (`Stack::after_rx`). 16 full segments is about the
+/// burst a Linux receiver's GRO merges into one ACK.
+pub const RX_BATCH_MAX: usize = 16;
+
 /// How long (ms) between two runs of the periodic work (ARP/ND timers, expiry).
 pub const TIMER_TICK_MS: u64 = 100;
 
@@ -567,6 +572,7 @@ impl Stack {
     /// `std` the workers of [`Stack::spawn_workers`] do the same work.
     pub fn poll(&self) -> usize {
         let mut n = 0;
+        let mut batch = 0;
         loop {
             let mut did = false;
             // Pop and take back under one critical section (the inner ones nest).
@@ -580,6 +586,7 @@ impl Stack {
             };
             if let Some(pkt) = next {
                 self.process_rx(pkt);
+                self.after_rx(&mut batch);
                 did = true;
             }
             #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
@@ -641,6 +648,36 @@ impl Stack {
         crate::l2::ethernet::arp::timers(self, now);
         #[cfg(CONFIG_NET_IPV6)]
         crate::ip::ipv6::timers(self, now);
+    }
+
+    /// Whether received frames wait in the RX queues: a protocol may then hold back its
+    /// answer to the current packet, to answer the whole batch at once when the queues run
+    /// empty (TCP's cumulative ACK, `tcp::io::flush_deferred`). Always false without RX
+    /// queues, where the driver's context runs each frame to the end.
+    #[cfg(CONFIG_NET_TCP)]
+    #[inline]
+    pub(crate) fn rx_backlog(&self) -> bool {
+        #[cfg(not(CONFIG_NET_TC_RX_COUNT = "0"))]
+        return self.rx_queues.maybe_pending();
+        #[cfg(CONFIG_NET_TC_RX_COUNT = "0")]
+        return false;
+    }
+
+    /// Called after each packet taken from the RX queues: ends the receive batch, so that
+    /// what TCP held back for it goes out, when the queues have run empty, or after
+    /// [`RX_BATCH_MAX`] packets, so that a queue kept busy by other traffic cannot hold an
+    /// ACK back for long.
+    #[inline]
+    #[allow(unused_variables)]
+    fn after_rx(&self, batch: &mut usize) {
+        #[cfg(CONFIG_NET_TCP)]
+        {
+            *batch += 1;
+            if *batch >= RX_BATCH_MAX || !self.rx_backlog() {
+                *batch = 0;
+                crate::ip::tcp::io::flush_deferred(self);
+            }
+        }
     }
 
     /// One received packet through L2, L3 and L4.
@@ -806,6 +843,7 @@ impl Stack {
             std::thread::Builder::new()
                 .name(format!("rx_q[{class}]"))
                 .spawn(move || {
+                    let mut batch = 0;
                     loop {
                         if let Some(id) = self
                             .rx_queues
@@ -813,6 +851,7 @@ impl Stack {
                             && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
                         {
                             self.process_rx(pkt);
+                            self.after_rx(&mut batch);
                         }
                     }
                 })?;

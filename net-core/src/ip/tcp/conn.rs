@@ -356,6 +356,10 @@ struct Conn {
     /// The largest segment received so far (the peer's effective MSS, for delayed ACKs).
     rcv_mss: usize,
     ack_now: bool,
+    /// The pending ACK must not wait for the end of a receive batch: it answers an
+    /// out-of-order, duplicate or out-of-window segment, or one that filled a hole
+    /// (RFC 5681 §4.2 wants those acknowledged at once).
+    ack_immediate: bool,
     ack_deadline: Option<u64>,
 
     // Negotiated options.
@@ -476,6 +480,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// The current state.
     pub fn state(&self) -> State {
         self.c.state
+    }
+
+    /// Whether what this connection has to send after the last segment may wait until
+    /// the end of the current receive batch (see `io::flush_deferred`): it is
+    /// established and owes no ACK that RFC 5681 §4.2 wants sent at once. The batch
+    /// then ends in one cumulative ACK, as a receiver with GRO answers a burst.
+    pub fn may_defer_output(&self) -> bool {
+        self.c.state == State::Established && !self.c.ack_immediate
     }
 
     /// Why the connection failed, if it did.
@@ -814,6 +826,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if self.c.state != State::SynSent {
             repr.ack_number = Some(self.c.rcv_nxt);
             self.c.ack_now = false;
+            self.c.ack_immediate = false;
             self.c.ack_deadline = None;
             self.c.unacked_bytes = 0;
             self.c.last_ack_sent = self.c.rcv_nxt;
@@ -1503,6 +1516,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         if let Some(skip) = self.c.rcv_nxt.checked_sub(start) {
             if skip >= data.len() {
                 self.c.ack_now = true;
+                self.c.ack_immediate = true;
                 return;
             }
             data = data.get(skip..).unwrap_or_default();
@@ -1514,6 +1528,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let wnd = self.rcv_wnd();
         if off >= wnd {
             self.c.ack_now = true;
+            self.c.ack_immediate = true;
             return;
         }
         data = data.get(..data.len().min(wnd - off)).unwrap_or_default();
@@ -1534,6 +1549,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.rcv_mss = self.c.rcv_mss.max(n).min(self.rmss());
             if had_ooo || ACK_DELAY == 0 || self.c.unacked_bytes >= 2 * self.c.rcv_mss {
                 self.c.ack_now = true;
+                self.c.ack_immediate |= had_ooo;
             } else if self.c.ack_deadline.is_none() {
                 self.c.ack_deadline = Some(now.saturating_add(ACK_DELAY));
             }
@@ -1545,6 +1561,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 self.rx.write_at(self.rx.len() + off, data);
             }
             self.c.ack_now = true;
+            self.c.ack_immediate = true;
         }
     }
 
@@ -1999,6 +2016,7 @@ impl Conn {
             unacked_bytes: 0,
             rcv_mss: 0,
             ack_now: false,
+            ack_immediate: false,
             ack_deadline: None,
             sack_ok: false,
             ws_ok: false,

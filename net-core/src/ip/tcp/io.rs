@@ -380,6 +380,8 @@ fn parse_segment(
 enum Demux {
     /// Handled by connection `index`; maybe with an immediate reply.
     Conn(usize, Option<Outgoing>, Events),
+    /// Handled by a connection whose output waits for the end of the receive batch.
+    Deferred(Events),
     /// No connection and no listener: maybe a RST.
     Refused(Option<Outgoing>),
     /// Dropped (a listener's backlog or the table is full).
@@ -409,6 +411,18 @@ fn segment(
             return Demux::Dropped;
         };
         let reaction = e.tcb.on_segment(src, dst, repr, now);
+        // More frames wait in the RX queues: whatever this segment makes the connection
+        // send (an ACK, data the ACK let out) goes out once the queues are drained,
+        // covering all of them (`flush_deferred`).
+        if reaction.reply.is_none()
+            && e.tcb.may_defer_output()
+            && !reaction.events.contains(Events::TIME_WAIT_SYN)
+            && stack.rx_backlog()
+        {
+            e.output_deferred = true;
+            stack.tcp.note_deferred();
+            return Demux::Deferred(reaction.events);
+        }
         let reply = reaction
             .reply
             .and_then(|r| build(stack, &r, dst, src, prio, iface));
@@ -473,6 +487,10 @@ fn segment(
                 }
                 return Verdict::Ok;
             }
+            Demux::Deferred(events) => {
+                wake(events);
+                return Verdict::Ok;
+            }
             Demux::Refused(rst) => {
                 let mut out: Vec<Outgoing, BATCH> = Vec::new();
                 if let Some(r) = rst {
@@ -491,10 +509,36 @@ fn segment(
     Verdict::Ok
 }
 
+/// Sends what the connections deferred during a receive batch (see [`segment`]): each
+/// flagged connection is flushed once, so a burst of segments is answered by one
+/// cumulative ACK. The RX paths call this when the queues run empty; the timers call it
+/// too, so nothing waits longer than a poll.
+pub(crate) fn flush_deferred(stack: &Stack) {
+    if !stack.tcp.take_deferred() {
+        return;
+    }
+    let now = stack.now_ms();
+    // The flagged connections in one critical section, then each flushed in turn.
+    let mut flagged: Vec<(usize, Option<Endpoint>), { table::SLOTS }> = Vec::new();
+    stack.tcp.with(|slots| {
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if let Some(e) = slot.entry()
+                && core::mem::take(&mut e.output_deferred)
+            {
+                let _ = flagged.push((i, e.tcb.remote()));
+            }
+        }
+    });
+    for (i, remote) in flagged {
+        wake(flush_to(stack, i, now, remote, None));
+    }
+}
+
 /// Runs the due timers of every connection (retransmission, delayed ACK, persist,
 /// keep-alive, TIME-WAIT) when the earliest is due, and frees the connections that ended
 /// without a socket.
 pub(crate) fn timers(stack: &Stack, now: u64) {
+    flush_deferred(stack);
     if !stack.tcp.take_due(now) {
         return;
     }

@@ -72,6 +72,8 @@ pub(crate) struct Entry {
     pub(crate) owner: Owner,
     /// Arrival order, so that `accept` hands out the oldest connection first.
     pub(crate) arrival: u32,
+    /// Its output waits for the end of the receive batch (`io::flush_deferred`).
+    pub(crate) output_deferred: bool,
     pub(crate) tcb: ConnTcb,
 }
 
@@ -128,6 +130,8 @@ pub struct TcpTable {
     /// idle poll with no connection timer takes none. A timer noted concurrently with
     /// the read is seen by the next poll.
     armed: AtomicBool,
+    /// Whether some connection's output waits for the end of the receive batch.
+    deferred: AtomicBool,
 }
 
 impl Default for TcpTable {
@@ -145,6 +149,7 @@ impl TcpTable {
             arrivals: Mutex::new(Cell::new(0)),
             next_timer: Mutex::new(Cell::new(0)),
             armed: AtomicBool::new(false),
+            deferred: AtomicBool::new(false),
         }
     }
 
@@ -174,6 +179,27 @@ impl TcpTable {
                 self.armed.store(false, Ordering::Relaxed);
             }
             due
+        })
+    }
+
+    /// Notes that a connection's output was deferred (called in the critical section
+    /// that set its entry's flag).
+    pub(crate) fn note_deferred(&self) {
+        self.deferred.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether some connection's output was deferred; if so, forgets it (the caller
+    /// flushes every flagged connection). Lock-free when none was.
+    pub(crate) fn take_deferred(&self) -> bool {
+        if !self.deferred.load(Ordering::Relaxed) {
+            return false;
+        }
+        // Load and store rather than `swap`: Cortex-M0 has no atomic read-modify-write,
+        // and the critical section makes the pair atomic.
+        critical_section::with(|_| {
+            let was = self.deferred.load(Ordering::Relaxed);
+            self.deferred.store(false, Ordering::Relaxed);
+            was
         })
     }
 
@@ -253,12 +279,14 @@ pub(crate) fn claim(table: &TcpTable, slots: &mut [Slot], owner: Owner) -> Optio
         Slot::Used(e) => {
             e.owner = owner;
             e.arrival = arrival;
+            e.output_deferred = false;
             e.tcb = ConnTcb::new(IsnGenerator::new(secret));
         }
         Slot::Free => {
             *slot = Slot::Used(Entry {
                 owner,
                 arrival,
+                output_deferred: false,
                 tcb: ConnTcb::new(IsnGenerator::new(secret)),
             });
         }

@@ -1878,6 +1878,48 @@ fn out_of_order_queue_and_sack_blocks() {
 }
 
 #[test]
+fn only_in_order_data_lets_the_ack_wait_for_the_batch() {
+    let mut s = established_sack::<1024, 1024>();
+    assert!(s.may_defer_output());
+    let d = data(400);
+    let part = |i: usize| TcpRepr {
+        seq_number: REMOTE_SEQ + 1 + i * 100,
+        payload: leak(d[i * 100..(i + 1) * 100].to_vec()),
+        ..seg()
+    };
+    // In order: the ACK may be batched.
+    send!(s, 1, part(0));
+    assert!(s.may_defer_output());
+    // Out of order: the duplicate ACK goes at once (RFC 5681 §4.2), until it is sent.
+    send!(s, 2, part(2));
+    assert!(!s.may_defer_output());
+    recv_all(&mut s, 2);
+    assert!(s.may_defer_output());
+    // Filling the hole: at once as well.
+    send!(s, 3, part(1));
+    assert!(!s.may_defer_output());
+    recv_all(&mut s, 3);
+    // A duplicate of data already received is unacceptable: its ACK is the immediate
+    // reply, which never waits.
+    let r = send!(s, 4, part(0));
+    assert_eq!(r.reply.map(|a| a.ack_number), Some(Some(REMOTE_SEQ + 301)));
+    recv_all(&mut s, 4);
+    assert!(s.may_defer_output());
+    // Outside ESTABLISHED nothing waits: after the peer's FIN.
+    send!(
+        s,
+        5,
+        TcpRepr {
+            control: TcpControl::Fin,
+            seq_number: REMOTE_SEQ + 301,
+            ..seg()
+        }
+    );
+    assert_eq!(s.state(), State::CloseWait);
+    assert!(!s.may_defer_output());
+}
+
+#[test]
 #[cfg(not(CONFIG_NET_TCP_RECV_QUEUE_TIMEOUT = "0"))]
 fn out_of_order_queue_is_bounded_and_expires() {
     let mut s = established::<4096, 4096>();
