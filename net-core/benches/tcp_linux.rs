@@ -216,6 +216,7 @@ mod bench {
             let mut buf = vec![0u8; CHUNK];
             let mut got = 0;
             let mut start = None;
+            let sent_before = segments_sent();
             while got < total {
                 let n = retry(mode, || NET.recv(fd, &mut buf));
                 assert!(n > 0, "stream ended at {got} of {total} bytes");
@@ -225,6 +226,9 @@ mod bench {
                 turn(mode, false);
             }
             let rate = total as f64 / start.unwrap().elapsed().as_secs_f64() / 1e6;
+            if let (Some(a), Some(b)) = (sent_before, segments_sent()) {
+                println!("ACKS {}", (b - a) as f64 / (total >> 20) as f64);
+            }
             NET.close(fd).unwrap();
             NET.close(listener).unwrap();
             while mode == Mode::Polled && !sender.is_finished() {
@@ -232,6 +236,15 @@ mod bench {
             }
             sender.join().expect("Linux sender");
             rate
+        }
+
+        /// Segments this stack has sent (while receiving: its ACKs and window updates),
+        /// when it counts them.
+        fn segments_sent() -> Option<u64> {
+            #[cfg(CONFIG_NET_STATISTICS_TCP)]
+            return Some(u64::from(NET.stats.tcp.sent.get()));
+            #[cfg(not(CONFIG_NET_STATISTICS_TCP))]
+            return None;
         }
 
         /// Runs the send and receive measurements `RUNS` times in `mode` from `port` on,
@@ -461,6 +474,18 @@ mod bench {
                 })
                 .unwrap_or_default()
         };
+        let acks: Vec<f64> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ACKS "))
+            .filter_map(|x| x.trim().parse().ok())
+            .collect();
+        if !acks.is_empty() {
+            println!(
+                "ours {mode}: {:.0} segments sent per MiB received (median of {})",
+                median(acks.clone()),
+                acks.len()
+            );
+        }
         (rates("send"), rates("receive"))
     }
 
