@@ -232,7 +232,8 @@ impl<
     }
 
     /// A copyable handle for allocating from, and for turning ids back into packets.
-    pub fn pools(&self) -> Pools<'_> {
+    /// `const`, so that a `static` can hold it ready-made (the stack instance does).
+    pub const fn pools(&self) -> Pools<'_> {
         Pools {
             rx_slab: &self.rx_pkts,
             tx_slab: &self.tx_pkts,
@@ -278,7 +279,7 @@ pub struct Pools<'p> {
 impl<'p> Pools<'p> {
     /// The views of one direction's pools, taken once per packet.
     #[inline]
-    pub(crate) fn side(self, dir: Direction) -> Side<'p> {
+    pub(crate) fn side(&self, dir: Direction) -> Side<'p> {
         match dir {
             Direction::Rx => Side::new(self.rx_slab, self.rx_bufs),
             Direction::Tx => Side::new(self.tx_slab, self.tx_bufs),
@@ -293,7 +294,7 @@ impl<'p> Pools<'p> {
     /// needed for `len + headroom`, nothing stays allocated and the failure is counted.
     /// `headroom` may be at most one block. Never waits (safe in interrupt handlers).
     pub fn alloc(
-        self,
+        &self,
         dir: Direction,
         len: usize,
         headroom: usize,
@@ -302,12 +303,12 @@ impl<'p> Pools<'p> {
     }
 
     /// [`alloc`](Self::alloc) on the RX side (drivers).
-    pub fn alloc_rx(self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
+    pub fn alloc_rx(&self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
         self.alloc(Direction::Rx, len, headroom)
     }
 
     /// [`alloc`](Self::alloc) on the TX side (the stack and applications).
-    pub fn alloc_tx(self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
+    pub fn alloc_tx(&self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
         self.alloc(Direction::Tx, len, headroom)
     }
 
@@ -316,7 +317,7 @@ impl<'p> Pools<'p> {
     /// is counted. Do not call it from the only thread that frees packets.
     #[cfg(feature = "std")]
     pub fn alloc_with_timeout(
-        self,
+        &self,
         dir: Direction,
         len: usize,
         headroom: usize,
@@ -343,12 +344,12 @@ impl<'p> Pools<'p> {
     }
 
     /// Block size of the data pools.
-    pub fn block_size(self) -> usize {
+    pub fn block_size(&self) -> usize {
         self.rx_bufs.block_size()
     }
 
     /// Counters of the four pools.
-    pub fn stats(self) -> PoolsStats {
+    pub fn stats(&self) -> PoolsStats {
         PoolsStats {
             rx_pkts: self.rx_slab.stats(),
             tx_pkts: self.tx_slab.stats(),

@@ -81,6 +81,12 @@ impl<'p> NetPkt<'p> {
     /// parked in these pools (already taken back, or never issued): an id yields at most
     /// one handle, so ids can be copied freely without risking a double free.
     pub fn from_raw(pools: Pools<'p>, id: PktId) -> Option<Self> {
+        Self::from_raw_in(&pools, id)
+    }
+
+    /// [`from_raw`](Self::from_raw) with the handle by reference: the stack keeps one
+    /// ready-made, and passing it by value would copy four wide pointers at every call.
+    pub(crate) fn from_raw_in(pools: &Pools<'p>, id: PktId) -> Option<Self> {
         let dir = id.direction();
         let side = pools.side(dir);
         let (chain, len, meta) = side.unpark(id.slot())?;

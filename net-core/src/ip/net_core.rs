@@ -293,7 +293,9 @@ pub const TIMER_TICK_MS: u64 = 100;
 /// instance costs no flash for initialized data. It dereferences to its state
 /// (`NET.stats`, `NET.mgmt`).
 pub struct Stack {
-    pub(crate) pools: &'static ConfiguredPools,
+    /// The handle of the pools, made once here: building it at each use cost about 40
+    /// bytes of code per site on Cortex-M.
+    pub(crate) pools: Pools<'static>,
     pub(crate) ifaces: &'static [Iface],
     pub(crate) clock: &'static dyn Clock,
     #[cfg(CONFIG_NET_TCP)]
@@ -396,7 +398,7 @@ impl Stack {
         #[cfg(not(CONFIG_NET_TCP))]
         let _ = tcp;
         Stack {
-            pools,
+            pools: pools.pools(),
             ifaces,
             clock,
             #[cfg(CONFIG_NET_TCP)]
@@ -407,7 +409,7 @@ impl Stack {
 
     /// The pools.
     pub fn pools(&self) -> Pools<'static> {
-        self.pools.pools()
+        self.pools
     }
 
     /// The interfaces.
@@ -579,7 +581,7 @@ impl Stack {
             let next = if self.rx_queues.maybe_pending() {
                 critical_section::with(|_| {
                     let (_, id) = self.rx_queues.pop_highest()?;
-                    NetPkt::from_raw(self.pools(), id)
+                    NetPkt::from_raw_in(&self.pools, id)
                 })
             } else {
                 None
@@ -591,7 +593,7 @@ impl Stack {
             }
             #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
             if let Some((_, id)) = self.tx_queues.pop_highest()
-                && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+                && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
             {
                 self.process_tx(pkt);
                 did = true;
@@ -758,7 +760,7 @@ impl Stack {
                     Ok(())
                 }
                 Err(crate::ip::tc::QueueFull(id)) => {
-                    drop(NetPkt::from_raw(self.pools(), id));
+                    drop(NetPkt::from_raw_in(&self.pools, id));
                     #[cfg(CONFIG_NET_STATISTICS)]
                     if let Some(s) = self.stats.tc.sent.get(class) {
                         s.dropped.inc();
@@ -813,7 +815,7 @@ impl Stack {
         headroom: usize,
     ) -> Result<NetPkt<'static>, PktError> {
         #[allow(unused_mut)]
-        let mut r = self.pools().alloc_tx(len, headroom);
+        let mut r = self.pools.alloc_tx(len, headroom);
         #[cfg(CONFIG_NET_STATISTICS)]
         if r.is_err() {
             self.stats.processing_error.inc();
@@ -848,7 +850,7 @@ impl Stack {
                         if let Some(id) = self
                             .rx_queues
                             .pop_class_timeout(class, Duration::from_millis(100))
-                            && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+                            && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
                         {
                             self.process_rx(pkt);
                             self.after_rx(&mut batch);
@@ -865,7 +867,7 @@ impl Stack {
                         if let Some(id) = self
                             .tx_queues
                             .pop_class_timeout(class, Duration::from_millis(100))
-                            && let Some(pkt) = NetPkt::from_raw(self.pools(), id)
+                            && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
                         {
                             self.process_tx(pkt);
                         }
@@ -894,7 +896,7 @@ impl Stack {
 
 impl RxPath for Stack {
     fn alloc_rx(&self, iface: u8, len: usize) -> Option<NetPkt<'static>> {
-        match self.pools().alloc_rx(len, 0) {
+        match self.pools.alloc_rx(len, 0) {
             Ok(mut pkt) => {
                 let m = pkt.meta_mut();
                 m.iface = iface;
@@ -965,7 +967,7 @@ impl Stack {
                 let _ = len;
             }
             Err(crate::ip::tc::QueueFull(id)) => {
-                drop(NetPkt::from_raw(self.pools(), id));
+                drop(NetPkt::from_raw_in(&self.pools, id));
                 #[cfg(CONFIG_NET_STATISTICS)]
                 if let Some(s) = self.stats.tc.recv.get(class) {
                     s.dropped.inc();

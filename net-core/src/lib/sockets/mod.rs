@@ -709,7 +709,7 @@ impl Stack {
                 let next = c
                     .rxq
                     .pop_front()
-                    .map(|id| NetPkt::from_raw(self.pools(), id));
+                    .map(|id| NetPkt::from_raw_in(&self.pools, id));
                 Ok((next, timeout, c.ty == SockType::Stream))
             })?;
             #[cfg(CONFIG_NET_TCP)]
@@ -778,7 +778,7 @@ impl Stack {
             .with(|t| t.get_mut(usize::from(fd.0)).and_then(Slot::take))
             .ok_or(Errno::EBADF)?;
         for id in conn.rxq {
-            drop(NetPkt::from_raw(self.pools(), id));
+            drop(NetPkt::from_raw_in(&self.pools, id));
         }
         Ok(())
     }
@@ -923,7 +923,7 @@ impl Stack {
             if !matches {
                 continue;
             }
-            let Ok(mut copy) = self.pools().alloc_rx(pkt.len(), SENDER_RECORD_LEN) else {
+            let Ok(mut copy) = self.pools.alloc_rx(pkt.len(), SENDER_RECORD_LEN) else {
                 return;
             };
             if copy.append_chunks(pkt.chunks()).is_err()
@@ -942,7 +942,7 @@ impl Stack {
                 #[cfg(feature = "std")]
                 waiters::notify();
             } else {
-                drop(NetPkt::from_raw(self.pools(), id));
+                drop(NetPkt::from_raw_in(&self.pools, id));
             }
         }
     }
@@ -993,7 +993,7 @@ impl Stack {
                 Ok(None)
             }
             Outcome::Full(id) => {
-                drop(NetPkt::from_raw(self.pools(), id));
+                drop(NetPkt::from_raw_in(&self.pools, id));
                 Err(())
             }
             Outcome::NoRoom(pkt) => {
