@@ -310,10 +310,17 @@ impl<'a> BufView<'a> {
     }
 
     /// Returns the chain `head..=tail` of `n` blocks to the free list in O(1).
+    #[inline]
     fn free(self, head: Link, tail: Link, n: u16) {
-        if tail == NONE {
-            return;
+        if tail != NONE {
+            self.free_nonempty(head, tail, n);
         }
+    }
+
+    // Out of line: every place a packet can be dropped inlines `Chain`'s drop, and
+    // after `NetPkt`'s own drop the chain is empty, so only the check belongs there.
+    #[inline(never)]
+    fn free_nonempty(self, head: Link, tail: Link, n: u16) {
         critical_section::with(|cs| self.free_in(cs, head, tail, n));
         #[cfg(feature = "std")]
         super::wait::notify_freed();
