@@ -518,19 +518,16 @@ pub(crate) fn flush_deferred(stack: &Stack) {
         return;
     }
     let now = stack.now_ms();
-    // The flagged connections in one critical section, then each flushed in turn.
-    let mut flagged: Vec<(usize, Option<Endpoint>), { table::SLOTS }> = Vec::new();
-    stack.tcp.with(|slots| {
-        for (i, slot) in slots.iter_mut().enumerate() {
-            if let Some(e) = slot.entry()
-                && core::mem::take(&mut e.output_deferred)
-            {
-                let _ = flagged.push((i, e.tcb.remote()));
-            }
-        }
-    });
-    for (i, remote) in flagged {
+    // One critical section finds the next flagged connection (usually the only one).
+    let mut from = 0;
+    while let Some((i, remote)) = stack.tcp.with(|slots| {
+        slots.iter_mut().enumerate().skip(from).find_map(|(i, slot)| {
+            let e = slot.entry()?;
+            core::mem::take(&mut e.output_deferred).then(|| (i, e.tcb.remote()))
+        })
+    }) {
         wake(flush_to(stack, i, now, remote, None));
+        from = i + 1;
     }
 }
 
