@@ -102,6 +102,23 @@ impl Waiter<'_> {
     }
 }
 
+/// One turn of the loop every blocking call runs: the first turn registers (with
+/// `register`) and returns `true` at once, so that the caller looks at the state once more
+/// before sleeping; later turns sleep in [`Waiter::wait`]. `false` when `deadline` passed.
+pub(crate) fn register_or_wait<'a>(
+    waiter: &mut Option<Waiter<'a>>,
+    register: impl FnOnce() -> Waiter<'a>,
+    deadline: Option<Instant>,
+) -> bool {
+    match waiter {
+        Some(w) => w.wait(deadline),
+        None => {
+            *waiter = Some(register());
+            true
+        }
+    }
+}
+
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
         self.notify.waiters.fetch_sub(1, SeqCst);

@@ -332,11 +332,7 @@ impl<'p> Pools<'p> {
                 other => return other,
             }
             // Register, then try once more before sleeping (see `crate::notify`).
-            let Some(w) = waiter.as_mut() else {
-                waiter = Some(wait::register());
-                continue;
-            };
-            if !w.wait(deadline) {
+            if !crate::notify::register_or_wait(&mut waiter, wait::register, deadline) {
                 // Last try; this one counts its failure.
                 return self.alloc(dir, len, headroom);
             }

@@ -340,11 +340,7 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
             }
             // Register, then look once more before sleeping, so a push in between is
             // not missed (see `crate::notify`).
-            let Some(w) = waiter.as_mut() else {
-                waiter = Some(waker.register());
-                continue;
-            };
-            if !w.wait(deadline) {
+            if !crate::notify::register_or_wait(&mut waiter, || waker.register(), deadline) {
                 return self.pop_class(class);
             }
         }

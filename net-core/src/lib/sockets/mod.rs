@@ -741,12 +741,7 @@ impl Stack {
                     return Err(Errno::EAGAIN);
                 }
                 // Register, then look once more before sleeping (see `crate::notify`).
-                match waiter.as_mut() {
-                    None => waiter = Some(waiters::register()),
-                    Some(w) => {
-                        w.wait(deadline);
-                    }
-                }
+                crate::notify::register_or_wait(&mut waiter, waiters::register, deadline);
             }
             #[cfg(not(feature = "std"))]
             {
@@ -833,12 +828,7 @@ impl Stack {
                     return Ok(0);
                 }
                 // Register, then look once more before sleeping (see `crate::notify`).
-                match waiter.as_mut() {
-                    None => waiter = Some(waiters::register()),
-                    Some(w) => {
-                        w.wait(deadline);
-                    }
-                }
+                crate::notify::register_or_wait(&mut waiter, waiters::register, deadline);
             }
             #[cfg(not(feature = "std"))]
             return Ok(0);

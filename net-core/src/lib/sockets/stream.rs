@@ -86,12 +86,11 @@ impl Stack {
                 // connection run on another thread.
                 let step = std::time::Instant::now() + std::time::Duration::from_millis(50);
                 // Register, then look once more before sleeping (see `crate::notify`).
-                match waiter.as_mut() {
-                    None => waiter = Some(super::waiters::register()),
-                    Some(w) => {
-                        w.wait(Some(deadline.map_or(step, |d| d.min(step))));
-                    }
-                }
+                crate::notify::register_or_wait(
+                    &mut waiter,
+                    super::waiters::register,
+                    Some(deadline.map_or(step, |d| d.min(step))),
+                );
             }
             #[cfg(not(feature = "std"))]
             return Err(Errno::EAGAIN);
