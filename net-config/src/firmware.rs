@@ -428,9 +428,9 @@ pub fn artifact_from_messages(messages: &str, package: &str) -> Option<PathBuf> 
 
 /// `65536` → `64 KiB`, `4194304` → `4 MiB`, other values in bytes.
 pub fn human(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} B")

@@ -176,11 +176,10 @@ fn settle(h: &Harness) {
 pub fn rx_frame(data: &[u8]) -> usize {
     let h = harness();
     let data = &data[..data.len().min(MAX_FRAME)];
-    if let Some(mut pkt) = HARNESS_STACK.alloc_rx(0, data.len()) {
-        if pkt.append(data).is_ok() {
+    if let Some(mut pkt) = HARNESS_STACK.alloc_rx(0, data.len())
+        && pkt.append(data).is_ok() {
             RxPath::recv(&HARNESS_STACK, 0, pkt);
         }
-    }
     HARNESS_STACK.poll();
     let delivered = drain(h);
     settle(h);

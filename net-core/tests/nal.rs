@@ -90,10 +90,10 @@ fn embedded_nal_and_embedded_io_over_the_stack() {
             }
             // Echo what was received, keeping what the send buffer cannot take yet.
             for (c, pending) in &mut conns {
-                if pending.is_empty() {
-                    if let Ok(n) = TcpClientStack::receive(&mut nal, c, &mut buf) {
-                        pending.extend_from_slice(&buf[..n]);
-                    }
+                if pending.is_empty()
+                    && let Ok(n) = TcpClientStack::receive(&mut nal, c, &mut buf)
+                {
+                    pending.extend_from_slice(&buf[..n]);
                 }
                 if !pending.is_empty()
                     && let Ok(n) = TcpClientStack::send(&mut nal, c, pending)

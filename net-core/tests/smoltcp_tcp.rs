@@ -60,10 +60,10 @@ impl Wire {
         let Some((rx, iface)) = *self.rx.lock().unwrap() else {
             return;
         };
-        if let Some(mut pkt) = rx.alloc_rx(iface, frame.len()) {
-            if pkt.append(frame).is_ok() {
-                rx.recv(iface, pkt);
-            }
+        if let Some(mut pkt) = rx.alloc_rx(iface, frame.len())
+            && pkt.append(frame).is_ok()
+        {
+            rx.recv(iface, pkt);
         }
     }
 }

@@ -536,7 +536,7 @@ mod tests {
     fn rx_fifo(f: &[u8], extra_status: u32) -> (RxStatus, Vec<u32>) {
         let mut bytes = f.to_vec();
         bytes.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
-        while bytes.len() % 4 != 0 {
+        while !bytes.len().is_multiple_of(4) {
             bytes.push(0);
         }
         let words = bytes

@@ -1378,7 +1378,7 @@ impl<'a> MldAddressRecordRepr<'a> {
 
     /// Writes the record at the start of `buf`; returns its length.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
-        if self.sources.len() % 16 != 0 {
+        if !self.sources.len().is_multiple_of(16) {
             return Err(WireError::Malformed);
         }
         let num_srcs = u16::try_from(self.num_srcs()).map_err(|_| WireError::Malformed)?;

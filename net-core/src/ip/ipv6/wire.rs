@@ -424,7 +424,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6ExtHeader<T> {
         let units = (len / 8)
             .checked_sub(1)
             .and_then(|units| u8::try_from(units).ok())
-            .filter(|_| len % 8 == 0)
+            .filter(|_| len.is_multiple_of(8))
             .ok_or(WireError::Malformed)?;
         self.buffer.as_mut()[ext_field::LENGTH] = units;
         Ok(())
@@ -738,7 +738,7 @@ impl FragmentInfo {
         header: &mut Ipv6FragmentHeader<T>,
     ) -> Result<(), WireError> {
         header.check_len()?;
-        if self.offset % 8 != 0 {
+        if !self.offset.is_multiple_of(8) {
             return Err(WireError::Malformed);
         }
         header.set_next_header(self.next_header);
@@ -950,7 +950,7 @@ fn walk_fragment(
 ) -> Result<ExtHeaders, ExtHeaderError> {
     let info = FragmentInfo::parse(&Ipv6FragmentHeader::new_checked(rest)?)?;
     let data_len = rest.len() - FRAGMENT_HEADER_LEN;
-    if info.more_fragments && data_len % 8 != 0 {
+    if info.more_fragments && !data_len.is_multiple_of(8) {
         // Every fragment but the last must carry a multiple of 8 bytes; the pointer names
         // the Payload Length field.
         return Err(ExtHeaderError::ParamProblem {

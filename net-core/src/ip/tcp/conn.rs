@@ -1099,22 +1099,21 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     }
 
     fn take_rtt_sample(&mut self, ack: SeqNumber, seg: &TcpRepr<'_>, now: u64) {
-        if self.c.ts_ok {
-            if let Some((_, tsecr)) = seg.timestamp {
-                if tsecr != 0 {
-                    self.c
-                        .rtt
-                        .sample(u64::from((now as u32).wrapping_sub(tsecr)));
-                    self.c.rtt_probe = None;
-                    return;
-                }
-            }
+        if self.c.ts_ok
+            && let Some((_, tsecr)) = seg.timestamp
+            && tsecr != 0
+        {
+            self.c
+                .rtt
+                .sample(u64::from((now as u32).wrapping_sub(tsecr)));
+            self.c.rtt_probe = None;
+            return;
         }
-        if let Some((end, sent)) = self.c.rtt_probe {
-            if ack >= end {
-                self.c.rtt.sample(now.saturating_sub(sent));
-                self.c.rtt_probe = None;
-            }
+        if let Some((end, sent)) = self.c.rtt_probe
+            && ack >= end
+        {
+            self.c.rtt.sample(now.saturating_sub(sent));
+            self.c.rtt_probe = None;
         }
     }
 
@@ -1228,17 +1227,19 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                     // A zero window refuses the data but must still take the ACK and
                     // window fields (RFC 9293 §3.10.7.4, "special allowance"): a probe
                     // from a peer whose own window we are waiting on carries them.
-                    if self.rcv_wnd() == 0 && seg.seq_number == self.c.rcv_nxt && !syn_unacked {
-                        if let Some(ack) = seg.ack_number {
-                            let mut bare = *seg;
-                            bare.payload = &[];
-                            bare.control = TcpControl::None;
-                            if let Some(challenge) = self.process_ack(&bare, ack, now) {
-                                return Some(challenge);
-                            }
-                            if self.c.state == State::Closed {
-                                return None;
-                            }
+                    if self.rcv_wnd() == 0
+                        && seg.seq_number == self.c.rcv_nxt
+                        && !syn_unacked
+                        && let Some(ack) = seg.ack_number
+                    {
+                        let mut bare = *seg;
+                        bare.payload = &[];
+                        bare.control = TcpControl::None;
+                        if let Some(challenge) = self.process_ack(&bare, ack, now) {
+                            return Some(challenge);
+                        }
+                        if self.c.state == State::Closed {
+                            return None;
                         }
                     }
                     Some(self.ack_segment(now))
@@ -1247,11 +1248,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         // RFC 7323 §4.3: remember the peer's TSval of segments that start at or before
         // the last ACK we sent.
-        if let (true, Some((tsval, _))) = (self.c.ts_ok, seg.timestamp) {
-            if seg.seq_number <= self.c.last_ack_sent {
-                self.c.ts_recent = tsval;
-                self.c.ts_recent_at = now;
-            }
+        if let (true, Some((tsval, _))) = (self.c.ts_ok, seg.timestamp)
+            && seg.seq_number <= self.c.last_ack_sent
+        {
+            self.c.ts_recent = tsval;
+            self.c.ts_recent_at = now;
         }
         // Second: RST (RFC 5961 §3.2).
         if seg.control == TcpControl::Rst {
@@ -1455,12 +1456,13 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         }
         let (mut lo, mut hi) = (start, end);
         for slot in self.c.sack_board.iter_mut() {
-            if let Some((s, e)) = *slot {
-                if s <= hi && lo <= e {
-                    lo = if s < lo { s } else { lo };
-                    hi = seq_max(hi, e);
-                    *slot = None;
-                }
+            if let Some((s, e)) = *slot
+                && s <= hi
+                && lo <= e
+            {
+                lo = if s < lo { s } else { lo };
+                hi = seq_max(hi, e);
+                *slot = None;
             }
         }
         // A free slot, else the last one: the newest information wins.
@@ -1666,10 +1668,10 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
                 _ => self.c.state_deadline = None,
             }
         }
-        if let Some(since) = self.c.ooo.since() {
-            if now >= since.saturating_add(RECV_QUEUE_TIMEOUT) {
-                self.c.ooo.clear();
-            }
+        if let Some(since) = self.c.ooo.since()
+            && now >= since.saturating_add(RECV_QUEUE_TIMEOUT)
+        {
+            self.c.ooo.clear();
         }
         if self.c.rto_deadline.is_some_and(|d| now >= d) {
             self.c.rto_deadline = None;
@@ -1702,14 +1704,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             self.c.probe_due = true;
         }
         #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
-        if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.c.keepalive) {
-            if now >= d {
-                if self.c.ka_probes >= ka.count {
-                    self.fail(TcpError::TimedOut);
-                    return;
-                }
-                self.c.ka_due = true;
+        if let (Some(d), Some(ka)) = (self.keepalive_deadline(), self.c.keepalive)
+            && now >= d
+        {
+            if self.c.ka_probes >= ka.count {
+                self.fail(TcpError::TimedOut);
+                return;
             }
+            self.c.ka_due = true;
         }
     }
 

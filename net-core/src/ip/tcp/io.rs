@@ -521,10 +521,14 @@ pub(crate) fn flush_deferred(stack: &Stack) {
     // One critical section finds the next flagged connection (usually the only one).
     let mut from = 0;
     while let Some((i, remote)) = stack.tcp.with(|slots| {
-        slots.iter_mut().enumerate().skip(from).find_map(|(i, slot)| {
-            let e = slot.entry()?;
-            core::mem::take(&mut e.output_deferred).then(|| (i, e.tcb.remote()))
-        })
+        slots
+            .iter_mut()
+            .enumerate()
+            .skip(from)
+            .find_map(|(i, slot)| {
+                let e = slot.entry()?;
+                core::mem::take(&mut e.output_deferred).then(|| (i, e.tcb.remote()))
+            })
     }) {
         wake(flush_to(stack, i, now, remote, None));
         from = i + 1;

@@ -118,13 +118,13 @@ impl<const K: usize> OooRanges<K> {
     pub fn advance(&mut self, rcv_nxt: SeqNumber) -> Option<SeqNumber> {
         let mut new_end = None;
         for slot in self.ranges.iter_mut() {
-            if let Some((s, e)) = *slot {
-                if s <= rcv_nxt {
-                    if e > rcv_nxt {
-                        new_end = Some(e);
-                    }
-                    *slot = None;
+            if let Some((s, e)) = *slot
+                && s <= rcv_nxt
+            {
+                if e > rcv_nxt {
+                    new_end = Some(e);
                 }
+                *slot = None;
             }
         }
         // Close up the gaps, keeping the order.

@@ -566,7 +566,7 @@ impl SackBlocks {
 
     /// Parses the data of a SACK option (after kind and length): 1 to 4 blocks of 8 bytes.
     fn parse(data: &[u8]) -> Result<SackBlocks, WireError> {
-        if data.len() % 8 != 0 {
+        if !data.len().is_multiple_of(8) {
             return Err(WireError::Malformed);
         }
         let mut blocks = [(SeqNumber(0), SeqNumber(0)); Self::MAX + 1];

@@ -2735,7 +2735,8 @@ fn random_input_never_panics() {
             let len = (rng.next() % 300) as usize;
             let r4 = rng.next();
             let sack = [
-                (r4 % 3 == 0).then(|| (near(s.c.snd_una, r4 >> 4), near(s.c.snd_una, r4 >> 20))),
+                r4.is_multiple_of(3)
+                    .then(|| (near(s.c.snd_una, r4 >> 4), near(s.c.snd_una, r4 >> 20))),
                 None,
                 None,
             ];
@@ -2744,11 +2745,13 @@ fn random_input_never_panics() {
                 seq_number: seq,
                 ack_number: ack,
                 window_len: (rng.next() % 3000) as u16,
-                window_scale: (r4 % 7 == 0).then_some((r4 >> 40) as u8 % 20),
-                max_seg_size: (r4 % 5 == 0).then_some((r4 >> 30) as u16),
-                sack_permitted: r4 % 2 == 0,
+                window_scale: r4.is_multiple_of(7).then_some((r4 >> 40) as u8 % 20),
+                max_seg_size: r4.is_multiple_of(5).then_some((r4 >> 30) as u16),
+                sack_permitted: r4.is_multiple_of(2),
                 sack_ranges: sack,
-                timestamp: (r4 % 4 == 0).then_some(((r4 >> 8) as u32, (r4 >> 24) as u32)),
+                timestamp: r4
+                    .is_multiple_of(4)
+                    .then_some(((r4 >> 8) as u32, (r4 >> 24) as u32)),
                 payload: &payload[..len],
                 ..seg()
             };
@@ -2765,7 +2768,7 @@ fn random_input_never_panics() {
                 3 if round % 50 == 0 => {
                     s.abort();
                 }
-                4 => s.set_nodelay(len % 2 == 0),
+                4 => s.set_nodelay(len.is_multiple_of(2)),
                 #[cfg(CONFIG_NET_TCP_KEEPALIVE)]
                 5 => s.set_keepalive(Some(Keepalive {
                     idle: 500,
@@ -2774,10 +2777,10 @@ fn random_input_never_panics() {
                 })),
                 _ => {}
             }
-            if let Some(t) = s.poll_at() {
-                if rng.next() % 2 == 0 {
-                    now = now.max(t);
-                }
+            if let Some(t) = s.poll_at()
+                && rng.next().is_multiple_of(2)
+            {
+                now = now.max(t);
             }
             let mtu = 60 + (rng.next() % 1500) as usize;
             for _ in 0..20 {
@@ -3561,9 +3564,9 @@ fn bidirectional<const TX: usize, const RX: usize>(
         addr: B_ADDR,
         port: 80,
     };
-    a.set_timestamps(seed % 2 == 0);
-    b.set_timestamps(seed % 3 == 0);
-    a.set_nodelay(seed % 5 == 0);
+    a.set_timestamps(seed.is_multiple_of(2));
+    b.set_timestamps(seed.is_multiple_of(3));
+    a.set_nodelay(seed.is_multiple_of(5));
     b.listen(b_end).unwrap();
     a.connect(a_end, b_end, SeqNumber(seed as u32), 0).unwrap();
     let src = |side: u8| -> Vec<u8> {
