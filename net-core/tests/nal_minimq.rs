@@ -292,7 +292,7 @@ fn minimq_over_nal_stack_against_mosquitto() {
     )
     .unwrap();
     let broker = ns
-        .spawn(&["mosquitto", "-c", conf.0.to_str().unwrap()], true)
+        .spawn(&["mosquitto", "-c", conf.0.to_str().unwrap()], true, false)
         .unwrap_or_else(|e| panic!("{e}"));
     let log = Output::default();
     let child = ns.child(broker);
@@ -334,6 +334,7 @@ fn minimq_over_nal_stack_against_mosquitto() {
                 WITNESS_ID,
             ],
             true,
+            false,
         )
         .unwrap_or_else(|e| panic!("{e}"));
     let witness_out = Output::default();

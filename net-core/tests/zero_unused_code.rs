@@ -22,6 +22,7 @@
 //! Needs `nm` and a nested cargo; without them it prints `SKIP: ...` and passes, unless
 //! `NET_INTEROP_REQUIRED=1`, when it fails.
 
+use net_testkit::skip;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -31,16 +32,6 @@ const IPV4_ONLY: [&str; 3] = [
     "net_core::ip::icmpv4::",
     "net_core::l2::ethernet::arp::",
 ];
-
-fn required() -> bool {
-    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
-}
-
-/// Prints the skip reason, or fails when the tools are required.
-fn skip(reason: &str) {
-    assert!(!required(), "NET_INTEROP_REQUIRED=1 but: {reason}");
-    eprintln!("SKIP: {reason}");
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

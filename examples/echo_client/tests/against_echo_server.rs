@@ -6,24 +6,11 @@
 //! `NET_INTEROP_REQUIRED=1`. It removes the namespace and stops only its own processes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-fn skip(why: &str) {
-    let required = std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
-    assert!(!required, "NET_INTEROP_REQUIRED=1 but: {why}");
-    eprintln!("SKIP: {why}");
-}
-
-fn run(cmd: &[&str]) -> bool {
-    Command::new(cmd[0])
-        .args(&cmd[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+use net_testkit::netns::Netns;
+use net_testkit::{missing, skip};
 
 /// Builds `package` with its own `prj.conf` in a target directory of its own.
 fn build(package: &str) -> PathBuf {
@@ -47,61 +34,30 @@ fn build(package: &str) -> PathBuf {
     target.join("debug").join(package)
 }
 
-/// The namespace, removed with the processes started in it when dropped.
-struct Netns {
-    name: String,
-    children: Vec<Child>,
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = Command::new("kill")
-                .arg(c.id().to_string())
-                .stderr(Stdio::null())
-                .status();
-            let _ = c.wait();
-        }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
 #[test]
 fn echo_client_against_echo_server() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("needs root for network namespaces and TAP devices");
-    }
-    if !run(&["ip", "-V"]) {
-        return skip("ip (iproute2) is not installed");
+    if let Some(why) = missing(&[]) {
+        return skip(&why);
     }
     let server_bin = build("echo_server");
     let client_bin = build("echo_client");
-    let mut ns = Netns {
-        name: format!("netstk-client-{}", std::process::id()),
-        children: Vec::new(),
-    };
-    let n = ns.name.clone();
+    // Two TAPs on a Linux bridge, one for each program.
+    let mut ns = Netns::bare("netstk-client").unwrap_or_else(|e| panic!("{e}"));
     for cmd in [
-        vec!["ip", "netns", "add", &n],
-        vec!["ip", "-n", &n, "link", "set", "lo", "up"],
-        vec!["ip", "-n", &n, "link", "add", "br0", "type", "bridge"],
-        vec![
-            "ip", "-n", &n, "tuntap", "add", "dev", "zeth0", "mode", "tap",
-        ],
-        vec![
-            "ip", "-n", &n, "tuntap", "add", "dev", "zeth1", "mode", "tap",
-        ],
-        vec!["ip", "-n", &n, "link", "set", "zeth0", "master", "br0"],
-        vec!["ip", "-n", &n, "link", "set", "zeth1", "master", "br0"],
-        vec!["ip", "-n", &n, "link", "set", "zeth0", "up"],
-        vec!["ip", "-n", &n, "link", "set", "zeth1", "up"],
-        vec!["ip", "-n", &n, "link", "set", "br0", "up"],
+        ["link", "add", "br0", "type", "bridge"].as_slice(),
+        &["tuntap", "add", "dev", "zeth0", "mode", "tap"],
+        &["tuntap", "add", "dev", "zeth1", "mode", "tap"],
+        &["link", "set", "zeth0", "master", "br0"],
+        &["link", "set", "zeth1", "master", "br0"],
+        &["link", "set", "zeth0", "up"],
+        &["link", "set", "zeth1", "up"],
+        &["link", "set", "br0", "up"],
     ] {
-        assert!(run(&cmd), "{cmd:?} failed");
+        let mut full = vec!["ip"];
+        full.extend_from_slice(cmd);
+        ns.exec(&full).unwrap_or_else(|e| panic!("{e}"));
     }
+    let n = ns.name.clone();
     let server = Command::new("ip")
         .args(["netns", "exec", &n])
         .arg(&server_bin)

@@ -18,19 +18,9 @@ use std::process::{Command, Output};
 /// The kconfiglib release the golden files were made with and CI installs.
 pub const KCONFIGLIB_VERSION: &str = "14.1.0";
 
-/// True when `NET_INTEROP_REQUIRED=1`: missing external tools fail instead of skipping.
-pub fn interop_required() -> bool {
-    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
-}
-
 /// Reports that a test cannot run: a printed `SKIP` normally, a panic under
 /// `NET_INTEROP_REQUIRED=1`. The caller returns right after.
-pub fn skip(reason: &str) {
-    if interop_required() {
-        panic!("NET_INTEROP_REQUIRED=1 but the test cannot run: {reason}");
-    }
-    eprintln!("SKIP: {reason}");
-}
+pub use net_testkit::skip;
 
 /// The workspace root (the parent of this crate), where our own `Kconfig`, `configs/` and
 /// `boards/` live.

@@ -3,7 +3,8 @@
 //! pattern, smoltcp's side of an in-memory Ethernet link, and a network namespace with a TAP
 //! ([`netns`]) for running against Linux.
 
-#![allow(dead_code)]
+// Each test binary uses part of it.
+#![allow(dead_code, unused_imports)]
 
 pub mod netns;
 
@@ -14,18 +15,7 @@ use std::rc::Rc;
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
-/// `len` bytes of a repeatable pseudo-random pattern (xorshift from `seed`).
-pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
+pub use net_testkit::pattern;
 
 /// The median of benchmark runs (NaN when there are none).
 pub fn median(mut runs: Vec<f64>) -> f64 {

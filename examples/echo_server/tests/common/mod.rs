@@ -6,7 +6,6 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -18,28 +17,7 @@ pub const TAP: &str = "qtap0";
 /// What the firmware prints once its sockets are open.
 pub const READY: &str = "listening on UDP port 4242";
 
-pub fn required() -> bool {
-    std::env::var("NET_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
-}
-
-/// Prints why the test cannot run, or fails when interop tests are required.
-pub fn skip(why: &str) {
-    assert!(!required(), "NET_INTEROP_REQUIRED=1 but: {why}");
-    eprintln!("SKIP: {why}");
-}
-
-pub fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
+pub use net_testkit::{have, is_root, pattern, skip};
 
 /// Runs `cmd`: whether it succeeded, and its stdout and stderr.
 pub fn run(cmd: &[&str]) -> (bool, String) {
@@ -179,13 +157,26 @@ impl Drop for Firmware {
     }
 }
 
-/// A network namespace with a TAP (192.0.2.2/24, 2001:db8::2/64), removed on drop (after
-/// the firmware and the processes started in it, which are stopped first, by PID).
+/// A network namespace with a TAP (192.0.2.2/24, 2001:db8::2/64), removed on drop after
+/// the firmware and the processes started in it, which are stopped first, by PID
+/// (`net_testkit::netns::Netns` with the firmware under test, panicking on setup errors).
 pub struct Netns {
-    pub name: String,
+    /// The firmware under test; declared first, so that it is stopped first.
     pub firmware: Option<Firmware>,
-    /// Processes started by [`Netns::spawn`].
-    pub children: Vec<Child>,
+    ns: net_testkit::netns::Netns,
+}
+
+impl std::ops::Deref for Netns {
+    type Target = net_testkit::netns::Netns;
+    fn deref(&self) -> &Self::Target {
+        &self.ns
+    }
+}
+
+impl std::ops::DerefMut for Netns {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.ns
+    }
 }
 
 impl Netns {
@@ -196,101 +187,33 @@ impl Netns {
 
     /// Creates the namespace `<prefix>-<pid>` with a TAP named `tap`.
     pub fn create_with_tap(prefix: &str, tap: &str) -> Netns {
-        let name = format!("{prefix}-{}", std::process::id());
-        let ns = Netns {
-            name: name.clone(),
+        Netns {
             firmware: None,
-            children: Vec::new(),
-        };
-        for cmd in [
-            vec!["ip", "netns", "add", &name],
-            vec!["ip", "-n", &name, "link", "set", "lo", "up"],
-            vec![
-                "ip", "-n", &name, "tuntap", "add", "dev", tap, "mode", "tap",
-            ],
-            vec!["ip", "-n", &name, "addr", "add", "192.0.2.2/24", "dev", tap],
-            vec![
-                "ip",
-                "-n",
-                &name,
-                "addr",
-                "add",
-                "2001:db8::2/64",
-                "dev",
-                tap,
-                "nodad",
-            ],
-            vec!["ip", "-n", &name, "link", "set", tap, "up"],
-        ] {
-            let (ok, text) = run(&cmd);
-            assert!(ok, "{cmd:?} failed: {text}");
+            ns: net_testkit::netns::Netns::create(prefix, tap).unwrap_or_else(|e| panic!("{e}")),
         }
-        ns
     }
 
     /// Starts `cmd` inside the namespace with piped stdout and stderr (and stdin when
-    /// `stdin`); returns its index in [`Netns::children`]. It is stopped on drop.
+    /// `stdin`); returns its index in `children`. It is stopped on drop.
     pub fn spawn(&mut self, cmd: &[&str], stdin: bool) -> usize {
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.name])
-            .args(cmd)
-            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn in namespace");
-        self.children.push(child);
-        self.children.len() - 1
+        self.ns
+            .spawn(cmd, true, stdin)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Runs `cmd` inside the namespace: whether it succeeded, and its output (or why not).
     pub fn exec(&self, cmd: &[&str]) -> (bool, String) {
-        let mut full = vec!["ip", "netns", "exec", &self.name];
-        full.extend_from_slice(cmd);
-        run(&full)
-    }
-
-    /// `cmd` run inside the namespace (`ip netns exec` exec's it: the PID stays its own).
-    pub fn command(&self, cmd: &Command) -> Command {
-        let mut inside = Command::new("ip");
-        inside
-            .args(["netns", "exec", &self.name])
-            .arg(cmd.get_program())
-            .args(cmd.get_args())
-            .current_dir(root())
-            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
-        inside
-    }
-
-    /// Runs `f` on a thread that has entered the namespace, so sockets it opens live there.
-    pub fn within<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
-        let path = format!("/var/run/netns/{}", self.name);
-        std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).expect("namespace handle");
-            // SAFETY: setns on a valid namespace descriptor changes only this thread's
-            // network namespace; the thread ends after `f`.
-            let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
-            f()
-        })
-        .join()
-        .expect("namespace thread")
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        drop(self.firmware.take());
-        for c in &mut self.children {
-            // Only our own children, by PID.
-            let _ = Command::new("kill")
-                .arg(c.id().to_string())
-                .stderr(Stdio::null())
-                .status();
-            let _ = c.wait();
+        match self.ns.exec(cmd) {
+            Ok(out) => (true, out),
+            Err(why) => (false, why),
         }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
+    }
+
+    /// `cmd` run inside the namespace, from the workspace root.
+    pub fn command(&self, cmd: &Command) -> Command {
+        let mut inside = self.ns.command(cmd);
+        inside.current_dir(root());
+        inside
     }
 }
 
@@ -416,19 +339,6 @@ pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str, tcp: boo
             .expect("TCP echo");
         eprint!("{report}");
     }
-}
-
-/// Bytes of a repeatable pseudo-random pattern.
-pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 /// FNV-1a over `data`: a digest to report, next to the byte-exact comparison.
