@@ -1878,7 +1878,7 @@ fn out_of_order_queue_and_sack_blocks() {
 }
 
 #[test]
-fn only_in_order_data_lets_the_ack_wait_for_the_batch() {
+fn only_a_receiver_of_in_order_data_lets_its_ack_wait_for_the_batch() {
     let mut s = established_sack::<1024, 1024>();
     assert!(s.may_defer_output());
     let d = data(400);
@@ -1905,6 +1905,12 @@ fn only_in_order_data_lets_the_ack_wait_for_the_batch() {
     assert_eq!(r.reply.map(|a| a.ack_number), Some(Some(REMOTE_SEQ + 301)));
     recv_all(&mut s, 4);
     assert!(s.may_defer_output());
+    // A connection that sends as well answers at once: its data and the ACKs it carries
+    // do not wait.
+    assert_eq!(s.send(b"reply"), 5);
+    assert!(!s.may_defer_output());
+    recv_all(&mut s, 4);
+    assert!(!s.may_defer_output(), "in flight, not yet acknowledged");
     // Outside ESTABLISHED nothing waits: after the peer's FIN.
     send!(
         s,
