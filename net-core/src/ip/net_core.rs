@@ -655,14 +655,12 @@ impl Stack {
     /// Whether received frames wait in the RX queues: a protocol may then hold back its
     /// answer to the current packet, to answer the whole batch at once when the queues run
     /// empty (TCP's cumulative ACK, `tcp::io::flush_deferred`). Always false without RX
-    /// queues, where the driver's context runs each frame to the end.
+    /// queues (`NET_TC_RX_COUNT=0`: nothing is ever queued), where the driver's context
+    /// runs each frame to the end.
     #[cfg(CONFIG_NET_TCP)]
     #[inline]
     pub(crate) fn rx_backlog(&self) -> bool {
-        #[cfg(not(CONFIG_NET_TC_RX_COUNT = "0"))]
-        return self.rx_queues.maybe_pending();
-        #[cfg(CONFIG_NET_TC_RX_COUNT = "0")]
-        return false;
+        self.rx_queues.maybe_pending()
     }
 
     /// Called after each packet taken from the RX queues: ends the receive batch, so that

@@ -378,10 +378,14 @@ fn parse_segment(
 
 /// What the demultiplexer decided, inside the table's critical section.
 enum Demux {
-    /// Handled by connection `index`; maybe with an immediate reply.
-    Conn(usize, Option<Outgoing>, Events),
-    /// Handled by a connection whose output waits for the end of the receive batch.
-    Deferred(Events),
+    /// Handled by connection `index`; maybe with an immediate reply. With `deferred` its
+    /// output waits for the end of the receive batch instead of being flushed now.
+    Conn {
+        index: usize,
+        reply: Option<Outgoing>,
+        events: Events,
+        deferred: bool,
+    },
     /// No connection and no listener: maybe a RST.
     Refused(Option<Outgoing>),
     /// Dropped (a listener's backlog or the table is full).
@@ -421,12 +425,22 @@ fn segment(
         {
             e.output_deferred = true;
             stack.tcp.note_deferred();
-            return Demux::Deferred(reaction.events);
+            return Demux::Conn {
+                index: i,
+                reply: None,
+                events: reaction.events,
+                deferred: true,
+            };
         }
         let reply = reaction
             .reply
             .and_then(|r| build(stack, &r, dst, src, prio, iface));
-        Demux::Conn(i, reply, reaction.events)
+        Demux::Conn {
+            index: i,
+            reply,
+            events: reaction.events,
+            deferred: false,
+        }
     };
     // A SYN that ended a TIME-WAIT goes round once more, to a listener.
     for _ in 0..2 {
@@ -470,11 +484,20 @@ fn segment(
             Demux::Refused(rst)
         });
         match decision {
-            Demux::Conn(i, reply, events) => {
+            Demux::Conn {
+                index,
+                reply,
+                events,
+                deferred,
+            } => {
                 // The connection's remote end is the segment's source; the reply goes
                 // out first, along the same route. `flush_to` also frees the
                 // connections that are finished.
-                let events = events | flush_to(stack, i, now, Some(remote), reply);
+                let events = if deferred {
+                    events
+                } else {
+                    events | flush_to(stack, index, now, Some(remote), reply)
+                };
                 if events.contains(Events::RESET) {
                     tcp_stat!(stack, iface, connrst);
                 }
@@ -485,10 +508,6 @@ fn segment(
                 if events.contains(Events::TIME_WAIT_SYN) {
                     continue;
                 }
-                return Verdict::Ok;
-            }
-            Demux::Deferred(events) => {
-                wake(events);
                 return Verdict::Ok;
             }
             Demux::Refused(rst) => {
