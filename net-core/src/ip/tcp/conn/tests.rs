@@ -555,10 +555,10 @@ fn send_data_and_ack() {
             ..out()
         }]
     );
-    assert_eq!(s.poll_at(), Some(rtt::INIT_RTO.max(s.rtt().rto())));
+    assert_eq!(s.poll_at(), Some(s.rto()));
     let r = send!(
         s,
-        20,
+        5,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 6),
             ..seg()
@@ -1668,11 +1668,11 @@ fn three_dupacks_fast_retransmit() {
         ack_number: Some(LOCAL_SEQ + 1),
         ..seg()
     };
-    send!(s, 10, dup);
-    send!(s, 10, dup);
-    recv!(s, 10, []);
-    send!(s, 10, dup);
-    let segs = recv_all(&mut s, 10);
+    send!(s, 1, dup);
+    send!(s, 1, dup);
+    recv!(s, 1, []);
+    send!(s, 1, dup);
+    let segs = recv_all(&mut s, 1);
     assert_eq!(segs.len(), 1);
     assert_eq!(segs[0].seq_number, LOCAL_SEQ + 1);
     assert_eq!(segs[0].payload, &data(1000)[..100]);
@@ -1683,12 +1683,12 @@ fn three_dupacks_fast_retransmit() {
         (500, 800)
     );
     // Further duplicates inflate the window.
-    send!(s, 11, dup);
+    send!(s, 2, dup);
     assert_eq!(s.congestion().cwnd(), 900);
     // A window update is not a duplicate ACK.
     send!(
         s,
-        11,
+        2,
         TcpRepr {
             window_len: 5000,
             ..dup
@@ -1706,19 +1706,19 @@ fn newreno_partial_ack() {
         ..seg()
     };
     for _ in 0..3 {
-        send!(s, 10, dup);
+        send!(s, 1, dup);
     }
-    assert_eq!(recv_all(&mut s, 10).len(), 1);
+    assert_eq!(recv_all(&mut s, 1).len(), 1);
     // Segments 1 and 2 arrive, 3 was lost too: a partial ACK retransmits segment 3 at once.
     send!(
         s,
-        20,
+        2,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 201),
             ..seg()
         }
     );
-    let segs = recv_all(&mut s, 20);
+    let segs = recv_all(&mut s, 2);
     assert_eq!(segs.len(), 1);
     assert_eq!(segs[0].seq_number, LOCAL_SEQ + 201);
     assert!(s.congestion().in_recovery());
@@ -1727,7 +1727,7 @@ fn newreno_partial_ack() {
     // The full ACK ends recovery: cwnd = min(ssthresh, flight + SMSS).
     send!(
         s,
-        30,
+        3,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 1001),
             ..seg()
@@ -1784,9 +1784,9 @@ fn sack_scoreboard_limits_retransmission_to_the_hole() {
         ..seg()
     };
     for _ in 0..3 {
-        send!(s, 10, dup);
+        send!(s, 1, dup);
     }
-    let segs = recv_all(&mut s, 10);
+    let segs = recv_all(&mut s, 1);
     assert_eq!(segs.len(), 1);
     assert_eq!(
         (segs[0].seq_number, segs[0].payload.len()),
@@ -1795,13 +1795,13 @@ fn sack_scoreboard_limits_retransmission_to_the_hole() {
     // Partial ACK: only the 50 bytes before the SACKed block go again.
     send!(
         s,
-        20,
+        2,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 101),
             ..dup
         }
     );
-    let segs = recv_all(&mut s, 20);
+    let segs = recv_all(&mut s, 2);
     assert_eq!(segs.len(), 1);
     assert_eq!(
         (segs[0].seq_number, segs[0].payload.len()),
@@ -3185,12 +3185,12 @@ fn sack_recovery_resends_each_hole_once() {
     };
     let b1 = Some((LOCAL_SEQ + 101, LOCAL_SEQ + 401));
     let b2 = Some((LOCAL_SEQ + 501, LOCAL_SEQ + 1001));
-    send!(s, 10, dup([b1, None, None]));
-    send!(s, 10, dup([b2, b1, None]));
-    recv!(s, 10, []);
-    send!(s, 10, dup([b2, b1, None]));
+    send!(s, 1, dup([b1, None, None]));
+    send!(s, 1, dup([b2, b1, None]));
+    recv!(s, 1, []);
+    send!(s, 1, dup([b2, b1, None]));
     // Third duplicate: fast retransmit of segment 0.
-    let segs = recv_all(&mut s, 10);
+    let segs = recv_all(&mut s, 1);
     assert_eq!(
         segs.iter()
             .map(|s| (s.seq_number, s.payload.len()))
@@ -3199,8 +3199,8 @@ fn sack_recovery_resends_each_hole_once() {
     );
     // The next duplicate resends the second hole at once, without waiting for a partial
     // ACK; later ones find nothing left to resend.
-    send!(s, 11, dup([b2, b1, None]));
-    let segs = recv_all(&mut s, 11);
+    send!(s, 2, dup([b2, b1, None]));
+    let segs = recv_all(&mut s, 2);
     assert_eq!(
         segs.iter()
             .map(|s| (s.seq_number, s.payload.len()))
@@ -3209,22 +3209,22 @@ fn sack_recovery_resends_each_hole_once() {
     );
     // That duplicate's inflation paid for the retransmission: cwnd stays at 800.
     assert_eq!(s.congestion().cwnd(), 800);
-    send!(s, 12, dup([b2, b1, None]));
-    recv!(s, 12, []);
+    send!(s, 3, dup([b2, b1, None]));
+    recv!(s, 3, []);
     // The partial ACK for segment 0 finds no new hole to resend either.
     send!(
         s,
-        20,
+        4,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 401),
             sack_ranges: [b2, None, None],
             ..seg()
         }
     );
-    recv!(s, 20, []);
+    recv!(s, 4, []);
     send!(
         s,
-        21,
+        5,
         TcpRepr {
             ack_number: Some(LOCAL_SEQ + 1001),
             ..seg()
