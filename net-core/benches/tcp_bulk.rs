@@ -61,7 +61,7 @@ mod bench {
         )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
         static STATE: net_core::StackState = net_core::StackState::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+        Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
     };
     static RECEIVER: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
@@ -75,7 +75,7 @@ mod bench {
         )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
         static STATE: net_core::StackState = net_core::StackState::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+        Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
     };
 
     fn pump_ours() {

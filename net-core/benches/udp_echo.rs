@@ -95,7 +95,7 @@ mod bench {
         )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
         static STATE: net_core::StackState = net_core::StackState::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+        Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
     };
     static CLIENT: Stack = {
         static POOLS: ConfiguredPools = ConfiguredPools::new();
@@ -109,7 +109,7 @@ mod bench {
         )];
         static TCP: net_core::TcpTable = net_core::TcpTable::new();
         static STATE: net_core::StackState = net_core::StackState::new();
-        Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+        Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
     };
 
     struct Ours {

@@ -82,7 +82,7 @@ static HARNESS_STACK: Stack = {
     )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
     static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &HARNESS_CLOCK, &TCP, &STATE)
+    Stack::new(&POOLS.pools(), &IFACES, &HARNESS_CLOCK, &TCP, &STATE)
 };
 
 /// The harness state: the open sockets.

@@ -92,7 +92,7 @@ static STACK: Stack = {
     )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
     static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+    Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
 };
 
 struct Sockets {

@@ -28,7 +28,7 @@ static A: Stack = {
     )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
     static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+    Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
 };
 static B: Stack = {
     static POOLS: ConfiguredPools = ConfiguredPools::new();
@@ -42,7 +42,7 @@ static B: Stack = {
     )];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
     static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+    Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
 };
 
 static IF_EVENTS: Mutex<Vec<u32>> = Mutex::new(Vec::new());

@@ -88,7 +88,7 @@ macro_rules! instance {
             )];
             static TCP: net_core::TcpTable = net_core::TcpTable::new();
             static STATE: net_core::StackState = net_core::StackState::new();
-            Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE)
+            Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
         };
     };
 }

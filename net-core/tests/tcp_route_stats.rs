@@ -36,7 +36,7 @@ static A: Stack = {
     ];
     static TCP: net_core::TcpTable = net_core::TcpTable::new();
     static STATE: net_core::StackState = net_core::StackState::new();
-    Stack::new(&POOLS, &IFACES, &support::CLOCK, &TCP, &STATE)
+    Stack::new(&POOLS.pools(), &IFACES, &support::CLOCK, &TCP, &STATE)
 };
 instance!(B, B_END, [0x02, 0, 0, 0, 0x5a, 0x02], 83);
 

@@ -3,14 +3,16 @@
 //!
 //! Like Zephyr, a stack has four pools: a descriptor slab and a data-block pool for each of
 //! RX and TX, so a TX flood cannot starve reception. [`PacketPools`] holds all four (one
-//! `static`, zero-initialised, so it lives in `.bss`); [`Pools`] is a small copyable handle
-//! to them that the rest of the stack passes around without const generics.
+//! `static`, zero-initialised, so it lives in `.bss`); [`Pools`] is the handle to them that
+//! the rest of the stack uses without const generics: the pools' arrays seen as slices,
+//! built in `const` context so that a `static` (in flash) can hold it.
 //!
 //! ```
-//! use net_core::buf::{PacketPools, Direction};
+//! use net_core::buf::{Direction, PacketPools, Pools};
 //! static POOLS: PacketPools<4, 4, 24, 24, 128> = PacketPools::new();
 //!
-//! let pools = POOLS.pools();
+//! static HANDLE: Pools<'static> = POOLS.pools();
+//! let pools = &HANDLE;
 //! // TX: reserve room for the headers in front, write the payload, then push headers.
 //! let mut pkt = pools.alloc_tx(5, 14 + 20 + 8).unwrap();
 //! pkt.append(b"hello").unwrap();
@@ -37,9 +39,7 @@ mod wait;
 
 pub use cursor::Cursor;
 pub use pkt::{Chunks, ChunksMut, NetPkt};
-pub use pool::{BufPool, PktSlab, PoolStats, RawBufPool, RawPktSlab};
-#[doc(hidden)]
-pub use pool::{BufView, SlabView};
+pub use pool::{BufPool, PktSlab, PoolStats};
 
 use pool::Side;
 
@@ -231,14 +231,19 @@ impl<
         }
     }
 
-    /// A copyable handle for allocating from, and for turning ids back into packets.
-    /// `const`, so that a `static` can hold it ready-made (the stack instance does).
+    /// The handle for allocating from, and for turning ids back into packets. `const`,
+    /// so that a `static` holds it ready-made (the stack instance's does): packets refer
+    /// to it for as long as they live.
     pub const fn pools(&self) -> Pools<'_> {
         Pools {
-            rx_slab: &self.rx_pkts,
-            tx_slab: &self.tx_pkts,
-            rx_bufs: &self.rx_bufs,
-            tx_bufs: &self.tx_bufs,
+            rx: Side {
+                slab: self.rx_pkts.view(),
+                bufs: self.rx_bufs.view(),
+            },
+            tx: Side {
+                slab: self.tx_pkts.view(),
+                bufs: self.tx_bufs.view(),
+            },
         }
     }
 }
@@ -267,22 +272,21 @@ pub type ConfiguredPools = PacketPools<
     { crate::config::CONFIG_NET_BUF_DATA_SIZE },
 >;
 
-/// A handle to a [`PacketPools`]: two references per direction, `Copy`, no generics.
-#[derive(Clone, Copy)]
+/// The handle to a [`PacketPools`], without its const generics: each pool's arrays as
+/// slices. Packets allocated through it borrow it, so keep it where it outlives them (a
+/// `static`, as the stack instance does).
 pub struct Pools<'p> {
-    rx_slab: &'p dyn RawPktSlab,
-    tx_slab: &'p dyn RawPktSlab,
-    rx_bufs: &'p dyn RawBufPool,
-    tx_bufs: &'p dyn RawBufPool,
+    rx: Side<'p>,
+    tx: Side<'p>,
 }
 
 impl<'p> Pools<'p> {
-    /// The views of one direction's pools, taken once per packet.
+    /// The views of one direction's pools.
     #[inline]
-    pub(crate) fn side(&self, dir: Direction) -> Side<'p> {
+    pub(crate) fn side(&self, dir: Direction) -> &Side<'p> {
         match dir {
-            Direction::Rx => Side::new(self.rx_slab, self.rx_bufs),
-            Direction::Tx => Side::new(self.tx_slab, self.tx_bufs),
+            Direction::Rx => &self.rx,
+            Direction::Tx => &self.tx,
         }
     }
 
@@ -294,7 +298,7 @@ impl<'p> Pools<'p> {
     /// needed for `len + headroom`, nothing stays allocated and the failure is counted.
     /// `headroom` may be at most one block. Never waits (safe in interrupt handlers).
     pub fn alloc(
-        &self,
+        &'p self,
         dir: Direction,
         len: usize,
         headroom: usize,
@@ -303,12 +307,12 @@ impl<'p> Pools<'p> {
     }
 
     /// [`alloc`](Self::alloc) on the RX side (drivers).
-    pub fn alloc_rx(&self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
+    pub fn alloc_rx(&'p self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
         self.alloc(Direction::Rx, len, headroom)
     }
 
     /// [`alloc`](Self::alloc) on the TX side (the stack and applications).
-    pub fn alloc_tx(&self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
+    pub fn alloc_tx(&'p self, len: usize, headroom: usize) -> Result<NetPkt<'p>, PktError> {
         self.alloc(Direction::Tx, len, headroom)
     }
 
@@ -317,7 +321,7 @@ impl<'p> Pools<'p> {
     /// is counted. Do not call it from the only thread that frees packets.
     #[cfg(feature = "std")]
     pub fn alloc_with_timeout(
-        &self,
+        &'p self,
         dir: Direction,
         len: usize,
         headroom: usize,
@@ -341,16 +345,16 @@ impl<'p> Pools<'p> {
 
     /// Block size of the data pools.
     pub fn block_size(&self) -> usize {
-        self.rx_bufs.block_size()
+        self.rx.block_size()
     }
 
     /// Counters of the four pools.
     pub fn stats(&self) -> PoolsStats {
         PoolsStats {
-            rx_pkts: self.rx_slab.stats(),
-            tx_pkts: self.tx_slab.stats(),
-            rx_bufs: self.rx_bufs.stats(),
-            tx_bufs: self.tx_bufs.stats(),
+            rx_pkts: self.rx.slab.stats(),
+            tx_pkts: self.tx.slab.stats(),
+            rx_bufs: self.rx.bufs.stats(),
+            tx_bufs: self.tx.bufs.stats(),
         }
     }
 }

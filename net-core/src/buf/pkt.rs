@@ -6,7 +6,9 @@
 //! spare capacity that [`NetPkt::append`] fills before allocating. Every operation costs
 //! at most one walk over the chain (a few blocks), never work per byte beyond `memcpy`.
 
-use super::pool::{Block, BlockMut, Chain, Side, SlabView};
+use core::mem::ManuallyDrop;
+
+use super::pool::{Block, BlockMut, Chain, Side};
 use super::{Cursor, Direction, PktError, PktId, PktMeta, Pools};
 
 /// An owned packet: a descriptor from a slab and a chain of data blocks.
@@ -15,8 +17,13 @@ use super::{Cursor, Direction, PktError, PktId, PktMeta, Pools};
 /// context, turn it into a [`PktId`] with [`into_raw`](Self::into_raw) and back with
 /// [`from_raw`](Self::from_raw).
 pub struct NetPkt<'p> {
-    slab: SlabView<'p>,
-    chain: Chain<'p>,
+    /// The pools of the packet's direction. A reference into the pools' handle rather than
+    /// the views themselves: the handle is moved through every layer, and small moves keep
+    /// the path fast and the firmware small.
+    side: &'p Side<'p>,
+    /// Freed by the packet's own `Drop` (with the descriptor, under one critical section):
+    /// without `ManuallyDrop` every drop site would also inline the chain's drop glue.
+    chain: ManuallyDrop<Chain<'p>>,
     /// Descriptor slot; `None` once the packet has been parked by `into_raw`.
     slot: Option<u16>,
     dir: Direction,
@@ -28,7 +35,7 @@ pub struct NetPkt<'p> {
 impl<'p> NetPkt<'p> {
     /// See [`Pools::alloc`]. `count` is false for the retries of a waiting allocation.
     pub(crate) fn alloc(
-        side: Side<'p>,
+        side: &'p Side<'p>,
         dir: Direction,
         len: usize,
         headroom: usize,
@@ -49,8 +56,8 @@ impl<'p> NetPkt<'p> {
         let mut meta = PktMeta::ZERO;
         meta.priority = default_priority(dir);
         Ok(Self {
-            slab: side.slab,
-            chain,
+            side,
+            chain: ManuallyDrop::new(chain),
             slot: Some(slot),
             dir,
             len: 0,
@@ -58,41 +65,34 @@ impl<'p> NetPkt<'p> {
         })
     }
 
-    #[inline]
-    fn side(&self) -> Side<'p> {
-        Side {
-            slab: self.slab,
-            bufs: self.chain.view(),
-        }
-    }
-
     /// Parks the packet in its descriptor slot and returns its id; the packet stays
     /// allocated until [`from_raw`](Self::from_raw) gives back a handle that is dropped.
     pub fn into_raw(mut self) -> PktId {
         let slot = self.slot.take().unwrap_or(0);
-        let empty = Chain::empty(self.chain.view());
-        let chain = core::mem::replace(&mut self.chain, empty);
-        self.side().park(slot, chain, self.len, self.meta);
+        let chain = self.take_chain();
+        self.side.park(slot, chain, self.len, self.meta);
         PktId::new(self.dir, slot)
         // `self` drops here with no slot and an empty chain: nothing is freed.
+    }
+
+    /// Moves the chain out, leaving an empty one (which owns nothing, so never needs
+    /// dropping).
+    #[inline]
+    fn take_chain(&mut self) -> Chain<'p> {
+        let empty = ManuallyDrop::new(Chain::empty(self.chain.view()));
+        ManuallyDrop::into_inner(core::mem::replace(&mut self.chain, empty))
     }
 
     /// Takes back a packet parked by [`into_raw`](Self::into_raw). `None` if `id` is not
     /// parked in these pools (already taken back, or never issued): an id yields at most
     /// one handle, so ids can be copied freely without risking a double free.
-    pub fn from_raw(pools: Pools<'p>, id: PktId) -> Option<Self> {
-        Self::from_raw_in(&pools, id)
-    }
-
-    /// [`from_raw`](Self::from_raw) with the handle by reference: the stack keeps one
-    /// ready-made, and passing it by value would copy four wide pointers at every call.
-    pub(crate) fn from_raw_in(pools: &Pools<'p>, id: PktId) -> Option<Self> {
+    pub fn from_raw(pools: &'p Pools<'p>, id: PktId) -> Option<Self> {
         let dir = id.direction();
         let side = pools.side(dir);
         let (chain, len, meta) = side.unpark(id.slot())?;
         Some(Self {
-            slab: side.slab,
-            chain,
+            side,
+            chain: ManuallyDrop::new(chain),
             slot: Some(id.slot()),
             dir,
             len,
@@ -409,10 +409,10 @@ impl Drop for NetPkt<'_> {
     fn drop(&mut self) {
         // Descriptor and blocks go back under one critical section (`Side::free`).
         // Without a slot (parked by `into_raw`) the chain is empty and frees nothing.
-        if let Some(slot) = self.slot.take() {
-            let empty = Chain::empty(self.chain.view());
-            let chain = core::mem::replace(&mut self.chain, empty);
-            self.side().free(slot, chain);
+        let chain = self.take_chain();
+        match self.slot.take() {
+            Some(slot) => self.side.free(slot, chain),
+            None => drop(chain),
         }
     }
 }
@@ -480,3 +480,7 @@ impl<'a> Iterator for ChunksMut<'a> {
             .find(|d| !d.is_empty())
     }
 }
+
+// The handle is moved through every layer of the RX and TX paths; keep it small.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(core::mem::size_of::<NetPkt<'static>>() == 40);

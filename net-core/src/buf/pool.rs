@@ -155,7 +155,8 @@ impl<const N: usize, const SIZE: usize> BufPool<N, SIZE> {
         self.view().stats()
     }
 
-    fn view(&self) -> BufView<'_> {
+    /// The size-erased view of the pool that packets use.
+    pub(crate) const fn view(&self) -> BufView<'_> {
         BufView {
             data: self.data.as_flattened(),
             meta: &self.meta,
@@ -171,56 +172,33 @@ impl<const N: usize, const SIZE: usize> Default for BufPool<N, SIZE> {
     }
 }
 
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// Object-safe access to a [`BufPool`] of any size, so that packets need no const generics.
-/// Sealed: only this crate's pools implement it.
-pub trait RawBufPool: sealed::Sealed + Sync {
-    #[doc(hidden)]
-    fn view(&self) -> BufView<'_>;
-    /// Bytes per block.
-    fn block_size(&self) -> usize;
-    /// Current usage counters.
-    fn stats(&self) -> PoolStats;
-}
-
-impl<const N: usize, const SIZE: usize> sealed::Sealed for BufPool<N, SIZE> {}
-impl<const N: usize, const SIZE: usize> RawBufPool for BufPool<N, SIZE> {
-    #[inline]
-    fn view(&self) -> BufView<'_> {
-        BufPool::view(self)
-    }
-    fn block_size(&self) -> usize {
-        SIZE
-    }
-    fn stats(&self) -> PoolStats {
-        BufPool::stats(self)
-    }
-}
-
-/// A size-erased view of a [`BufPool`]; an implementation detail of [`RawBufPool`].
-#[doc(hidden)]
+/// A size-erased view of a [`BufPool`] (its arrays as slices), so that packets need no
+/// const generics. Built once, in `const` context, by [`super::PacketPools::pools`].
 #[derive(Clone, Copy)]
-pub struct BufView<'a> {
+pub(crate) struct BufView<'a> {
     data: &'a [UnsafeCell<u8>],
     meta: &'a [BlockMeta],
     state: &'a Mutex<Cell<BufState>>,
     size: usize,
 }
 
+// SAFETY: a view is the slices of one `BufPool` (which is `Sync` by the argument there):
+// its block bytes are reached only through the chain that owns each block, its metadata
+// is atomic and its free list sits behind a critical section.
+unsafe impl Sync for BufView<'_> {}
+
 impl<'a> BufView<'a> {
-    fn stats(self) -> PoolStats {
+    /// Current usage counters.
+    pub fn stats(&self) -> PoolStats {
         stats_of(self.state, self.meta.len())
     }
 
-    fn meta(self, idx: usize) -> &'a BlockMeta {
+    fn meta(&self, idx: usize) -> &'a BlockMeta {
         &self.meta[idx]
     }
 
     /// The cells of block `idx`.
-    fn cells(self, idx: usize) -> &'a [UnsafeCell<u8>] {
+    fn cells(&self, idx: usize) -> &'a [UnsafeCell<u8>] {
         &self.data[idx * self.size..(idx + 1) * self.size]
     }
 
@@ -229,7 +207,7 @@ impl<'a> BufView<'a> {
     /// # Safety
     /// The caller owns block `idx` (it is in a chain the caller borrows) and no `&mut` to
     /// the block exists for the returned lifetime.
-    unsafe fn bytes<'b>(self, idx: usize) -> &'b [u8]
+    unsafe fn bytes<'b>(&self, idx: usize) -> &'b [u8]
     where
         'a: 'b,
     {
@@ -246,7 +224,7 @@ impl<'a> BufView<'a> {
     /// The caller owns block `idx` exclusively and no other reference to its bytes exists
     /// for the returned lifetime.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn bytes_mut<'b>(self, idx: usize) -> &'b mut [u8]
+    unsafe fn bytes_mut<'b>(&self, idx: usize) -> &'b mut [u8]
     where
         'a: 'b,
     {
@@ -258,12 +236,12 @@ impl<'a> BufView<'a> {
 
     /// Takes `n` blocks as a chain `(head, tail)`, all or none; a failure is counted if
     /// `count` (retrying waiters count only their last attempt).
-    fn alloc(self, n: usize, count: bool) -> Option<(Link, Link)> {
+    fn alloc(&self, n: usize, count: bool) -> Option<(Link, Link)> {
         critical_section::with(|cs| self.alloc_in(cs, n, count))
     }
 
     /// [`alloc`](Self::alloc) inside the caller's critical section.
-    fn alloc_in(self, cs: CriticalSection<'_>, n: usize, count: bool) -> Option<(Link, Link)> {
+    fn alloc_in(&self, cs: CriticalSection<'_>, n: usize, count: bool) -> Option<(Link, Link)> {
         if n == 0 {
             return Some((NONE, NONE));
         }
@@ -311,7 +289,7 @@ impl<'a> BufView<'a> {
 
     /// Returns the chain `head..=tail` of `n` blocks to the free list in O(1).
     #[inline]
-    fn free(self, head: Link, tail: Link, n: u16) {
+    fn free(&self, head: Link, tail: Link, n: u16) {
         if tail != NONE {
             self.free_nonempty(head, tail, n);
         }
@@ -320,7 +298,7 @@ impl<'a> BufView<'a> {
     // Out of line: every place a packet can be dropped inlines `Chain`'s drop, and
     // after `NetPkt`'s own drop the chain is empty, so only the check belongs there.
     #[inline(never)]
-    fn free_nonempty(self, head: Link, tail: Link, n: u16) {
+    fn free_nonempty(&self, head: Link, tail: Link, n: u16) {
         critical_section::with(|cs| self.free_in(cs, head, tail, n));
         #[cfg(feature = "std")]
         super::wait::notify_freed();
@@ -328,7 +306,7 @@ impl<'a> BufView<'a> {
 
     /// [`free`](Self::free) inside the caller's critical section, without waking waiters
     /// (the caller does, once, after leaving it).
-    fn free_in(self, cs: CriticalSection<'_>, head: Link, tail: Link, n: u16) {
+    fn free_in(&self, cs: CriticalSection<'_>, head: Link, tail: Link, n: u16) {
         let Some(t) = unlink(tail) else { return };
         let cell = self.state.borrow(cs);
         let mut s = cell.get();
@@ -393,10 +371,10 @@ impl<'a> BlockMut<'a> {
 
 /// A list of blocks owned by one packet; dropping it frees the blocks.
 ///
-/// It holds the pool's [`BufView`] rather than `&dyn RawBufPool`: chain operations sit on
-/// every packet's path, and the view is taken once per packet instead of once per call.
+/// It refers to the pool's [`BufView`], which the pools' handle holds ready-made: a
+/// reference keeps the packet handle, moved along every layer of the path, small.
 pub(crate) struct Chain<'p> {
-    v: BufView<'p>,
+    v: &'p BufView<'p>,
     head: Link,
     tail: Link,
     count: u16,
@@ -404,7 +382,7 @@ pub(crate) struct Chain<'p> {
 
 impl<'p> Chain<'p> {
     /// An empty chain.
-    pub fn empty(v: BufView<'p>) -> Self {
+    pub fn empty(v: &'p BufView<'p>) -> Self {
         Self {
             v,
             head: NONE,
@@ -415,7 +393,7 @@ impl<'p> Chain<'p> {
 
     /// The view of the pool the blocks come from.
     #[inline]
-    pub fn view(&self) -> BufView<'p> {
+    pub fn view(&self) -> &'p BufView<'p> {
         self.v
     }
 
@@ -532,7 +510,7 @@ impl Drop for Chain<'_> {
 /// Shared iterator over a chain's blocks.
 #[derive(Clone)]
 pub(crate) struct Iter<'a> {
-    v: BufView<'a>,
+    v: &'a BufView<'a>,
     cur: Link,
 }
 
@@ -555,7 +533,7 @@ impl<'a> Iterator for Iter<'a> {
 
 /// Unique iterator over a chain's blocks.
 pub(crate) struct IterMut<'a> {
-    v: BufView<'a>,
+    v: &'a BufView<'a>,
     cur: Link,
     _chain: core::marker::PhantomData<&'a mut ()>,
 }
@@ -644,7 +622,8 @@ impl<const N: usize> PktSlab<N> {
         self.view().stats()
     }
 
-    fn view(&self) -> SlabView<'_> {
+    /// The size-erased view of the slab that packets use.
+    pub(crate) const fn view(&self) -> SlabView<'_> {
         SlabView {
             slots: &self.slots,
             state: &self.state,
@@ -658,35 +637,16 @@ impl<const N: usize> Default for PktSlab<N> {
     }
 }
 
-/// Object-safe access to a [`PktSlab`] of any size. Sealed.
-pub trait RawPktSlab: sealed::Sealed + Sync {
-    #[doc(hidden)]
-    fn view(&self) -> SlabView<'_>;
-    /// Current usage counters.
-    fn stats(&self) -> PoolStats;
-}
-
-impl<const N: usize> sealed::Sealed for PktSlab<N> {}
-impl<const N: usize> RawPktSlab for PktSlab<N> {
-    #[inline]
-    fn view(&self) -> SlabView<'_> {
-        PktSlab::view(self)
-    }
-    fn stats(&self) -> PoolStats {
-        PktSlab::stats(self)
-    }
-}
-
-/// A size-erased view of a [`PktSlab`]; an implementation detail of [`RawPktSlab`].
-#[doc(hidden)]
+/// A size-erased view of a [`PktSlab`], as [`BufView`] is of a data pool.
 #[derive(Clone, Copy)]
-pub struct SlabView<'a> {
+pub(crate) struct SlabView<'a> {
     slots: &'a [Mutex<Cell<Slot>>],
     state: &'a Mutex<Cell<BufState>>,
 }
 
 impl<'a> SlabView<'a> {
-    fn stats(self) -> PoolStats {
+    /// Current usage counters.
+    pub fn stats(self) -> PoolStats {
         stats_of(self.state, self.slots.len())
     }
 
@@ -752,24 +712,19 @@ pub(crate) struct Side<'p> {
 }
 
 impl<'p> Side<'p> {
-    /// The views of a slab and a data pool.
-    #[inline]
-    pub fn new(slab: &'p dyn RawPktSlab, bufs: &'p dyn RawBufPool) -> Self {
-        Self {
-            slab: slab.view(),
-            bufs: bufs.view(),
-        }
-    }
-
     /// Block size of the data pool.
     #[inline]
-    pub fn block_size(self) -> usize {
+    pub fn block_size(&self) -> usize {
         self.bufs.size
     }
 
     /// Takes a descriptor slot (marked owned) and a chain of `blocks` fresh blocks, under
     /// one critical section; all or nothing, a failure counted if `count`.
-    pub fn alloc(self, blocks: usize, count: bool) -> Result<(u16, Chain<'p>), super::PktError> {
+    pub fn alloc(
+        &'p self,
+        blocks: usize,
+        count: bool,
+    ) -> Result<(u16, Chain<'p>), super::PktError> {
         if blocks > usize::from(u16::MAX) {
             return Err(super::PktError::NoBuffers);
         }
@@ -787,7 +742,7 @@ impl<'p> Side<'p> {
             }
         })?;
         let chain = Chain {
-            v: self.bufs,
+            v: &self.bufs,
             head,
             tail,
             count: blocks as u16,
@@ -797,7 +752,7 @@ impl<'p> Side<'p> {
 
     /// Returns an owned slot and its chain, under one critical section, and wakes anyone
     /// waiting for a free packet once.
-    pub fn free(self, slot: u16, chain: Chain<'p>) {
+    pub fn free(&self, slot: u16, chain: Chain<'p>) {
         let (head, tail, count) = chain.into_parts();
         critical_section::with(|cs| {
             self.slab.free_in(cs, slot);
@@ -809,7 +764,7 @@ impl<'p> Side<'p> {
 
     /// Stores an owned slot's chain, data length and metadata in the slot, which becomes
     /// parked.
-    pub fn park(self, idx: u16, chain: Chain<'p>, len: usize, meta: PktMeta) {
+    pub fn park(&self, idx: u16, chain: Chain<'p>, len: usize, meta: PktMeta) {
         // The chain belongs to `self.bufs` (a `NetPkt` only ever holds chains of its side).
         let (head, tail, count) = chain.into_parts();
         let parked = critical_section::with(|cs| {
@@ -839,7 +794,7 @@ impl<'p> Side<'p> {
 
     /// Takes a parked slot back (marked owned), with its chain, data length and metadata;
     /// `None` if the slot is not parked (a stale or duplicated id).
-    pub fn unpark(self, idx: u16) -> Option<(Chain<'p>, usize, PktMeta)> {
+    pub fn unpark(&'p self, idx: u16) -> Option<(Chain<'p>, usize, PktMeta)> {
         let slot = self.slab.slots.get(usize::from(idx))?;
         let taken = critical_section::with(|cs| {
             let slot = slot.borrow(cs);
@@ -856,7 +811,7 @@ impl<'p> Side<'p> {
         // The slot was parked by `park` on this same side, so the blocks are this side's
         // pool's, and the state flip above hands them to exactly one caller.
         let chain = Chain {
-            v: self.bufs,
+            v: &self.bufs,
             head: taken.head,
             tail: taken.tail,
             count: taken.count,

@@ -14,7 +14,7 @@ fn contents(p: &NetPkt<'_>) -> Vec<u8> {
     p.chunks().flatten().copied().collect()
 }
 
-fn assert_all_free(pools: Pools<'_>) {
+fn assert_all_free(pools: &Pools<'_>) {
     let s = pools.stats();
     assert_eq!(s.rx_pkts.allocated, 0, "{s:?}");
     assert_eq!(s.tx_pkts.allocated, 0, "{s:?}");
@@ -30,10 +30,11 @@ fn pools_are_static_friendly() {
     assert_eq!(RX_BUFS.stats().capacity, 4);
     assert_eq!(RX_BUFS.stats().low_water, 4);
     assert_eq!(RX_PKTS.stats().allocated, 0);
-    let p = POOLS.pools().alloc_rx(10, 0).unwrap();
+    let pools = POOLS.pools();
+    let p = pools.alloc_rx(10, 0).unwrap();
     assert_eq!(POOLS.pools().stats().rx_pkts.allocated, 1);
     drop(p);
-    assert_all_free(POOLS.pools());
+    assert_all_free(&POOLS.pools());
 }
 
 #[cfg(CONFIG_NET_BUF_FIXED_DATA_SIZE)]
@@ -53,12 +54,13 @@ fn configured_pools_allocate() {
 #[test]
 fn ethernet_frame_block_counts() {
     let small: PacketPools<1, 1, 12, 1, 128> = PacketPools::new();
-    let p = small.pools().alloc_rx(1500, 0).unwrap();
+    let small = small.pools();
+    let p = small.alloc_rx(1500, 0).unwrap();
     assert_eq!(p.block_count(), 12);
     assert_eq!(p.tailroom(), 12 * 128);
     drop(p);
     // 1500 + 36 = 1536 still fits in 12 blocks.
-    let p = small.pools().alloc_rx(1500, 36).unwrap();
+    let p = small.alloc_rx(1500, 36).unwrap();
     assert_eq!(
         (p.block_count(), p.headroom(), p.tailroom()),
         (12, 36, 1500)
@@ -66,7 +68,8 @@ fn ethernet_frame_block_counts() {
     drop(p);
 
     let big: PacketPools<1, 1, 2, 2, 1536> = PacketPools::new();
-    let mut p = big.pools().alloc_tx(1500, 14).unwrap();
+    let big_pools = big.pools();
+    let mut p = big_pools.alloc_tx(1500, 14).unwrap();
     assert_eq!(p.block_count(), 1);
     p.append(&fill(1500, 1)).unwrap();
     p.push_header(14).unwrap().fill(0xee);
@@ -104,7 +107,7 @@ fn allocation_is_all_or_nothing_and_counted() {
         PktError::NoBuffers
     );
     drop((held, held2, t));
-    assert_all_free(pools);
+    assert_all_free(&pools);
     assert_eq!(pools.stats().rx_bufs.low_water, 4 - 2);
 }
 
@@ -158,7 +161,7 @@ fn append_failure_leaves_packet_unchanged() {
     assert_eq!(p.len(), 96);
     assert_eq!(p.tailroom(), 0);
     drop(p);
-    assert_all_free(pools);
+    assert_all_free(&pools);
 }
 
 #[test]
@@ -290,9 +293,9 @@ fn raw_ids_yield_one_handle_only() {
     assert_eq!(id.direction(), Direction::Tx);
     assert_eq!(pools.stats().tx_pkts.allocated, 1);
     assert_eq!(pools.stats().tx_bufs.allocated, 3);
-    let q = NetPkt::from_raw(pools, id).unwrap();
+    let q = NetPkt::from_raw(&pools, id).unwrap();
     assert!(
-        NetPkt::from_raw(pools, id).is_none(),
+        NetPkt::from_raw(&pools, id).is_none(),
         "second handle refused"
     );
     assert_eq!(q.len(), 300);
@@ -300,11 +303,11 @@ fn raw_ids_yield_one_handle_only() {
     assert_eq!((q.meta().iface, q.meta().family), (3, Family::Ipv6));
     assert_eq!(contents(&q), fill(300, 2));
     drop(q);
-    assert!(NetPkt::from_raw(pools, id).is_none(), "stale id refused");
+    assert!(NetPkt::from_raw(&pools, id).is_none(), "stale id refused");
     // Ids that were never issued.
-    assert!(NetPkt::from_raw(pools, PktId::from_u16(0x7fff)).is_none());
-    assert!(NetPkt::from_raw(pools, PktId::from_u16(0)).is_none());
-    assert_all_free(pools);
+    assert!(NetPkt::from_raw(&pools, PktId::from_u16(0x7fff)).is_none());
+    assert!(NetPkt::from_raw(&pools, PktId::from_u16(0)).is_none());
+    assert_all_free(&pools);
 }
 
 /// xorshift32: deterministic, no dependencies.
@@ -394,8 +397,8 @@ fn random_operations_never_leak() {
             7 if !parked.is_empty() => {
                 let i = rng.below(parked.len());
                 let (id, m) = parked.swap_remove(i);
-                let p = NetPkt::from_raw(pools, id).unwrap();
-                assert!(NetPkt::from_raw(pools, id).is_none());
+                let p = NetPkt::from_raw(&pools, id).unwrap();
+                assert!(NetPkt::from_raw(&pools, id).is_none());
                 live.push((p, m));
             }
             8 if !live.is_empty() => {
@@ -444,10 +447,10 @@ fn random_operations_never_leak() {
     }
     drop(live);
     for (id, m) in parked {
-        let p = NetPkt::from_raw(pools, id).unwrap();
+        let p = NetPkt::from_raw(&pools, id).unwrap();
         assert_eq!(contents(&p), m);
     }
-    assert_all_free(pools);
+    assert_all_free(&pools);
     let s = pools.stats();
     assert!(
         s.rx_bufs.failures + s.tx_bufs.failures > 0,
@@ -474,7 +477,7 @@ fn alloc_with_timeout_waits_for_a_free() {
     let id = held.into_raw();
     let freer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
-        drop(NetPkt::from_raw(POOLS.pools(), id));
+        drop(NetPkt::from_raw(&POOLS.pools(), id));
     });
     let p = pools.alloc_with_timeout(Direction::Rx, 10, 0, Duration::from_secs(10));
     assert!(p.is_ok());
@@ -523,5 +526,5 @@ fn append_chunks_streams_parts_across_blocks_all_or_nothing() {
     assert_eq!(contents(&dst), expect);
     assert_eq!(pools.stats().rx_bufs.failures, before + 1);
     drop((src, dst));
-    assert_all_free(pools);
+    assert_all_free(&pools);
 }

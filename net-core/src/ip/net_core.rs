@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 
 use critical_section::Mutex;
 
-use crate::buf::{ConfiguredPools, NetPkt, PktError, Pools};
+use crate::buf::{NetPkt, PktError, Pools};
 use crate::drivers::{Driver, LinkAddr, RxPath};
 use crate::ip::tc::{RxQueues, TxQueues};
 use crate::net_if::{IfError, IfFlags, OperState};
@@ -293,9 +293,9 @@ pub const TIMER_TICK_MS: u64 = 100;
 /// instance costs no flash for initialized data. It dereferences to its state
 /// (`NET.stats`, `NET.mgmt`).
 pub struct Stack {
-    /// The handle of the pools, made once here: building it at each use cost about 40
-    /// bytes of code per site on Cortex-M.
-    pub(crate) pools: Pools<'static>,
+    /// The handle of the pools, made once in `const` context (`Stack::new(&POOLS.pools(),
+    /// ..)` in a `static` puts it in flash): packets refer to it, so it must be `'static`.
+    pub(crate) pools: &'static Pools<'static>,
     pub(crate) ifaces: &'static [Iface],
     pub(crate) clock: &'static dyn Clock,
     #[cfg(CONFIG_NET_TCP)]
@@ -385,11 +385,12 @@ impl core::ops::Deref for Stack {
 
 impl Stack {
     /// A stack over the given pools, interfaces, clock, TCP connection table and state
-    /// (usable in `static`s). The table and the state are separate `static`s so that they
+    /// (usable in `static`s; pass the pools as `&POOLS.pools()`, which a `static`'s
+    /// initializer keeps for the program's life). The table and the state are separate `static`s so that they
     /// stay all zero (in `.bss`) and the `Stack` itself immutable (in `.rodata`); without
     /// `NET_TCP` the table is empty.
     pub const fn new(
-        pools: &'static ConfiguredPools,
+        pools: &'static Pools<'static>,
         ifaces: &'static [Iface],
         clock: &'static dyn Clock,
         tcp: &'static TcpTable,
@@ -398,7 +399,7 @@ impl Stack {
         #[cfg(not(CONFIG_NET_TCP))]
         let _ = tcp;
         Stack {
-            pools: pools.pools(),
+            pools,
             ifaces,
             clock,
             #[cfg(CONFIG_NET_TCP)]
@@ -408,7 +409,7 @@ impl Stack {
     }
 
     /// The pools.
-    pub fn pools(&self) -> Pools<'static> {
+    pub fn pools(&self) -> &'static Pools<'static> {
         self.pools
     }
 
@@ -581,7 +582,7 @@ impl Stack {
             let next = if self.rx_queues.maybe_pending() {
                 critical_section::with(|_| {
                     let (_, id) = self.rx_queues.pop_highest()?;
-                    NetPkt::from_raw_in(&self.pools, id)
+                    NetPkt::from_raw(self.pools, id)
                 })
             } else {
                 None
@@ -593,7 +594,7 @@ impl Stack {
             }
             #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
             if let Some((_, id)) = self.tx_queues.pop_highest()
-                && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
+                && let Some(pkt) = NetPkt::from_raw(self.pools, id)
             {
                 self.process_tx(pkt);
                 did = true;
@@ -758,7 +759,7 @@ impl Stack {
                     Ok(())
                 }
                 Err(crate::ip::tc::QueueFull(id)) => {
-                    drop(NetPkt::from_raw_in(&self.pools, id));
+                    drop(NetPkt::from_raw(self.pools, id));
                     #[cfg(CONFIG_NET_STATISTICS)]
                     if let Some(s) = self.stats.tc.sent.get(class) {
                         s.dropped.inc();
@@ -848,7 +849,7 @@ impl Stack {
                         if let Some(id) = self
                             .rx_queues
                             .pop_class_timeout(class, Duration::from_millis(100))
-                            && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
+                            && let Some(pkt) = NetPkt::from_raw(self.pools, id)
                         {
                             self.process_rx(pkt);
                             self.after_rx(&mut batch);
@@ -865,7 +866,7 @@ impl Stack {
                         if let Some(id) = self
                             .tx_queues
                             .pop_class_timeout(class, Duration::from_millis(100))
-                            && let Some(pkt) = NetPkt::from_raw_in(&self.pools, id)
+                            && let Some(pkt) = NetPkt::from_raw(self.pools, id)
                         {
                             self.process_tx(pkt);
                         }
@@ -965,7 +966,7 @@ impl Stack {
                 let _ = len;
             }
             Err(crate::ip::tc::QueueFull(id)) => {
-                drop(NetPkt::from_raw_in(&self.pools, id));
+                drop(NetPkt::from_raw(self.pools, id));
                 #[cfg(CONFIG_NET_STATISTICS)]
                 if let Some(s) = self.stats.tc.recv.get(class) {
                     s.dropped.inc();

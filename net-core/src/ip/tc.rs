@@ -358,7 +358,7 @@ impl<const CLASSES: usize, const DEPTH: usize> TcQueues<CLASSES, DEPTH> {
     }
 
     /// Drops every queued packet (e.g. when the stack stops), returning them to `pools`.
-    pub fn clear(&self, pools: Pools<'_>) {
+    pub fn clear(&self, pools: &Pools<'_>) {
         while let Some((_, id)) = self.pop_highest() {
             drop(NetPkt::from_raw(pools, id));
         }
@@ -570,11 +570,11 @@ mod tests {
         }
         let (class, first) = q.pop_highest().unwrap();
         assert_eq!(class, 1);
-        let p = NetPkt::from_raw(pools, first).unwrap();
+        let p = NetPkt::from_raw(&pools, first).unwrap();
         assert_eq!(p.first_chunk(), &[3; 10]);
         assert_eq!(p.direction(), Direction::Rx);
         drop(p);
-        q.clear(pools);
+        q.clear(&pools);
         assert!(q.is_empty());
         assert_eq!(pools.stats().rx_pkts.allocated, 0);
         assert_eq!(pools.stats().rx_bufs.allocated, 0);

@@ -120,7 +120,13 @@ macro_rules! stack_on {
             )];
             static TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
             static STATE: ::net_core::StackState = ::net_core::StackState::new();
-            ::net_core::Stack::new(&POOLS, &IFACES, &$crate::support::CLOCK, &TCP, &STATE)
+            ::net_core::Stack::new(
+                &POOLS.pools(),
+                &IFACES,
+                &$crate::support::CLOCK,
+                &TCP,
+                &STATE,
+            )
         };
     };
 }

@@ -139,7 +139,7 @@ fn evict(slot: &mut Slot<Entry>) -> Pending {
 /// Drops packets that will never be sent, counting each.
 fn drop_pending(stack: &Stack, ids: impl IntoIterator<Item = PktId>) {
     for id in ids {
-        if let Some(p) = NetPkt::from_raw_in(&stack.pools, id) {
+        if let Some(p) = NetPkt::from_raw(stack.pools, id) {
             let _iface = p.meta().iface;
             drop(p);
             #[cfg(CONFIG_NET_STATISTICS_IPV6)]
@@ -215,7 +215,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     });
     match outcome {
         Outcome::Send(mac) => {
-            if let Some(p) = NetPkt::from_raw_in(&stack.pools, id) {
+            if let Some(p) = NetPkt::from_raw(stack.pools, id) {
                 crate::l2::ethernet::emit_and_send(
                     stack,
                     iface,
@@ -306,7 +306,7 @@ pub(crate) fn learn(
         );
     }
     for id in flush {
-        if let Some(p) = NetPkt::from_raw_in(&stack.pools, id) {
+        if let Some(p) = NetPkt::from_raw(stack.pools, id) {
             #[cfg(CONFIG_NET_L2_ETHERNET)]
             crate::l2::ethernet::emit_and_send(
                 stack,

@@ -706,10 +706,7 @@ impl Stack {
                 } else {
                     c.rcvtimeo_ms
                 };
-                let next = c
-                    .rxq
-                    .pop_front()
-                    .map(|id| NetPkt::from_raw_in(&self.pools, id));
+                let next = c.rxq.pop_front().map(|id| NetPkt::from_raw(self.pools, id));
                 Ok((next, timeout, c.ty == SockType::Stream))
             })?;
             #[cfg(CONFIG_NET_TCP)]
@@ -773,7 +770,7 @@ impl Stack {
             .with(|t| t.get_mut(usize::from(fd.0)).and_then(Slot::take))
             .ok_or(Errno::EBADF)?;
         for id in conn.rxq {
-            drop(NetPkt::from_raw_in(&self.pools, id));
+            drop(NetPkt::from_raw(self.pools, id));
         }
         Ok(())
     }
@@ -932,7 +929,7 @@ impl Stack {
                 #[cfg(feature = "std")]
                 waiters::notify();
             } else {
-                drop(NetPkt::from_raw_in(&self.pools, id));
+                drop(NetPkt::from_raw(self.pools, id));
             }
         }
     }
@@ -983,7 +980,7 @@ impl Stack {
                 Ok(None)
             }
             Outcome::Full(id) => {
-                drop(NetPkt::from_raw_in(&self.pools, id));
+                drop(NetPkt::from_raw(self.pools, id));
                 Err(())
             }
             Outcome::NoRoom(pkt) => {
@@ -1010,7 +1007,7 @@ mod tests {
     static CLOCK: StdClock = StdClock::new();
     static TCP: TcpTable = TcpTable::new();
     static STATE: StackState = StackState::new();
-    static NET: Stack = Stack::new(&POOLS, &IFACES, &CLOCK, &TCP, &STATE);
+    static NET: Stack = Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE);
 
     /// A family this configuration has.
     fn family() -> AddrFamily {

@@ -22,7 +22,7 @@ pub fn generate(model: &Model, pools: &TokenStream2, ifaces: &TokenStream2) -> T
             static #clock: #clock_ty = #clock_expr;
             static #tcp: ::net_core::TcpTable = ::net_core::TcpTable::new();
             static #state: ::net_core::StackState = ::net_core::StackState::new();
-            ::net_core::Stack::new(&#pools_name, &#ifaces_name, &#clock, &#tcp, &#state)
+            ::net_core::Stack::new(&#pools_name.pools(), &#ifaces_name, &#clock, &#tcp, &#state)
         };
     }
 }

@@ -18,7 +18,7 @@ pub(crate) static LINKED: ::net_core::Stack = {
     static __LINKED_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
     static __LINKED_STATE: ::net_core::StackState = ::net_core::StackState::new();
     ::net_core::Stack::new(
-        &__LINKED_POOLS,
+        &__LINKED_POOLS.pools(),
         &__LINKED_IFACES,
         &__LINKED_CLOCK,
         &__LINKED_TCP,

@@ -31,7 +31,7 @@ pub static NET: ::net_core::Stack = {
     static __NET_TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
     static __NET_STATE: ::net_core::StackState = ::net_core::StackState::new();
     ::net_core::Stack::new(
-        &__NET_POOLS,
+        &__NET_POOLS.pools(),
         &__NET_IFACES,
         &__NET_CLOCK,
         &__NET_TCP,

@@ -181,7 +181,7 @@ fn victim(entries: &[Slot<Entry>]) -> Option<usize> {
 /// Drops packets that will never be sent, counting each.
 fn drop_pending(stack: &Stack, ids: impl IntoIterator<Item = PktId>) {
     for id in ids {
-        if let Some(p) = NetPkt::from_raw_in(&stack.pools, id) {
+        if let Some(p) = NetPkt::from_raw(stack.pools, id) {
             let _iface = p.meta().iface;
             drop(p);
             #[cfg(CONFIG_NET_STATISTICS_IPV4)]
@@ -232,7 +232,7 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>) -> Verdict {
         );
         drop_pending(stack, evicted);
         for id in waiting {
-            if let Some(p) = NetPkt::from_raw_in(&stack.pools, id) {
+            if let Some(p) = NetPkt::from_raw(stack.pools, id) {
                 emit_and_send(stack, iface, p, source_hardware_addr, EtherType::Ipv4);
             }
         }
