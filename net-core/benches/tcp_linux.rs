@@ -246,7 +246,7 @@ mod bench {
         /// when it counts them.
         fn segments_sent() -> Option<u64> {
             #[cfg(CONFIG_NET_STATISTICS_TCP)]
-            return Some(u64::from(NET.stats.tcp.sent.get()));
+            return Some(u64::from(NET.stats().tcp.sent));
             #[cfg(not(CONFIG_NET_STATISTICS_TCP))]
             return None;
         }

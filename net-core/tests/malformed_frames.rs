@@ -436,22 +436,22 @@ struct Snapshot {
 
 fn snapshot_all() -> Snapshot {
     #[cfg(CONFIG_NET_STATISTICS)]
-    let s = &STACK.stats;
+    let s = STACK.stats();
     Snapshot {
         #[cfg(CONFIG_NET_STATISTICS)]
-        ip_errors: s.ip_errors.snapshot(),
+        ip_errors: s.ip_errors,
         #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-        ipv4: s.ipv4.snapshot(),
+        ipv4: s.ipv4,
         #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-        ipv6: s.ipv6.snapshot(),
+        ipv6: s.ipv6,
         #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-        icmp: s.icmp.snapshot(),
+        icmp: s.icmp,
         #[cfg(CONFIG_NET_STATISTICS_UDP)]
-        udp: s.udp.snapshot(),
+        udp: s.udp,
         #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-        ipv6_nd: s.ipv6_nd.snapshot(),
+        ipv6_nd: s.ipv6_nd,
         #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-        ethernet: s.ethernet.snapshot(),
+        ethernet: s.ethernet,
     }
 }
 

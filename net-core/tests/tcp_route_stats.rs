@@ -120,6 +120,6 @@ fn tcp_statistics_count_on_the_route_interface() {
     );
     assert!(eth1.recv.get() > 0);
     assert_eq!(eth1.bytes_sent.get(), 20_000);
-    assert_eq!(A.stats.tcp.sent.get(), eth1.sent.get());
-    assert_eq!(A.stats.tcp.recv.get(), eth1.recv.get());
+    assert_eq!(A.stats().tcp.sent, eth1.sent.get());
+    assert_eq!(A.stats().tcp.recv, eth1.recv.get());
 }

@@ -596,7 +596,7 @@ impl Slot {
 /// A slab of `N` packet descriptors (Zephyr `K_MEM_SLAB_DEFINE(rx_pkts, ...)`).
 ///
 /// Each slot is a `Cell` behind a critical-section `Mutex` (a zero-cost wrapper), so a
-/// size-erased [`SlabView`] reaches them with no `RefCell` flag and no dynamic call.
+/// size-erased `SlabView` reaches them with no `RefCell` flag and no dynamic call.
 pub struct PktSlab<const N: usize> {
     slots: [Mutex<Cell<Slot>>; N],
     state: Mutex<Cell<BufState>>,

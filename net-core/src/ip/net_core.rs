@@ -183,7 +183,8 @@ pub struct Iface {
 /// it.
 pub struct IfaceState {
     state: Mutex<RefCell<crate::slot::Slot<IfState>>>,
-    /// This interface's statistics (`NET_STATISTICS_PER_INTERFACE`).
+    /// This interface's statistics (`NET_STATISTICS_PER_INTERFACE`): every event of the
+    /// interface, counted once here ([`Stack::stats`] adds them into the totals).
     #[cfg(all(CONFIG_NET_STATISTICS, CONFIG_NET_STATISTICS_PER_INTERFACE))]
     pub stats: crate::ip::stats::NetStats,
 }
@@ -320,9 +321,10 @@ pub struct StackState {
     #[cfg(CONFIG_NET_IPV6)]
     pub(crate) nbr: crate::ip::ipv6::nbr::NbrCache,
     pub(crate) conns: crate::lib::sockets::ConnTable,
-    /// Global statistics.
+    /// The counters of events that belong to no interface (all events without
+    /// `NET_STATISTICS_PER_INTERFACE`); read the totals with [`Stack::stats`].
     #[cfg(CONFIG_NET_STATISTICS)]
-    pub stats: crate::ip::stats::NetStats,
+    pub(crate) stats: crate::ip::stats::NetStats,
     /// Management events.
     #[cfg(CONFIG_NET_MGMT_EVENT)]
     pub mgmt: crate::ip::mgmt::ConfiguredMgmt,
@@ -433,16 +435,30 @@ impl Stack {
         self.clock.now_ms()
     }
 
-    /// The global and the interface's statistics, updated together.
+    /// The counters an event of interface `iface` goes to: the interface's with
+    /// `NET_STATISTICS_PER_INTERFACE`, else (or for an index with no interface) the
+    /// stack's own. [`stats`](Self::stats) adds them all up.
     #[cfg(CONFIG_NET_STATISTICS)]
-    pub(crate) fn stats_for(&self, iface: u8) -> crate::ip::stats::StatsPair<'_> {
-        crate::ip::stats::StatsPair {
-            global: &self.stats,
-            #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
-            iface: self.iface(iface).map(|i| &i.stats),
-            #[cfg(not(CONFIG_NET_STATISTICS_PER_INTERFACE))]
-            iface: None,
+    pub(crate) fn stats_for(&self, iface: u8) -> &crate::ip::stats::NetStats {
+        #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
+        if let Some(i) = self.iface(iface) {
+            return &i.stats;
         }
+        let _ = iface;
+        &self.state.stats
+    }
+
+    /// The stack's statistics totals (Zephyr's global `net_stats`): the events of every
+    /// interface plus those that belong to none. Each interface's own counters are in
+    /// its `stats` ([`IfaceState`]).
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub fn stats(&self) -> crate::ip::stats::NetStatsSnapshot {
+        let mut total = self.state.stats.snapshot();
+        #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
+        for iface in self.ifaces {
+            total.accumulate(&iface.stats.snapshot());
+        }
+        total
     }
 
     /// Raises a management event.
@@ -1139,36 +1155,36 @@ impl Stack {
     pub fn write_stats(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
         #[cfg(CONFIG_NET_STATISTICS)]
         {
-            let s = &self.stats;
-            writeln!(out, "processing_error: {}", s.processing_error.get())?;
-            writeln!(out, "bytes: {:?}", s.bytes.snapshot())?;
-            writeln!(out, "ip_errors: {:?}", s.ip_errors.snapshot())?;
+            let s = self.stats();
+            writeln!(out, "processing_error: {}", s.processing_error)?;
+            writeln!(out, "bytes: {:?}", s.bytes)?;
+            writeln!(out, "ip_errors: {:?}", s.ip_errors)?;
             #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-            writeln!(out, "ipv4: {:?}", s.ipv4.snapshot())?;
+            writeln!(out, "ipv4: {:?}", s.ipv4)?;
             #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-            writeln!(out, "ipv6: {:?}", s.ipv6.snapshot())?;
+            writeln!(out, "ipv6: {:?}", s.ipv6)?;
             #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-            writeln!(out, "icmp: {:?}", s.icmp.snapshot())?;
+            writeln!(out, "icmp: {:?}", s.icmp)?;
             #[cfg(CONFIG_NET_STATISTICS_UDP)]
-            writeln!(out, "udp: {:?}", s.udp.snapshot())?;
+            writeln!(out, "udp: {:?}", s.udp)?;
             #[cfg(CONFIG_NET_STATISTICS_TCP)]
-            writeln!(out, "tcp: {:?}", s.tcp.snapshot())?;
+            writeln!(out, "tcp: {:?}", s.tcp)?;
             #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-            writeln!(out, "ipv6_nd: {:?}", s.ipv6_nd.snapshot())?;
+            writeln!(out, "ipv6_nd: {:?}", s.ipv6_nd)?;
             #[cfg(CONFIG_NET_STATISTICS_MLD)]
-            writeln!(out, "ipv6_mld: {:?}", s.ipv6_mld.snapshot())?;
+            writeln!(out, "ipv6_mld: {:?}", s.ipv6_mld)?;
             #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-            writeln!(out, "ethernet: {:?}", s.ethernet.snapshot())?;
+            writeln!(out, "ethernet: {:?}", s.ethernet)?;
             for (i, c) in s.tc.recv.iter().enumerate() {
-                writeln!(out, "tc_rx[{i}]: {:?}", c.snapshot())?;
+                writeln!(out, "tc_rx[{i}]: {c:?}")?;
             }
             for (i, c) in s.tc.sent.iter().enumerate() {
-                writeln!(out, "tc_tx[{i}]: {:?}", c.snapshot())?;
+                writeln!(out, "tc_tx[{i}]: {c:?}")?;
             }
             #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-            writeln!(out, "rx_time: {:?}", s.rx_time.snapshot())?;
+            writeln!(out, "rx_time: {:?}", s.rx_time)?;
             #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-            writeln!(out, "tx_time: {:?}", s.tx_time.snapshot())?;
+            writeln!(out, "tx_time: {:?}", s.tx_time)?;
         }
         #[cfg(not(CONFIG_NET_STATISTICS))]
         writeln!(out, "statistics: off")?;

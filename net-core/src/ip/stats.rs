@@ -4,6 +4,14 @@
 //! `NET_STATISTICS_*` option is on, so a disabled group costs no RAM; the
 //! [`crate::stat_inc!`]/[`crate::stat_add!`] macros used by the stack compile to nothing
 //! when `NET_STATISTICS` is off.
+//!
+//! Each event is counted once, where it happened. With `NET_STATISTICS_PER_INTERFACE` an
+//! event of an interface goes to that interface's counters (`iface.stats`), and only the
+//! events that belong to no interface go to the stack's own; the stack's totals
+//! ([`Stack::stats`](crate::Stack::stats)) add them up when they are read. Zephyr bumps the
+//! global and the interface's counter at every event instead: reading is rare and events
+//! are not, so this halves the counting work on the data path (and its code: 1.3 KiB of
+//! flash for an IPv4+IPv6 UDP echo on Cortex-M3) for the same figures.
 
 pub use crate::counter::Counter;
 
@@ -38,6 +46,13 @@ macro_rules! stats_group {
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $snap {
             $($(#[$fmeta])* pub $field: u32,)*
+        }
+
+        impl $snap {
+            /// Adds another set of values, field by field (wrapping, as the counters do).
+            pub fn accumulate(&mut self, other: &$snap) {
+                $(self.$field = self.$field.wrapping_add(other.$field);)*
+            }
         }
     };
 }
@@ -254,6 +269,39 @@ impl TrafficClassStats {
     pub fn reset(&self) {
         self.sent.iter().chain(&self.recv).for_each(TcStats::reset);
     }
+
+    /// The counters' current values.
+    pub fn snapshot(&self) -> TrafficClassSnapshot {
+        TrafficClassSnapshot {
+            sent: core::array::from_fn(|i| {
+                self.sent.get(i).map(TcStats::snapshot).unwrap_or_default()
+            }),
+            recv: core::array::from_fn(|i| {
+                self.recv.get(i).map(TcStats::snapshot).unwrap_or_default()
+            }),
+        }
+    }
+}
+
+/// Values of [`TrafficClassStats`] at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrafficClassSnapshot {
+    /// Per TX class.
+    pub sent: [TcSnapshot; TX_TC_STATS],
+    /// Per RX class.
+    pub recv: [TcSnapshot; RX_TC_STATS],
+}
+
+impl TrafficClassSnapshot {
+    /// Adds another set of values, class by class.
+    pub fn accumulate(&mut self, other: &TrafficClassSnapshot) {
+        for (a, b) in self.sent.iter_mut().zip(&other.sent) {
+            a.accumulate(b);
+        }
+        for (a, b) in self.recv.iter_mut().zip(&other.recv) {
+            a.accumulate(b);
+        }
+    }
 }
 
 impl Default for TrafficClassStats {
@@ -370,12 +418,123 @@ impl NetStats {
         #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
         self.tx_time.reset();
     }
+    /// The counters' current values.
+    pub fn snapshot(&self) -> NetStatsSnapshot {
+        NetStatsSnapshot {
+            processing_error: self.processing_error.get(),
+            bytes: self.bytes.snapshot(),
+            ip_errors: self.ip_errors.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
+            ipv4: self.ipv4.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+            ipv6: self.ipv6.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_ICMP)]
+            icmp: self.icmp.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_UDP)]
+            udp: self.udp.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_TCP)]
+            tcp: self.tcp.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
+            ipv6_nd: self.ipv6_nd.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_MLD)]
+            ipv6_mld: self.ipv6_mld.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_IGMP)]
+            ipv4_igmp: self.ipv4_igmp.snapshot(),
+            #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
+            ethernet: self.ethernet.snapshot(),
+            tc: self.tc.snapshot(),
+            #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+            rx_time: self.rx_time.snapshot(),
+            #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+            tx_time: self.tx_time.snapshot(),
+        }
+    }
 }
 
-/// Bumps a statistics counter by one in the global statistics and, with
-/// `NET_STATISTICS_PER_INTERFACE`, in the interface's: `stat_inc!(iface_stats, udp.drop)`.
-/// Compiles to nothing when `NET_STATISTICS` is off. The path must name a group that the
-/// configuration enables; groups that may be off are written with their cfg:
+/// Values of [`NetStats`] at one moment, group by group; [`Stack::stats`](crate::Stack::stats)
+/// gives the stack's totals in this form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStatsSnapshot {
+    /// Packets the stack could not process (no buffer, internal error).
+    pub processing_error: u32,
+    /// Bytes sent and received at the IP layer.
+    pub bytes: BytesSnapshot,
+    /// IP header errors.
+    pub ip_errors: IpErrorSnapshot,
+    /// IPv4 packets.
+    #[cfg(CONFIG_NET_STATISTICS_IPV4)]
+    pub ipv4: IpSnapshot,
+    /// IPv6 packets.
+    #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+    pub ipv6: IpSnapshot,
+    /// ICMPv4 and ICMPv6 messages.
+    #[cfg(CONFIG_NET_STATISTICS_ICMP)]
+    pub icmp: IcmpSnapshot,
+    /// UDP datagrams.
+    #[cfg(CONFIG_NET_STATISTICS_UDP)]
+    pub udp: UdpSnapshot,
+    /// TCP segments.
+    #[cfg(CONFIG_NET_STATISTICS_TCP)]
+    pub tcp: TcpSnapshot,
+    /// Neighbor discovery.
+    #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
+    pub ipv6_nd: ControlSnapshot,
+    /// MLD.
+    #[cfg(CONFIG_NET_STATISTICS_MLD)]
+    pub ipv6_mld: ControlSnapshot,
+    /// IGMP.
+    #[cfg(CONFIG_NET_STATISTICS_IGMP)]
+    pub ipv4_igmp: ControlSnapshot,
+    /// Ethernet.
+    #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
+    pub ethernet: EthernetSnapshot,
+    /// Per traffic class.
+    pub tc: TrafficClassSnapshot,
+    /// RX processing time (driver to application).
+    #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+    pub rx_time: TimeSnapshot,
+    /// TX processing time (application to driver).
+    #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+    pub tx_time: TimeSnapshot,
+}
+
+impl NetStatsSnapshot {
+    /// Adds another set of values, group by group.
+    pub fn accumulate(&mut self, other: &NetStatsSnapshot) {
+        self.processing_error = self.processing_error.wrapping_add(other.processing_error);
+        self.bytes.accumulate(&other.bytes);
+        self.ip_errors.accumulate(&other.ip_errors);
+        #[cfg(CONFIG_NET_STATISTICS_IPV4)]
+        self.ipv4.accumulate(&other.ipv4);
+        #[cfg(CONFIG_NET_STATISTICS_IPV6)]
+        self.ipv6.accumulate(&other.ipv6);
+        #[cfg(CONFIG_NET_STATISTICS_ICMP)]
+        self.icmp.accumulate(&other.icmp);
+        #[cfg(CONFIG_NET_STATISTICS_UDP)]
+        self.udp.accumulate(&other.udp);
+        #[cfg(CONFIG_NET_STATISTICS_TCP)]
+        self.tcp.accumulate(&other.tcp);
+        #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
+        self.ipv6_nd.accumulate(&other.ipv6_nd);
+        #[cfg(CONFIG_NET_STATISTICS_MLD)]
+        self.ipv6_mld.accumulate(&other.ipv6_mld);
+        #[cfg(CONFIG_NET_STATISTICS_IGMP)]
+        self.ipv4_igmp.accumulate(&other.ipv4_igmp);
+        #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
+        self.ethernet.accumulate(&other.ethernet);
+        self.tc.accumulate(&other.tc);
+        #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
+        self.rx_time.accumulate(&other.rx_time);
+        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+        self.tx_time.accumulate(&other.tx_time);
+    }
+}
+
+/// Bumps a statistics counter by one: `stat_inc!(stack.stats_for(iface), udp.drop)`, where
+/// `stats_for` picks the counters the event belongs to (the interface's with
+/// `NET_STATISTICS_PER_INTERFACE`, else the stack's). Compiles to nothing when
+/// `NET_STATISTICS` is off. The path must name a group that the configuration enables;
+/// groups that may be off are written with their cfg:
 /// `stat_inc!(CONFIG_NET_STATISTICS_UDP => stats, udp.drop)`.
 #[macro_export]
 macro_rules! stat_inc {
@@ -397,25 +556,11 @@ macro_rules! stat_add {
     ($stats:expr, $($path:ident).+, $n:expr) => {{
         #[cfg(CONFIG_NET_STATISTICS)]
         {
-            let stats: &$crate::ip::stats::StatsPair<'_> = &$stats;
+            let stats: &$crate::ip::stats::NetStats = $stats;
             let n: u32 = $n;
-            stats.global.$($path).+.add(n);
-            #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
-            if let Some(iface) = stats.iface {
-                iface.$($path).+.add(n);
-            }
+            stats.$($path).+.add(n);
         }
     }};
-}
-
-/// The global statistics and (with `NET_STATISTICS_PER_INTERFACE`) an interface's, which
-/// every update goes to together, as Zephyr's `UPDATE_STAT(iface, ...)`.
-#[derive(Clone, Copy, Debug)]
-pub struct StatsPair<'a> {
-    /// The whole stack's counters.
-    pub global: &'a NetStats,
-    /// The interface's counters, when kept.
-    pub iface: Option<&'a NetStats>,
 }
 
 #[cfg(test)]
@@ -435,20 +580,24 @@ mod tests {
     }
 
     #[test]
-    fn macro_updates_global_and_interface() {
-        let global = NetStats::new();
+    fn macro_counts_once_and_snapshots_add_up() {
+        let stack = NetStats::new();
         let iface = NetStats::new();
-        let pair = StatsPair {
-            global: &global,
-            iface: Some(&iface),
-        };
-        crate::stat_inc!(pair, ip_errors.chkerr);
-        crate::stat_add!(pair, bytes.received, 100);
-        assert_eq!(global.ip_errors.snapshot().chkerr, 1);
-        assert_eq!(global.bytes.snapshot().received, 100);
-        #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
-        assert_eq!(iface.bytes.snapshot().received, 100);
-        global.reset();
-        assert_eq!(global.bytes.snapshot(), BytesSnapshot::default());
+        crate::stat_inc!(&iface, ip_errors.chkerr);
+        crate::stat_add!(&iface, bytes.received, 100);
+        crate::stat_add!(&stack, bytes.received, 20);
+        assert_eq!(iface.ip_errors.snapshot().chkerr, 1);
+        assert_eq!(stack.ip_errors.snapshot().chkerr, 0);
+        let mut total = stack.snapshot();
+        total.accumulate(&iface.snapshot());
+        assert_eq!(total.bytes.received, 120);
+        assert_eq!(total.ip_errors.chkerr, 1);
+        // Sums wrap as the counters do.
+        stack.bytes.received.add(u32::MAX - 29);
+        let mut total = stack.snapshot();
+        total.accumulate(&iface.snapshot());
+        assert_eq!(total.bytes.received, 90);
+        iface.reset();
+        assert_eq!(iface.bytes.snapshot(), BytesSnapshot::default());
     }
 }
