@@ -346,6 +346,17 @@ fn socket_api_misuse_returns_errors() {
         A.socket_proto(family, SockType::Raw, 200).err(),
         Some(Errno::EPROTONOSUPPORT)
     );
+    // ICMP raw sockets only with NET_SOCKETS_INET_RAW.
+    let icmp = match family {
+        AddrFamily::Inet => 1,
+        AddrFamily::Inet6 => 58,
+    };
+    let raw = A.socket_proto(family, SockType::Raw, icmp);
+    if net_core::config::CONFIG_NET_SOCKETS_INET_RAW {
+        A.close(raw.expect("an ICMP raw socket")).unwrap();
+    } else {
+        assert_eq!(raw.err(), Some(Errno::EPROTONOSUPPORT));
+    }
     if !net_core::config::CONFIG_NET_IPV4 {
         assert_eq!(
             A.socket(AddrFamily::Inet, SockType::Dgram).err(),
@@ -382,7 +393,7 @@ fn socket_api_misuse_returns_errors() {
 
 /// `ping` over raw sockets: B sends ICMP echo requests through a raw socket and reads A's
 /// replies from it (IPv4: the application fills the checksum; IPv6: the stack does).
-#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP))]
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_SOCKETS_INET_RAW))]
 #[test]
 fn ping_over_raw_sockets() {
     instance!(A, A_END, [0x02, 0, 0, 0, 7, 0x0a], 14);
@@ -429,7 +440,12 @@ fn ping_over_raw_sockets() {
 
 /// The port-unreachable error quotes the datagram's UDP header, so the sender can tell
 /// which of its sockets it concerns (RFC 792/RFC 4443).
-#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[cfg(all(
+    CONFIG_NET_IPV4,
+    CONFIG_NET_ARP,
+    CONFIG_NET_UDP,
+    CONFIG_NET_SOCKETS_INET_RAW
+))]
 #[test]
 fn port_unreachable_quotes_the_udp_header() {
     instance!(A, A_END, [0x02, 0, 0, 0, 8, 0x0a], 16);

@@ -39,6 +39,7 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv4Inf
         icmp_stat!(stack, iface, drop);
         return Verdict::Drop;
     }
+    #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
     stack.deliver_raw(
         crate::lib::sockets::AddrFamily::Inet,
         1,

@@ -58,6 +58,7 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv6Inf
         icmp_stat!(stack, iface, icmp.drop);
         return Verdict::Drop;
     }
+    #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
     stack.deliver_raw(
         crate::lib::sockets::AddrFamily::Inet6,
         58,

@@ -243,6 +243,7 @@ pub(crate) struct Conn {
     pub(crate) family: AddrFamily,
     pub(crate) ty: SockType,
     /// IP protocol number of a raw socket (0 for datagram sockets).
+    #[cfg_attr(not(CONFIG_NET_SOCKETS_INET_RAW), allow(dead_code))]
     pub(crate) proto: u8,
     pub(crate) local: Option<SocketAddr>,
     pub(crate) remote: Option<SocketAddr>,
@@ -452,9 +453,10 @@ impl Stack {
         self.socket_proto(family, ty, 0)
     }
 
-    /// `socket()` with a protocol: raw sockets (`SockType::Raw`) take an IP protocol
-    /// number and receive a copy of every message of it, ICMP (1) and ICMPv6 (58) here
-    /// (so an application can send and receive echo requests, as `ping` does).
+    /// `socket()` with a protocol: raw sockets (`SockType::Raw`, with
+    /// `NET_SOCKETS_INET_RAW`) take an IP protocol number and receive a copy of every
+    /// message of it, ICMP (1) and ICMPv6 (58) here (so an application can send and
+    /// receive echo requests, as `ping` does).
     pub fn socket_proto(&self, family: AddrFamily, ty: SockType, proto: u8) -> Result<Fd, Errno> {
         match family {
             AddrFamily::Inet if !crate::config::CONFIG_NET_IPV4 => return Err(Errno::EAFNOSUPPORT),
@@ -466,7 +468,8 @@ impl Stack {
         match (ty, family, proto) {
             (SockType::Dgram, _, 0 | 17) if crate::config::CONFIG_NET_UDP => {}
             (SockType::Stream, _, 0 | 6) if crate::config::CONFIG_NET_TCP => {}
-            (SockType::Raw, AddrFamily::Inet, 1) | (SockType::Raw, AddrFamily::Inet6, 58) => {}
+            (SockType::Raw, AddrFamily::Inet, 1) | (SockType::Raw, AddrFamily::Inet6, 58)
+                if crate::config::CONFIG_NET_SOCKETS_INET_RAW => {}
             _ => return Err(Errno::EPROTONOSUPPORT),
         }
         let proto = if ty == SockType::Raw { proto } else { 0 };
@@ -647,6 +650,7 @@ impl Stack {
             let early = fits.then(|| self.alloc_tx(data.len()));
             Ok((c.local, c.remote, c.family, c.priority, c.ty, early))
         })?;
+        #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
         if ty == SockType::Raw {
             return self.send_raw(fd, data, to.or(remote), prio);
         }
@@ -835,6 +839,7 @@ impl Stack {
     /// A raw socket's message: `data` is the ICMP message, the IP header is added. For
     /// ICMPv6 the checksum is filled in (as Linux does for raw ICMPv6 sockets); for ICMPv4
     /// the application computes it.
+    #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
     fn send_raw(
         &self,
         fd: Fd,
@@ -891,6 +896,7 @@ impl Stack {
     /// Gives every raw socket of `proto` in `family` a copy of a received message (the
     /// part of `pkt` after the IP header) from `src`. Copies come from the RX pool; a copy
     /// that does not fit is dropped, and the original goes on to the stack as usual.
+    #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
     pub(crate) fn deliver_raw(&self, family: AddrFamily, proto: u8, src: IpAddr, pkt: &NetPkt<'_>) {
         let wanted = self.conns.with(|t| {
             t.iter()
@@ -1030,7 +1036,10 @@ mod tests {
             AddrFamily::Inet => 1,
             AddrFamily::Inet6 => 58,
         };
-        let mut others = vec![(SockType::Raw, raw_proto)];
+        let mut others = Vec::new();
+        if crate::config::CONFIG_NET_SOCKETS_INET_RAW {
+            others.push((SockType::Raw, raw_proto));
+        }
         if crate::config::CONFIG_NET_UDP {
             others.push((SockType::Dgram, 0));
         }
