@@ -310,224 +310,114 @@ impl Default for TrafficClassStats {
     }
 }
 
-/// `struct net_stats`: every group the configuration enables.
-#[derive(Debug, Default)]
-pub struct NetStats {
-    /// Packets the stack could not process (no buffer, internal error).
-    pub processing_error: Counter,
+/// Declares [`NetStats`] and [`NetStatsSnapshot`] from one list of groups, so that the
+/// struct, its constructor, reset, snapshot and the snapshot's sum cannot disagree about
+/// which groups a configuration keeps.
+macro_rules! net_stats {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        $field:ident: $group:ident => $snap:ident,
+    )*) => {
+        /// `struct net_stats`: every group the configuration enables.
+        #[derive(Debug, Default)]
+        pub struct NetStats {
+            /// Packets the stack could not process (no buffer, internal error).
+            pub processing_error: Counter,
+            $(
+                $(#[doc = $doc])*
+                $(#[cfg($cfg)])?
+                pub $field: $group,
+            )*
+        }
+
+        impl NetStats {
+            /// All counters at zero (usable in `static`s).
+            pub const fn new() -> NetStats {
+                NetStats {
+                    processing_error: Counter::new(),
+                    $($(#[cfg($cfg)])? $field: $group::new(),)*
+                }
+            }
+
+            /// Sets every counter to zero (`NET_REQUEST_STATS_RESET`).
+            pub fn reset(&self) {
+                self.processing_error.reset();
+                $($(#[cfg($cfg)])? self.$field.reset();)*
+            }
+
+            /// The counters' current values.
+            pub fn snapshot(&self) -> NetStatsSnapshot {
+                NetStatsSnapshot {
+                    processing_error: self.processing_error.get(),
+                    $($(#[cfg($cfg)])? $field: self.$field.snapshot(),)*
+                }
+            }
+        }
+
+        /// Values of [`NetStats`] at one moment, group by group;
+        /// [`Stack::stats`](crate::Stack::stats) gives the stack's totals in this form.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct NetStatsSnapshot {
+            /// Packets the stack could not process (no buffer, internal error).
+            pub processing_error: u32,
+            $(
+                $(#[doc = $doc])*
+                $(#[cfg($cfg)])?
+                pub $field: $snap,
+            )*
+        }
+
+        impl NetStatsSnapshot {
+            /// Adds another set of values, group by group.
+            pub fn accumulate(&mut self, other: &NetStatsSnapshot) {
+                self.processing_error = self.processing_error.wrapping_add(other.processing_error);
+                $($(#[cfg($cfg)])? self.$field.accumulate(&other.$field);)*
+            }
+        }
+    };
+}
+
+net_stats! {
     /// Bytes sent and received at the IP layer.
-    pub bytes: BytesStats,
+    bytes: BytesStats => BytesSnapshot,
     /// IP header errors.
-    pub ip_errors: IpErrorStats,
+    ip_errors: IpErrorStats => IpErrorSnapshot,
     /// IPv4 packets.
     #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-    pub ipv4: IpStats,
+    ipv4: IpStats => IpSnapshot,
     /// IPv6 packets.
     #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-    pub ipv6: IpStats,
+    ipv6: IpStats => IpSnapshot,
     /// ICMPv4 and ICMPv6 messages.
     #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-    pub icmp: IcmpStats,
+    icmp: IcmpStats => IcmpSnapshot,
     /// UDP datagrams.
     #[cfg(CONFIG_NET_STATISTICS_UDP)]
-    pub udp: UdpStats,
+    udp: UdpStats => UdpSnapshot,
     /// TCP segments.
     #[cfg(CONFIG_NET_STATISTICS_TCP)]
-    pub tcp: TcpStats,
+    tcp: TcpStats => TcpSnapshot,
     /// Neighbor discovery.
     #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-    pub ipv6_nd: ControlStats,
+    ipv6_nd: ControlStats => ControlSnapshot,
     /// MLD.
     #[cfg(CONFIG_NET_STATISTICS_MLD)]
-    pub ipv6_mld: ControlStats,
+    ipv6_mld: ControlStats => ControlSnapshot,
     /// IGMP.
     #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-    pub ipv4_igmp: ControlStats,
+    ipv4_igmp: ControlStats => ControlSnapshot,
     /// Ethernet.
     #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-    pub ethernet: EthernetStats,
+    ethernet: EthernetStats => EthernetSnapshot,
     /// Per traffic class.
-    pub tc: TrafficClassStats,
+    tc: TrafficClassStats => TrafficClassSnapshot,
     /// RX processing time (driver to application).
     #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-    pub rx_time: TimeStats,
+    rx_time: TimeStats => TimeSnapshot,
     /// TX processing time (application to driver).
     #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-    pub tx_time: TimeStats,
-}
-
-impl NetStats {
-    /// All counters at zero (usable in `static`s).
-    pub const fn new() -> NetStats {
-        NetStats {
-            processing_error: Counter::new(),
-            bytes: BytesStats::new(),
-            ip_errors: IpErrorStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-            ipv4: IpStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-            ipv6: IpStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-            icmp: IcmpStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_UDP)]
-            udp: UdpStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_TCP)]
-            tcp: TcpStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-            ipv6_nd: ControlStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_MLD)]
-            ipv6_mld: ControlStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-            ipv4_igmp: ControlStats::new(),
-            #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-            ethernet: EthernetStats::new(),
-            tc: TrafficClassStats::new(),
-            #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-            rx_time: TimeStats::new(),
-            #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-            tx_time: TimeStats::new(),
-        }
-    }
-
-    /// Sets every counter to zero (`NET_REQUEST_STATS_RESET`).
-    pub fn reset(&self) {
-        self.processing_error.reset();
-        self.bytes.reset();
-        self.ip_errors.reset();
-        #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-        self.ipv4.reset();
-        #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-        self.ipv6.reset();
-        #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-        self.icmp.reset();
-        #[cfg(CONFIG_NET_STATISTICS_UDP)]
-        self.udp.reset();
-        #[cfg(CONFIG_NET_STATISTICS_TCP)]
-        self.tcp.reset();
-        #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-        self.ipv6_nd.reset();
-        #[cfg(CONFIG_NET_STATISTICS_MLD)]
-        self.ipv6_mld.reset();
-        #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-        self.ipv4_igmp.reset();
-        #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-        self.ethernet.reset();
-        self.tc.reset();
-        #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-        self.rx_time.reset();
-        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-        self.tx_time.reset();
-    }
-    /// The counters' current values.
-    pub fn snapshot(&self) -> NetStatsSnapshot {
-        NetStatsSnapshot {
-            processing_error: self.processing_error.get(),
-            bytes: self.bytes.snapshot(),
-            ip_errors: self.ip_errors.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-            ipv4: self.ipv4.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-            ipv6: self.ipv6.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-            icmp: self.icmp.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_UDP)]
-            udp: self.udp.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_TCP)]
-            tcp: self.tcp.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-            ipv6_nd: self.ipv6_nd.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_MLD)]
-            ipv6_mld: self.ipv6_mld.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-            ipv4_igmp: self.ipv4_igmp.snapshot(),
-            #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-            ethernet: self.ethernet.snapshot(),
-            tc: self.tc.snapshot(),
-            #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-            rx_time: self.rx_time.snapshot(),
-            #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-            tx_time: self.tx_time.snapshot(),
-        }
-    }
-}
-
-/// Values of [`NetStats`] at one moment, group by group; [`Stack::stats`](crate::Stack::stats)
-/// gives the stack's totals in this form.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NetStatsSnapshot {
-    /// Packets the stack could not process (no buffer, internal error).
-    pub processing_error: u32,
-    /// Bytes sent and received at the IP layer.
-    pub bytes: BytesSnapshot,
-    /// IP header errors.
-    pub ip_errors: IpErrorSnapshot,
-    /// IPv4 packets.
-    #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-    pub ipv4: IpSnapshot,
-    /// IPv6 packets.
-    #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-    pub ipv6: IpSnapshot,
-    /// ICMPv4 and ICMPv6 messages.
-    #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-    pub icmp: IcmpSnapshot,
-    /// UDP datagrams.
-    #[cfg(CONFIG_NET_STATISTICS_UDP)]
-    pub udp: UdpSnapshot,
-    /// TCP segments.
-    #[cfg(CONFIG_NET_STATISTICS_TCP)]
-    pub tcp: TcpSnapshot,
-    /// Neighbor discovery.
-    #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-    pub ipv6_nd: ControlSnapshot,
-    /// MLD.
-    #[cfg(CONFIG_NET_STATISTICS_MLD)]
-    pub ipv6_mld: ControlSnapshot,
-    /// IGMP.
-    #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-    pub ipv4_igmp: ControlSnapshot,
-    /// Ethernet.
-    #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-    pub ethernet: EthernetSnapshot,
-    /// Per traffic class.
-    pub tc: TrafficClassSnapshot,
-    /// RX processing time (driver to application).
-    #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-    pub rx_time: TimeSnapshot,
-    /// TX processing time (application to driver).
-    #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-    pub tx_time: TimeSnapshot,
-}
-
-impl NetStatsSnapshot {
-    /// Adds another set of values, group by group.
-    pub fn accumulate(&mut self, other: &NetStatsSnapshot) {
-        self.processing_error = self.processing_error.wrapping_add(other.processing_error);
-        self.bytes.accumulate(&other.bytes);
-        self.ip_errors.accumulate(&other.ip_errors);
-        #[cfg(CONFIG_NET_STATISTICS_IPV4)]
-        self.ipv4.accumulate(&other.ipv4);
-        #[cfg(CONFIG_NET_STATISTICS_IPV6)]
-        self.ipv6.accumulate(&other.ipv6);
-        #[cfg(CONFIG_NET_STATISTICS_ICMP)]
-        self.icmp.accumulate(&other.icmp);
-        #[cfg(CONFIG_NET_STATISTICS_UDP)]
-        self.udp.accumulate(&other.udp);
-        #[cfg(CONFIG_NET_STATISTICS_TCP)]
-        self.tcp.accumulate(&other.tcp);
-        #[cfg(CONFIG_NET_STATISTICS_IPV6_ND)]
-        self.ipv6_nd.accumulate(&other.ipv6_nd);
-        #[cfg(CONFIG_NET_STATISTICS_MLD)]
-        self.ipv6_mld.accumulate(&other.ipv6_mld);
-        #[cfg(CONFIG_NET_STATISTICS_IGMP)]
-        self.ipv4_igmp.accumulate(&other.ipv4_igmp);
-        #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
-        self.ethernet.accumulate(&other.ethernet);
-        self.tc.accumulate(&other.tc);
-        #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
-        self.rx_time.accumulate(&other.rx_time);
-        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-        self.tx_time.accumulate(&other.tx_time);
-    }
+    tx_time: TimeStats => TimeSnapshot,
 }
 
 /// Bumps a statistics counter by one: `stat_inc!(stack.stats_for(iface), udp.drop)`, where
