@@ -156,7 +156,9 @@ pub const NET_REQUEST_IF_DOWN: u32 = request_code(NET_MGMT_LAYER_L2, IF_CODE, 2)
 pub const NET_REQUEST_IF_ADDR_ADD: u32 = request_code(NET_MGMT_LAYER_L3, 0x001, 1);
 /// Request: remove an address from an interface.
 pub const NET_REQUEST_IF_ADDR_DEL: u32 = request_code(NET_MGMT_LAYER_L3, 0x001, 2);
-/// Request: read all statistics (Zephyr's `NET_REQUEST_STATS_GET_ALL`).
+/// Request: read all statistics (Zephyr's `NET_REQUEST_STATS_GET_ALL`). The code is kept
+/// for reference: `Stack::stats` (with `NET_STATISTICS`) returns the totals (and an
+/// interface's `stats` its own counters) without going through a request.
 pub const NET_REQUEST_STATS_GET_ALL: u32 = request_code(NET_MGMT_LAYER_L3, 0x101, 1);
 
 /// The layer of a code.
