@@ -157,6 +157,39 @@ fn udp_echo_over_ipv4() {
     assert!(A.stats().rx_time.count >= 3);
     #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
     assert!(A.stats().tx_time.count >= 3);
+    // The traffic-class counters saw every frame that went through a class queue: the
+    // three datagrams in (and their echoes out, with TX queues), with their bytes.
+    #[cfg(CONFIG_NET_STATISTICS)]
+    {
+        let tc = A.tc_stats();
+        let (rx_pkts, rx_bytes) = tc
+            .recv
+            .iter()
+            .fold((0, 0), |(p, b), c| (p + c.pkts, b + c.bytes));
+        let (tx_pkts, tx_bytes) = tc
+            .sent
+            .iter()
+            .fold((0, 0), |(p, b), c| (p + c.pkts, b + c.bytes));
+        let payload = 1 + 512 + 1472;
+        #[cfg(not(CONFIG_NET_TC_RX_COUNT = "0"))]
+        assert!(rx_pkts >= 3 && rx_bytes > payload, "{tc:?}");
+        #[cfg(CONFIG_NET_TC_RX_COUNT = "0")]
+        assert_eq!(
+            (rx_pkts, rx_bytes),
+            (0, 0),
+            "no RX queue, no RX class counts"
+        );
+        #[cfg(not(CONFIG_NET_TC_TX_COUNT = "0"))]
+        assert!(tx_pkts >= 3 && tx_bytes > payload, "{tc:?}");
+        #[cfg(CONFIG_NET_TC_TX_COUNT = "0")]
+        assert_eq!(
+            (tx_pkts, tx_bytes),
+            (0, 0),
+            "no TX queue, no TX class counts"
+        );
+        let _ = payload;
+        assert!(tc.recv.iter().chain(&tc.sent).all(|c| c.dropped == 0));
+    }
 }
 
 #[cfg(all(CONFIG_NET_IPV6, CONFIG_NET_UDP, CONFIG_NET_L2_ETHERNET))]

@@ -325,6 +325,9 @@ pub struct StackState {
     /// `NET_STATISTICS_PER_INTERFACE`); read the totals with [`Stack::stats`].
     #[cfg(CONFIG_NET_STATISTICS)]
     pub(crate) stats: crate::ip::stats::NetStats,
+    /// The traffic classes' counters (one set: the queues are the stack's).
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub(crate) tc_stats: crate::ip::stats::TrafficClassStats,
     /// Management events.
     #[cfg(CONFIG_NET_MGMT_EVENT)]
     pub mgmt: crate::ip::mgmt::ConfiguredMgmt,
@@ -361,6 +364,8 @@ impl StackState {
             conns: crate::lib::sockets::ConnTable::new(),
             #[cfg(CONFIG_NET_STATISTICS)]
             stats: crate::ip::stats::NetStats::new(),
+            #[cfg(CONFIG_NET_STATISTICS)]
+            tc_stats: crate::ip::stats::TrafficClassStats::new(),
             #[cfg(CONFIG_NET_MGMT_EVENT)]
             mgmt: crate::ip::mgmt::ConfiguredMgmt::new(),
             started: AtomicBool::new(false),
@@ -462,6 +467,13 @@ impl Stack {
             total.accumulate(&iface.stats.snapshot());
         }
         total
+    }
+
+    /// The traffic classes' counters (Zephyr's `net_stats.tc`): packets, bytes and queue
+    /// drops per RX and TX class.
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub fn tc_stats(&self) -> crate::ip::stats::TrafficClassSnapshot {
+        self.state.tc_stats.snapshot()
     }
 
     /// Raises a management event.
@@ -770,7 +782,7 @@ impl Stack {
             return match self.tx_queues.push(class, pkt.into_raw()) {
                 Ok(()) => {
                     #[cfg(CONFIG_NET_STATISTICS)]
-                    if let Some(s) = self.stats.tc.sent.get(class) {
+                    if let Some(s) = self.tc_stats.sent.get(class) {
                         s.pkts.inc();
                         s.bytes.add(len as u32);
                     }
@@ -780,7 +792,7 @@ impl Stack {
                 Err(crate::ip::tc::QueueFull(id)) => {
                     drop(NetPkt::from_raw(self.pools, id));
                     #[cfg(CONFIG_NET_STATISTICS)]
-                    if let Some(s) = self.stats.tc.sent.get(class) {
+                    if let Some(s) = self.tc_stats.sent.get(class) {
                         s.dropped.inc();
                     }
                     Err(Errno::ENOBUFS)
@@ -978,7 +990,7 @@ impl Stack {
         match critical_section::with(|_| self.rx_queues.push(class, frame.into_raw())) {
             Ok(()) => {
                 #[cfg(CONFIG_NET_STATISTICS)]
-                if let Some(s) = self.stats.tc.recv.get(class) {
+                if let Some(s) = self.tc_stats.recv.get(class) {
                     s.pkts.inc();
                     s.bytes.add(len as u32);
                 }
@@ -987,7 +999,7 @@ impl Stack {
             Err(crate::ip::tc::QueueFull(id)) => {
                 drop(NetPkt::from_raw(self.pools, id));
                 #[cfg(CONFIG_NET_STATISTICS)]
-                if let Some(s) = self.stats.tc.recv.get(class) {
+                if let Some(s) = self.tc_stats.recv.get(class) {
                     s.dropped.inc();
                 }
             }
@@ -1178,10 +1190,11 @@ impl Stack {
             writeln!(out, "ipv6_mld: {:?}", s.ipv6_mld)?;
             #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
             writeln!(out, "ethernet: {:?}", s.ethernet)?;
-            for (i, c) in s.tc.recv.iter().enumerate() {
+            let tc = self.tc_stats();
+            for (i, c) in tc.recv.iter().enumerate() {
                 writeln!(out, "tc_rx[{i}]: {c:?}")?;
             }
-            for (i, c) in s.tc.sent.iter().enumerate() {
+            for (i, c) in tc.sent.iter().enumerate() {
                 writeln!(out, "tc_tx[{i}]: {c:?}")?;
             }
             #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]

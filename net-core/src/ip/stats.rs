@@ -238,7 +238,8 @@ stats_group!(
 );
 
 /// The traffic-class statistics: one entry per TX and RX class (Zephyr keeps one entry when
-/// a direction has no queue).
+/// a direction has no queue). The stack keeps one set (the classes' queues are the
+/// stack's, not an interface's): [`Stack::tc_stats`](crate::Stack::tc_stats) reads it.
 #[derive(Debug)]
 pub struct TrafficClassStats {
     /// Per TX class.
@@ -410,8 +411,6 @@ net_stats! {
     /// Ethernet.
     #[cfg(CONFIG_NET_STATISTICS_ETHERNET)]
     ethernet: EthernetStats => EthernetSnapshot,
-    /// Per traffic class.
-    tc: TrafficClassStats => TrafficClassSnapshot,
     /// RX processing time (driver to application).
     #[cfg(CONFIG_NET_PKT_RXTIME_STATS)]
     rx_time: TimeStats => TimeSnapshot,
