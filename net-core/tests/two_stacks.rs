@@ -263,6 +263,23 @@ fn closed_port_gets_icmp_unreachable_and_is_counted() {
     B.close(fd).unwrap();
 }
 
+/// `reset_stats` zeroes the totals, the traffic classes' and the interfaces' counters.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP, CONFIG_NET_STATISTICS))]
+#[test]
+fn reset_stats_starts_every_counter_again() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 9, 0x0a], 18);
+    instance!(B, B_END, [0x02, 0, 0, 0, 9, 0x0b], 19);
+    start_v4_pair(&A, &B, &A_END, &B_END);
+    let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);
+    echo_sizes(&A, &B, [&A_END, &B_END], AddrFamily::Inet, server, &[64]);
+    assert_ne!(A.stats(), Default::default());
+    A.reset_stats();
+    assert_eq!(A.stats(), Default::default());
+    assert_eq!(A.tc_stats(), Default::default());
+    #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
+    assert_eq!(A.ifaces()[0].stats.snapshot(), Default::default());
+}
+
 #[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
 #[test]
 fn loss_duplication_and_reordering_never_corrupt() {

@@ -393,8 +393,8 @@ impl core::ops::Deref for Stack {
 impl Stack {
     /// A stack over the given pools, interfaces, clock, TCP connection table and state
     /// (usable in `static`s; pass the pools as `&POOLS.pools()`, which a `static`'s
-    /// initializer keeps for the program's life). The table and the state are separate `static`s so that they
-    /// stay all zero (in `.bss`) and the `Stack` itself immutable (in `.rodata`); without
+    /// initializer keeps for the program's life). The table and the state are separate
+    /// `static`s so that they stay all zero (in `.bss`) and the `Stack` itself immutable (in `.rodata`); without
     /// `NET_TCP` the table is empty.
     pub const fn new(
         pools: &'static Pools<'static>,
@@ -474,6 +474,18 @@ impl Stack {
     #[cfg(CONFIG_NET_STATISTICS)]
     pub fn tc_stats(&self) -> crate::ip::stats::TrafficClassSnapshot {
         self.state.tc_stats.snapshot()
+    }
+
+    /// Sets every statistics counter to zero: the stack's, the traffic classes' and every
+    /// interface's, so that [`stats`](Self::stats) starts again from zero.
+    #[cfg(CONFIG_NET_STATISTICS)]
+    pub fn reset_stats(&self) {
+        self.state.stats.reset();
+        self.state.tc_stats.reset();
+        #[cfg(CONFIG_NET_STATISTICS_PER_INTERFACE)]
+        for iface in self.ifaces {
+            iface.stats.reset();
+        }
     }
 
     /// Raises a management event.

@@ -274,12 +274,8 @@ impl TrafficClassStats {
     /// The counters' current values.
     pub fn snapshot(&self) -> TrafficClassSnapshot {
         TrafficClassSnapshot {
-            sent: core::array::from_fn(|i| {
-                self.sent.get(i).map(TcStats::snapshot).unwrap_or_default()
-            }),
-            recv: core::array::from_fn(|i| {
-                self.recv.get(i).map(TcStats::snapshot).unwrap_or_default()
-            }),
+            sent: self.sent.each_ref().map(TcStats::snapshot),
+            recv: self.recv.each_ref().map(TcStats::snapshot),
         }
     }
 }
@@ -291,18 +287,6 @@ pub struct TrafficClassSnapshot {
     pub sent: [TcSnapshot; TX_TC_STATS],
     /// Per RX class.
     pub recv: [TcSnapshot; RX_TC_STATS],
-}
-
-impl TrafficClassSnapshot {
-    /// Adds another set of values, class by class.
-    pub fn accumulate(&mut self, other: &TrafficClassSnapshot) {
-        for (a, b) in self.sent.iter_mut().zip(&other.sent) {
-            a.accumulate(b);
-        }
-        for (a, b) in self.recv.iter_mut().zip(&other.recv) {
-            a.accumulate(b);
-        }
-    }
 }
 
 impl Default for TrafficClassStats {
