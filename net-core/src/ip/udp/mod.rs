@@ -92,11 +92,10 @@ fn deliver(
     pkt: NetPkt<'static>,
     unreachable: impl FnOnce(&NetPkt<'static>),
 ) -> Verdict {
-    match stack.deliver_datagram(dst, src, pkt) {
-        Ok(None) => {
-            udp_stat!(stack, iface, recv);
-            Verdict::Ok
-        }
+    // Counted as it is queued, so that statistics read after the application's reply
+    // already include the request.
+    match stack.deliver_datagram(dst, src, pkt, || udp_stat!(stack, iface, recv)) {
+        Ok(None) => Verdict::Ok,
         Ok(Some(mut unclaimed)) => {
             udp_stat!(stack, iface, drop);
             // The error quotes the datagram from its UDP header on: put the header back.

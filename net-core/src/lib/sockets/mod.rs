@@ -943,11 +943,16 @@ impl Stack {
     /// Queues a received datagram on the socket that owns `(dst, dst_port)` for `src`.
     /// Returns the packet back when no socket wants it, or `Err(())` when the socket's
     /// queue is full (the packet is dropped).
+    ///
+    /// `on_queued` runs inside the critical section that queues the datagram, before the
+    /// application can see it: a counter bumped there is never behind the application,
+    /// whose reply another thread may otherwise send before this one counts the request.
     pub(crate) fn deliver_datagram(
         &self,
         dst: SocketAddr,
         src: SocketAddr,
         pkt: NetPkt<'static>,
+        on_queued: impl FnOnce(),
     ) -> Result<Option<NetPkt<'static>>, ()> {
         // The sender record goes in front now when the headroom has room for it (no
         // allocation), so that finding the socket, parking the packet and queueing it take
@@ -973,7 +978,10 @@ impl Stack {
             let id = pkt.into_raw();
             match t.get_mut(index).and_then(Slot::as_mut) {
                 Some(c) => match c.rxq.push_back(id) {
-                    Ok(()) => Outcome::Queued,
+                    Ok(()) => {
+                        on_queued();
+                        Outcome::Queued
+                    }
                     Err(id) => Outcome::Full(id),
                 },
                 None => Outcome::Full(id),
@@ -1084,6 +1092,46 @@ mod tests {
         assert_eq!(stored(Some(0)), Some(0));
         assert_eq!(stored(Some(30)), Some(30));
         assert_eq!(stored(Some(70_000)), Some(u16::MAX));
+        NET.close(fd).unwrap();
+    }
+
+    /// The UDP input counts a datagram from `on_queued`, which must run exactly when the
+    /// datagram reaches a socket's queue, and never for one no socket takes.
+    #[cfg(CONFIG_NET_UDP)]
+    #[test]
+    fn on_queued_runs_only_for_a_queued_datagram() {
+        use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+        let host: IpAddr = match family() {
+            AddrFamily::Inet => Ipv4Addr::LOCALHOST.into(),
+            AddrFamily::Inet6 => Ipv6Addr::LOCALHOST.into(),
+        };
+        let unspecified: IpAddr = match family() {
+            AddrFamily::Inet => Ipv4Addr::UNSPECIFIED.into(),
+            AddrFamily::Inet6 => Ipv6Addr::UNSPECIFIED.into(),
+        };
+        let bound = SocketAddr::new(host, 4100);
+        let src = SocketAddr::new(host, 4101);
+        let datagram = || {
+            let mut p = NET.alloc_tx(0).expect("packet");
+            p.append(b"ping").expect("payload");
+            p
+        };
+        let fd = NET.socket(family(), SockType::Dgram).expect("socket");
+        NET.bind(fd, SocketAddr::new(unspecified, 4100)).unwrap();
+
+        let mut calls = 0;
+        let unclaimed =
+            NET.deliver_datagram(SocketAddr::new(host, 4102), src, datagram(), || calls += 1);
+        assert!(matches!(unclaimed, Ok(Some(_))));
+        drop(unclaimed);
+        assert_eq!(calls, 0, "counted a datagram nobody took");
+
+        let queued = NET.deliver_datagram(bound, src, datagram(), || calls += 1);
+        assert!(matches!(queued, Ok(None)));
+        assert_eq!(calls, 1);
+        let mut buf = [0u8; 8];
+        assert_eq!(NET.recvfrom(fd, &mut buf), Ok((4, src)));
+        assert_eq!(&buf[..4], b"ping");
         NET.close(fd).unwrap();
     }
 }
