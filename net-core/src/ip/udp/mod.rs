@@ -92,9 +92,9 @@ fn deliver(
     pkt: NetPkt<'static>,
     unreachable: impl FnOnce(&NetPkt<'static>),
 ) -> Verdict {
-    // Counted as it is queued, so that statistics read after the application's reply
-    // already include the request.
-    match stack.deliver_datagram(dst, src, pkt, || udp_stat!(stack, iface, recv)) {
+    // A queued datagram is counted (udp.recv) as it is queued, so that statistics read
+    // after the application's reply already include the request.
+    match stack.deliver_datagram(iface, dst, src, pkt) {
         Ok(None) => Verdict::Ok,
         Ok(Some(mut unclaimed)) => {
             udp_stat!(stack, iface, drop);

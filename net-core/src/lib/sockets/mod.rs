@@ -944,15 +944,17 @@ impl Stack {
     /// Returns the packet back when no socket wants it, or `Err(())` when the socket's
     /// queue is full (the packet is dropped).
     ///
-    /// `on_queued` runs inside the critical section that queues the datagram, before the
-    /// application can see it: a counter bumped there is never behind the application,
-    /// whose reply another thread may otherwise send before this one counts the request.
+    /// A queued datagram counts as received by UDP on `iface` inside the critical section
+    /// that queues it, before the application can see it: read later, the count is never
+    /// behind the application, whose reply another thread may otherwise send before this
+    /// one counts the request.
+    #[allow(unused_variables)]
     pub(crate) fn deliver_datagram(
         &self,
+        iface: u8,
         dst: SocketAddr,
         src: SocketAddr,
         pkt: NetPkt<'static>,
-        on_queued: impl FnOnce(),
     ) -> Result<Option<NetPkt<'static>>, ()> {
         // The sender record goes in front now when the headroom has room for it (no
         // allocation), so that finding the socket, parking the packet and queueing it take
@@ -979,7 +981,8 @@ impl Stack {
             match t.get_mut(index).and_then(Slot::as_mut) {
                 Some(c) => match c.rxq.push_back(id) {
                     Ok(()) => {
-                        on_queued();
+                        #[cfg(CONFIG_NET_STATISTICS_UDP)]
+                        crate::stat_inc!(self.stats_for(iface), udp.recv);
                         Outcome::Queued
                     }
                     Err(id) => Outcome::Full(id),
@@ -1095,19 +1098,16 @@ mod tests {
         NET.close(fd).unwrap();
     }
 
-    /// The UDP input counts a datagram from `on_queued`, which must run exactly when the
-    /// datagram reaches a socket's queue, and never for one no socket takes.
-    #[cfg(CONFIG_NET_UDP)]
+    /// A datagram is counted as received when it reaches a socket's queue, before the
+    /// application can read it (so a reply never overtakes the count), and one no socket
+    /// takes is not counted as received.
+    #[cfg(all(CONFIG_NET_UDP, CONFIG_NET_STATISTICS_UDP))]
     #[test]
-    fn on_queued_runs_only_for_a_queued_datagram() {
+    fn a_datagram_is_counted_before_the_application_sees_it() {
         use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-        let host: IpAddr = match family() {
-            AddrFamily::Inet => Ipv4Addr::LOCALHOST.into(),
-            AddrFamily::Inet6 => Ipv6Addr::LOCALHOST.into(),
-        };
-        let unspecified: IpAddr = match family() {
-            AddrFamily::Inet => Ipv4Addr::UNSPECIFIED.into(),
-            AddrFamily::Inet6 => Ipv6Addr::UNSPECIFIED.into(),
+        let (host, unspecified): (IpAddr, IpAddr) = match family() {
+            AddrFamily::Inet => (Ipv4Addr::LOCALHOST.into(), Ipv4Addr::UNSPECIFIED.into()),
+            AddrFamily::Inet6 => (Ipv6Addr::LOCALHOST.into(), Ipv6Addr::UNSPECIFIED.into()),
         };
         let bound = SocketAddr::new(host, 4100);
         let src = SocketAddr::new(host, 4101);
@@ -1116,19 +1116,19 @@ mod tests {
             p.append(b"ping").expect("payload");
             p
         };
+        let received = || NET.stats().udp.recv;
         let fd = NET.socket(family(), SockType::Dgram).expect("socket");
         NET.bind(fd, SocketAddr::new(unspecified, 4100)).unwrap();
+        let before = received();
 
-        let mut calls = 0;
-        let unclaimed =
-            NET.deliver_datagram(SocketAddr::new(host, 4102), src, datagram(), || calls += 1);
+        let unclaimed = NET.deliver_datagram(0, SocketAddr::new(host, 4102), src, datagram());
         assert!(matches!(unclaimed, Ok(Some(_))));
         drop(unclaimed);
-        assert_eq!(calls, 0, "counted a datagram nobody took");
+        assert_eq!(received(), before, "counted a datagram nobody took");
 
-        let queued = NET.deliver_datagram(bound, src, datagram(), || calls += 1);
+        let queued = NET.deliver_datagram(0, bound, src, datagram());
         assert!(matches!(queued, Ok(None)));
-        assert_eq!(calls, 1);
+        assert_eq!(received(), before + 1, "queued but not yet counted");
         let mut buf = [0u8; 8];
         assert_eq!(NET.recvfrom(fd, &mut buf), Ok((4, src)));
         assert_eq!(&buf[..4], b"ping");
