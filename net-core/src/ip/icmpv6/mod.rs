@@ -389,7 +389,7 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
                     return Verdict::Ok;
                 }
                 if let Some(mac) = lladdr {
-                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, false, None, true);
+                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, None);
                 }
                 send_na(stack, iface, target_addr, ip.src, true);
                 Verdict::Ok
@@ -404,17 +404,15 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
                     crate::ip::ipv6::nbr::dad_failed(stack, iface, target_addr);
                     return Verdict::Ok;
                 }
-                if let Some(mac) = lladdr {
-                    crate::ip::ipv6::nbr::learn(
-                        stack,
-                        iface,
-                        target_addr,
-                        mac,
-                        flags.contains(NeighborFlags::SOLICITED),
-                        Some(flags.contains(NeighborFlags::ROUTER)),
-                        false,
-                    );
-                }
+                crate::ip::ipv6::nbr::advert(
+                    stack,
+                    iface,
+                    target_addr,
+                    lladdr,
+                    flags.contains(NeighborFlags::SOLICITED),
+                    flags.contains(NeighborFlags::OVERRIDE),
+                    flags.contains(NeighborFlags::ROUTER),
+                );
                 Verdict::Ok
             }
             NdiscRepr::RouterAdvert {
@@ -429,7 +427,7 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
             } => {
                 crate::ip::ipv6::nbr::stop_router_solicitation(stack, iface);
                 if let Some(mac) = lladdr {
-                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, false, Some(true), true);
+                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, Some(true));
                 }
                 let mut slaac = None;
                 i.with(|s| {

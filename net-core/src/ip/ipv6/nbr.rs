@@ -238,18 +238,10 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     }
 }
 
-/// What a received NS, NA, RS or RA tells about a neighbor's link address.
-/// `confirmed` (a solicited NA) makes it REACHABLE; otherwise a new or changed address is
-/// STALE. `create` allows a new entry (NS for us, RA); NA without an entry is ignored.
-pub(crate) fn learn(
-    stack: &Stack,
-    iface: u8,
-    ip: Ipv6Addr,
-    mac: [u8; 6],
-    confirmed: bool,
-    router: Option<bool>,
-    create: bool,
-) {
+/// What a received NS, RS or RA tells about a neighbor's link address (an NA goes to
+/// [`advert`]): a new entry, or a changed address, is STALE (RFC 4861 §7.2.3); an
+/// INCOMPLETE entry gets the address, becomes STALE and sends what waited for it.
+pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, mac: [u8; 6], router: Option<bool>) {
     if ip.is_unspecified() || ip.is_multicast() {
         return;
     }
@@ -266,28 +258,22 @@ pub(crate) fn learn(
         {
             let changed = e.mac != Some(mac);
             e.mac = Some(mac);
-            if confirmed {
-                e.state = NbrState::Reachable;
-            } else if changed || e.state == NbrState::Incomplete {
+            if changed || e.state == NbrState::Incomplete {
                 e.state = NbrState::Stale;
+                e.stamp_ms = now;
+                e.tries = 0;
             }
-            e.stamp_ms = now;
-            e.tries = 0;
             if let Some(r) = router {
                 e.router = r;
             }
             flush = core::mem::take(&mut e.pending);
-        } else if create && let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
+        } else if let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
             evicted = evict(slot);
             *slot = Slot::Used(Entry {
                 iface,
                 ip,
                 mac: Some(mac),
-                state: if confirmed {
-                    NbrState::Reachable
-                } else {
-                    NbrState::Stale
-                },
+                state: NbrState::Stale,
                 stamp_ms: now,
                 tries: 0,
                 router: router.unwrap_or(false),
@@ -305,7 +291,75 @@ pub(crate) fn learn(
             crate::ip::mgmt::EventInfo::Ipv6Addr(ip),
         );
     }
-    for id in flush {
+    send_pending(stack, iface, mac, flush);
+}
+
+/// A received neighbor advertisement for `target` (RFC 4861 §7.2.5). Only an existing
+/// entry learns from it. An INCOMPLETE entry needs the target link-layer address. Any
+/// other entry takes the address when the advertisement overrides (or the address is
+/// unchanged), and becomes REACHABLE when it was solicited. Without the option the address
+/// stays as cached: Linux answers a unicast probe that way. A different address without
+/// override only turns a REACHABLE entry STALE.
+pub(crate) fn advert(
+    stack: &Stack,
+    iface: u8,
+    target: Ipv6Addr,
+    lladdr: Option<[u8; 6]>,
+    solicited: bool,
+    override_: bool,
+    router: bool,
+) {
+    let now = stack.now_ms();
+    let released = critical_section::with(|cs| {
+        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
+        let e = entries
+            .iter_mut()
+            .flatten()
+            .find(|e| e.iface == iface && e.ip == target)?;
+        if e.state == NbrState::Incomplete {
+            let mac = lladdr?;
+            e.mac = Some(mac);
+            e.state = if solicited {
+                NbrState::Reachable
+            } else {
+                NbrState::Stale
+            };
+            e.stamp_ms = now;
+            e.tries = 0;
+            e.router = router;
+            return Some((mac, core::mem::take(&mut e.pending)));
+        }
+        let differs = lladdr.is_some_and(|m| e.mac != Some(m));
+        if differs && !override_ {
+            if e.state == NbrState::Reachable {
+                e.state = NbrState::Stale;
+                e.stamp_ms = now;
+            }
+            return None;
+        }
+        if let Some(m) = lladdr {
+            e.mac = Some(m);
+        }
+        if solicited {
+            e.state = NbrState::Reachable;
+            e.stamp_ms = now;
+            e.tries = 0;
+        } else if differs {
+            e.state = NbrState::Stale;
+            e.stamp_ms = now;
+        }
+        e.router = router;
+        None
+    });
+    if let Some((mac, pending)) = released {
+        send_pending(stack, iface, mac, pending);
+    }
+}
+
+/// Sends the packets that waited for `mac`.
+#[allow(unused_variables)]
+fn send_pending(stack: &Stack, iface: u8, mac: [u8; 6], pending: Pending) {
+    for id in pending {
         if let Some(p) = NetPkt::from_raw(stack.pools, id) {
             #[cfg(CONFIG_NET_L2_ETHERNET)]
             crate::l2::ethernet::emit_and_send(
@@ -559,5 +613,122 @@ mod tests {
             entry(3, NbrState::Delay, 0, IN_USE_TICKS),
         ];
         assert_eq!(victim(&t), None);
+    }
+
+    /// One instance whose cache the NA and NS cases below set up entry by entry.
+    #[cfg(feature = "std")]
+    mod learning {
+        use super::*;
+        use crate::ip::net_core::{Iface, StackState, StdClock, TcpTable};
+
+        static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
+        static IFACES: [Iface; 0] = [];
+        static CLOCK: StdClock = StdClock::new();
+        static TCP: TcpTable = TcpTable::new();
+        static STATE: StackState = StackState::new();
+        static NET: Stack = Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE);
+
+        const PEER: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7);
+        const OLD: [u8; 6] = [2, 0, 0, 0, 0, 7];
+        const NEW: [u8; 6] = [2, 0, 0, 0, 0, 8];
+
+        /// The cache holding only PEER, in `state` (with OLD unless INCOMPLETE).
+        fn only_peer(state: NbrState) {
+            critical_section::with(|cs| {
+                let mut entries = NET.nbr.entries.borrow_ref_mut(cs);
+                for e in entries.iter_mut() {
+                    *e = Slot::Free;
+                }
+                if let Some(first) = entries.first_mut() {
+                    *first = Slot::Used(Entry {
+                        iface: 0,
+                        ip: PEER,
+                        mac: (state != NbrState::Incomplete).then_some(OLD),
+                        state,
+                        stamp_ms: 0,
+                        tries: 2,
+                        router: false,
+                        in_use: 0,
+                        pending: Pending::new(),
+                    });
+                }
+            });
+        }
+
+        fn peer() -> Option<([u8; 6], NbrState)> {
+            NET.nbr.lookup(0, PEER)
+        }
+
+        fn incomplete() -> bool {
+            critical_section::with(|cs| {
+                NET.nbr
+                    .entries
+                    .borrow_ref(cs)
+                    .iter()
+                    .flatten()
+                    .any(|e| e.ip == PEER && e.state == NbrState::Incomplete && e.mac.is_none())
+            })
+        }
+
+        /// RFC 4861 §7.2.5, case by case. (A single test: the cases share the cache.)
+        #[test]
+        fn advertisements_and_solicitations_update_the_cache_as_rfc_4861_says() {
+            // A solicited answer to a unicast probe, without the target link-layer
+            // option (as Linux sends it): the cached address is confirmed.
+            for state in [NbrState::Probe, NbrState::Delay, NbrState::Stale] {
+                only_peer(state);
+                advert(&NET, 0, PEER, None, true, false, false);
+                assert_eq!(peer(), Some((OLD, NbrState::Reachable)), "from {state:?}");
+            }
+            // Unsolicited and without the option: nothing to learn.
+            only_peer(NbrState::Stale);
+            advert(&NET, 0, PEER, None, false, false, false);
+            assert_eq!(peer(), Some((OLD, NbrState::Stale)));
+            // INCOMPLETE needs the address.
+            only_peer(NbrState::Incomplete);
+            advert(&NET, 0, PEER, None, true, true, false);
+            assert!(
+                incomplete(),
+                "an INCOMPLETE entry took an NA without an address"
+            );
+            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
+            only_peer(NbrState::Incomplete);
+            advert(&NET, 0, PEER, Some(NEW), false, false, false);
+            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
+            // A different address without override: not taken; REACHABLE turns STALE.
+            only_peer(NbrState::Reachable);
+            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            assert_eq!(peer(), Some((OLD, NbrState::Stale)));
+            only_peer(NbrState::Probe);
+            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            assert_eq!(peer(), Some((OLD, NbrState::Probe)));
+            // With override it is taken: REACHABLE when solicited, else STALE.
+            only_peer(NbrState::Reachable);
+            advert(&NET, 0, PEER, Some(NEW), false, true, false);
+            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
+            only_peer(NbrState::Probe);
+            advert(&NET, 0, PEER, Some(NEW), true, true, false);
+            assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
+            // The same address, solicited, override or not: confirmed.
+            only_peer(NbrState::Delay);
+            advert(&NET, 0, PEER, Some(OLD), true, false, false);
+            assert_eq!(peer(), Some((OLD, NbrState::Reachable)));
+            // No entry: an NA creates none.
+            only_peer(NbrState::Reachable);
+            let other = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9);
+            advert(&NET, 0, other, Some(NEW), true, true, false);
+            assert_eq!(NET.nbr.lookup(0, other), None);
+
+            // A solicitation (§7.2.3): the same address changes nothing, a new one is
+            // taken and STALE, an unknown sender gets a STALE entry.
+            only_peer(NbrState::Reachable);
+            learn(&NET, 0, PEER, OLD, None);
+            assert_eq!(peer(), Some((OLD, NbrState::Reachable)));
+            learn(&NET, 0, PEER, NEW, None);
+            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
+            learn(&NET, 0, other, NEW, None);
+            assert_eq!(NET.nbr.lookup(0, other), Some((NEW, NbrState::Stale)));
+        }
     }
 }
