@@ -323,6 +323,8 @@ pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str, tcp: boo
             firmware.wait_for("listening on TCP", Duration::from_secs(5)),
             "the firmware has no TCP echo"
         );
+        // A capture of the TCP phase, summarized if it fails (CI shows little else).
+        let capture = Capture::start(&mut ns);
         let report = ns
             .within(|| -> Result<String, String> {
                 let mut report = String::new();
@@ -336,8 +338,75 @@ pub fn firmware_against_linux(board: &str, ns_prefix: &str, qemu: &str, tcp: boo
                 }
                 Ok(report)
             })
-            .expect("TCP echo");
+            .unwrap_or_else(|e| {
+                let frames = capture
+                    .as_ref()
+                    .map(|c| c.summary(&mut ns))
+                    .unwrap_or_default();
+                panic!("TCP echo: {e}\nthe last frames on {TAP}:\n{frames}")
+            });
         eprint!("{report}");
+    }
+}
+
+/// `dumpcap` on [`TAP`] inside a test's namespace (headers only), when it is installed.
+pub struct Capture {
+    file: PathBuf,
+    /// dumpcap's index among the namespace's children.
+    child: usize,
+}
+
+impl Capture {
+    /// Starts capturing; `None` (and nothing to show on failure) without dumpcap.
+    pub fn start(ns: &mut Netns) -> Option<Capture> {
+        if !have("dumpcap") || !have("tshark") {
+            return None;
+        }
+        let file = std::env::temp_dir().join(format!("{}.pcap", ns.name));
+        let path = file.display().to_string();
+        let child = ns
+            .ns
+            .spawn(
+                &["dumpcap", "-q", "-i", TAP, "-s", "128", "-w", &path],
+                false,
+                false,
+            )
+            .ok()?;
+        let started = Instant::now();
+        while !file.exists() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Capture { file, child })
+    }
+
+    /// Stops the capture (dumpcap writes out what it buffered) and returns its last 60
+    /// TCP, ARP and neighbor-discovery frames, one line each.
+    pub fn summary(&self, ns: &mut Netns) -> String {
+        // The kernel hands frames to dumpcap in blocks, up to a second late.
+        std::thread::sleep(Duration::from_secs(2));
+        let dumpcap = ns.ns.child(self.child);
+        let _ = Command::new("kill")
+            .args(["-INT", &dumpcap.id().to_string()])
+            .status();
+        let _ = dumpcap.wait();
+        let (_, text) = run(&[
+            "tshark",
+            "-r",
+            &self.file.display().to_string(),
+            "-Y",
+            "tcp || arp || icmpv6.type >= 133",
+        ]);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("Running as user"))
+            .collect();
+        lines[lines.len().saturating_sub(60)..].join("\n")
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file);
     }
 }
 
