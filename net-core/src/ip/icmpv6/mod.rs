@@ -329,6 +329,19 @@ fn send_na(stack: &Stack, iface: u8, target: Ipv6Addr, dst: Ipv6Addr, solicited:
     }
 }
 
+/// What an NS, RS or RA with source link-layer option `lladdr` says of its sender: its
+/// address replaces a cached one, and an unknown sender gets an entry (RFC 4861 §7.2.3,
+/// §6.3.4).
+fn heard(lladdr: Option<[u8; 6]>, router: Option<bool>) -> crate::ip::ipv6::nbr::Heard {
+    crate::ip::ipv6::nbr::Heard {
+        lladdr,
+        solicited: false,
+        override_: true,
+        router,
+        create: true,
+    }
+}
+
 #[allow(unused_variables)]
 fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -> Verdict {
     #[cfg(not(CONFIG_NET_IPV6_ND))]
@@ -388,9 +401,7 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
                 if !mine {
                     return Verdict::Ok;
                 }
-                if let Some(mac) = lladdr {
-                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, None);
-                }
+                crate::ip::ipv6::nbr::learn(stack, iface, ip.src, heard(lladdr, None));
                 send_na(stack, iface, target_addr, ip.src, true);
                 Verdict::Ok
             }
@@ -404,14 +415,17 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
                     crate::ip::ipv6::nbr::dad_failed(stack, iface, target_addr);
                     return Verdict::Ok;
                 }
-                crate::ip::ipv6::nbr::advert(
+                crate::ip::ipv6::nbr::learn(
                     stack,
                     iface,
                     target_addr,
-                    lladdr,
-                    flags.contains(NeighborFlags::SOLICITED),
-                    flags.contains(NeighborFlags::OVERRIDE),
-                    flags.contains(NeighborFlags::ROUTER),
+                    crate::ip::ipv6::nbr::Heard {
+                        lladdr,
+                        solicited: flags.contains(NeighborFlags::SOLICITED),
+                        override_: flags.contains(NeighborFlags::OVERRIDE),
+                        router: Some(flags.contains(NeighborFlags::ROUTER)),
+                        create: false,
+                    },
                 );
                 Verdict::Ok
             }
@@ -426,9 +440,7 @@ fn ndisc_input(stack: &Stack, iface: u8, pkt: &NetPkt<'static>, ip: &Ipv6Info) -
                 ..
             } => {
                 crate::ip::ipv6::nbr::stop_router_solicitation(stack, iface);
-                if let Some(mac) = lladdr {
-                    crate::ip::ipv6::nbr::learn(stack, iface, ip.src, mac, Some(true));
-                }
+                crate::ip::ipv6::nbr::learn(stack, iface, ip.src, heard(lladdr, Some(true)));
                 let mut slaac = None;
                 i.with(|s| {
                     if let Some(m) = mtu

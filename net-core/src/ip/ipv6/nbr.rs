@@ -238,15 +238,34 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     }
 }
 
-/// What a received NS, RS or RA tells about a neighbor's link address (an NA goes to
-/// [`advert`]): a new entry, or a changed address, is STALE (RFC 4861 §7.2.3); an
-/// INCOMPLETE entry gets the address, becomes STALE and sends what waited for it.
-pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, mac: [u8; 6], router: Option<bool>) {
+/// What a received NS, RS, RA or NA says of a neighbor (RFC 4861 §7.2.3 to §7.2.5).
+#[derive(Clone, Copy)]
+pub(crate) struct Heard {
+    /// The link-layer address option, if the message had one.
+    pub lladdr: Option<[u8; 6]>,
+    /// A solicited NA: the neighbor is REACHABLE.
+    pub solicited: bool,
+    /// The address replaces a different cached one (an NA's override flag; NS, RS and RA
+    /// always replace).
+    pub override_: bool,
+    /// Whether the neighbor is a router, when the message says.
+    pub router: Option<bool>,
+    /// An unknown neighbor gets an entry (not for an NA).
+    pub create: bool,
+}
+
+/// Updates the cache from what was heard of `ip`. An INCOMPLETE entry needs the link-layer
+/// address, becomes REACHABLE (solicited) or STALE, and sends what waited for it. Any
+/// other entry takes the address when it overrides or is unchanged, becomes REACHABLE when
+/// solicited and STALE when the address changed. Without the option the cached address
+/// stays: Linux answers a unicast probe so. A different address that does not override
+/// only turns a REACHABLE entry STALE.
+pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, heard: Heard) {
     if ip.is_unspecified() || ip.is_multicast() {
         return;
     }
     let now = stack.now_ms();
-    let mut flush = Pending::new();
+    let mut flush = None;
     let mut evicted = Pending::new();
     let mut added = false;
     critical_section::with(|cs| {
@@ -256,18 +275,43 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, mac: [u8; 6], router
             .flatten()
             .find(|e| e.iface == iface && e.ip == ip)
         {
-            let changed = e.mac != Some(mac);
-            e.mac = Some(mac);
-            if changed || e.state == NbrState::Incomplete {
-                e.state = NbrState::Stale;
+            let differs = heard.lladdr.is_some_and(|m| e.mac != Some(m));
+            let state = if e.state == NbrState::Incomplete {
+                let Some(mac) = heard.lladdr else { return };
+                flush = Some((mac, core::mem::take(&mut e.pending)));
+                if heard.solicited {
+                    NbrState::Reachable
+                } else {
+                    NbrState::Stale
+                }
+            } else if differs && !heard.override_ {
+                if e.state == NbrState::Reachable {
+                    e.state = NbrState::Stale;
+                    e.stamp_ms = now;
+                }
+                return;
+            } else if heard.solicited {
+                NbrState::Reachable
+            } else if differs {
+                NbrState::Stale
+            } else {
+                e.state
+            };
+            if state != e.state || heard.solicited {
+                e.state = state;
                 e.stamp_ms = now;
                 e.tries = 0;
             }
-            if let Some(r) = router {
+            if let Some(m) = heard.lladdr {
+                e.mac = Some(m);
+            }
+            if let Some(r) = heard.router {
                 e.router = r;
             }
-            flush = core::mem::take(&mut e.pending);
-        } else if let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i)) {
+        } else if heard.create
+            && let Some(mac) = heard.lladdr
+            && let Some(slot) = victim(&entries[..]).and_then(|i| entries.get_mut(i))
+        {
             evicted = evict(slot);
             *slot = Slot::Used(Entry {
                 iface,
@@ -276,7 +320,7 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, mac: [u8; 6], router
                 state: NbrState::Stale,
                 stamp_ms: now,
                 tries: 0,
-                router: router.unwrap_or(false),
+                router: heard.router.unwrap_or(false),
                 in_use: 0,
                 pending: Pending::new(),
             });
@@ -291,67 +335,7 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, mac: [u8; 6], router
             crate::ip::mgmt::EventInfo::Ipv6Addr(ip),
         );
     }
-    send_pending(stack, iface, mac, flush);
-}
-
-/// A received neighbor advertisement for `target` (RFC 4861 §7.2.5). Only an existing
-/// entry learns from it. An INCOMPLETE entry needs the target link-layer address. Any
-/// other entry takes the address when the advertisement overrides (or the address is
-/// unchanged), and becomes REACHABLE when it was solicited. Without the option the address
-/// stays as cached: Linux answers a unicast probe that way. A different address without
-/// override only turns a REACHABLE entry STALE.
-pub(crate) fn advert(
-    stack: &Stack,
-    iface: u8,
-    target: Ipv6Addr,
-    lladdr: Option<[u8; 6]>,
-    solicited: bool,
-    override_: bool,
-    router: bool,
-) {
-    let now = stack.now_ms();
-    let released = critical_section::with(|cs| {
-        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
-        let e = entries
-            .iter_mut()
-            .flatten()
-            .find(|e| e.iface == iface && e.ip == target)?;
-        if e.state == NbrState::Incomplete {
-            let mac = lladdr?;
-            e.mac = Some(mac);
-            e.state = if solicited {
-                NbrState::Reachable
-            } else {
-                NbrState::Stale
-            };
-            e.stamp_ms = now;
-            e.tries = 0;
-            e.router = router;
-            return Some((mac, core::mem::take(&mut e.pending)));
-        }
-        let differs = lladdr.is_some_and(|m| e.mac != Some(m));
-        if differs && !override_ {
-            if e.state == NbrState::Reachable {
-                e.state = NbrState::Stale;
-                e.stamp_ms = now;
-            }
-            return None;
-        }
-        if let Some(m) = lladdr {
-            e.mac = Some(m);
-        }
-        if solicited {
-            e.state = NbrState::Reachable;
-            e.stamp_ms = now;
-            e.tries = 0;
-        } else if differs {
-            e.state = NbrState::Stale;
-            e.stamp_ms = now;
-        }
-        e.router = router;
-        None
-    });
-    if let Some((mac, pending)) = released {
+    if let Some((mac, pending)) = flush {
         send_pending(stack, iface, mac, pending);
     }
 }
@@ -659,6 +643,28 @@ mod tests {
             NET.nbr.lookup(0, PEER)
         }
 
+        fn na(target: Ipv6Addr, lladdr: Option<[u8; 6]>, solicited: bool, override_: bool) {
+            let heard = Heard {
+                lladdr,
+                solicited,
+                override_,
+                router: Some(false),
+                create: false,
+            };
+            learn(&NET, 0, target, heard);
+        }
+
+        fn ns(sender: Ipv6Addr, lladdr: [u8; 6]) {
+            let heard = Heard {
+                lladdr: Some(lladdr),
+                solicited: false,
+                override_: true,
+                router: None,
+                create: true,
+            };
+            learn(&NET, 0, sender, heard);
+        }
+
         fn incomplete() -> bool {
             critical_section::with(|cs| {
                 NET.nbr
@@ -677,58 +683,61 @@ mod tests {
             // option (as Linux sends it): the cached address is confirmed.
             for state in [NbrState::Probe, NbrState::Delay, NbrState::Stale] {
                 only_peer(state);
-                advert(&NET, 0, PEER, None, true, false, false);
+                na(PEER, None, true, false);
                 assert_eq!(peer(), Some((OLD, NbrState::Reachable)), "from {state:?}");
             }
             // Unsolicited and without the option: nothing to learn.
             only_peer(NbrState::Stale);
-            advert(&NET, 0, PEER, None, false, false, false);
+            na(PEER, None, false, false);
             assert_eq!(peer(), Some((OLD, NbrState::Stale)));
             // INCOMPLETE needs the address.
             only_peer(NbrState::Incomplete);
-            advert(&NET, 0, PEER, None, true, true, false);
+            na(PEER, None, true, true);
             assert!(
                 incomplete(),
                 "an INCOMPLETE entry took an NA without an address"
             );
-            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            na(PEER, Some(NEW), true, false);
             assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
             only_peer(NbrState::Incomplete);
-            advert(&NET, 0, PEER, Some(NEW), false, false, false);
+            na(PEER, Some(NEW), false, false);
             assert_eq!(peer(), Some((NEW, NbrState::Stale)));
             // A different address without override: not taken; REACHABLE turns STALE.
             only_peer(NbrState::Reachable);
-            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            na(PEER, Some(NEW), true, false);
             assert_eq!(peer(), Some((OLD, NbrState::Stale)));
             only_peer(NbrState::Probe);
-            advert(&NET, 0, PEER, Some(NEW), true, false, false);
+            na(PEER, Some(NEW), true, false);
             assert_eq!(peer(), Some((OLD, NbrState::Probe)));
             // With override it is taken: REACHABLE when solicited, else STALE.
             only_peer(NbrState::Reachable);
-            advert(&NET, 0, PEER, Some(NEW), false, true, false);
+            na(PEER, Some(NEW), false, true);
             assert_eq!(peer(), Some((NEW, NbrState::Stale)));
             only_peer(NbrState::Probe);
-            advert(&NET, 0, PEER, Some(NEW), true, true, false);
+            na(PEER, Some(NEW), true, true);
             assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
             // The same address, solicited, override or not: confirmed.
             only_peer(NbrState::Delay);
-            advert(&NET, 0, PEER, Some(OLD), true, false, false);
+            na(PEER, Some(OLD), true, false);
             assert_eq!(peer(), Some((OLD, NbrState::Reachable)));
             // No entry: an NA creates none.
             only_peer(NbrState::Reachable);
             let other = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9);
-            advert(&NET, 0, other, Some(NEW), true, true, false);
+            na(other, Some(NEW), true, true);
             assert_eq!(NET.nbr.lookup(0, other), None);
 
             // A solicitation (§7.2.3): the same address changes nothing, a new one is
             // taken and STALE, an unknown sender gets a STALE entry.
             only_peer(NbrState::Reachable);
-            learn(&NET, 0, PEER, OLD, None);
+            ns(PEER, OLD);
             assert_eq!(peer(), Some((OLD, NbrState::Reachable)));
-            learn(&NET, 0, PEER, NEW, None);
+            ns(PEER, NEW);
             assert_eq!(peer(), Some((NEW, NbrState::Stale)));
-            learn(&NET, 0, other, NEW, None);
+            ns(other, NEW);
             assert_eq!(NET.nbr.lookup(0, other), Some((NEW, NbrState::Stale)));
+            only_peer(NbrState::Incomplete);
+            ns(PEER, NEW);
+            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
         }
     }
 }
