@@ -263,6 +263,52 @@ fn closed_port_gets_icmp_unreachable_and_is_counted() {
     B.close(fd).unwrap();
 }
 
+/// A datagram that does not fit the route's MTU (no IP fragmentation here) is refused with
+/// `EMSGSIZE` and not counted as sent; one that just fits goes out and is counted.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn a_datagram_beyond_the_mtu_is_refused_and_not_counted() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 10, 0x0a], 20);
+    instance!(B, B_END, [0x02, 0, 0, 0, 10, 0x0b], 21);
+    start_v4_pair(&A, &B, &A_END, &B_END);
+    let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4242);
+    let listener = udp_socket(&A, AddrFamily::Inet, 4242);
+    let fd = udp_socket(&B, AddrFamily::Inet, 0);
+    // IPv4 and UDP headers take 28 bytes of the MTU.
+    let fits = usize::from(B.iface(0).expect("interface").mtu()) - 28;
+    let sent = || {
+        #[cfg(CONFIG_NET_STATISTICS_UDP)]
+        return B.stats().udp.sent;
+        #[cfg(not(CONFIG_NET_STATISTICS_UDP))]
+        0
+    };
+    let before = sent();
+    assert_eq!(
+        B.sendto(fd, &payload(fits + 1, 3), Some(server)),
+        Err(Errno::EMSGSIZE)
+    );
+    assert_eq!(sent(), before, "a refused datagram was counted as sent");
+    assert_eq!(B.sendto(fd, &payload(fits, 3), Some(server)), Ok(fits));
+    #[cfg(CONFIG_NET_STATISTICS_UDP)]
+    assert_eq!(sent(), before + 1);
+    let mut buf = vec![0u8; fits + 1];
+    let mut got = None;
+    assert!(run_until(
+        &A,
+        &B,
+        [&A_END, &B_END],
+        Duration::from_secs(5),
+        || {
+            got = A.recvfrom(listener, &mut buf).ok();
+            got.is_some()
+        }
+    ));
+    assert_eq!(got.map(|(n, _)| n), Some(fits));
+    assert!(buf[..fits] == payload(fits, 3)[..]);
+    A.close(listener).unwrap();
+    B.close(fd).unwrap();
+}
+
 /// `reset_stats` zeroes the totals, the traffic classes' and the interfaces' counters.
 #[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP, CONFIG_NET_STATISTICS))]
 #[test]

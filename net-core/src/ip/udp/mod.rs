@@ -191,6 +191,9 @@ pub(crate) fn output(
         (IpAddr::V4(l), IpAddr::V4(d)) => {
             // Route, TTL, MTU and interface state in one critical section.
             let route = crate::ip::ipv4::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            if crate::ip::ipv4::wire::HEADER_LEN + len > usize::from(route.mtu) {
+                return Err(Errno::EMSGSIZE);
+            }
             let iface = route.iface;
             let src = if l.is_unspecified() { route.src } else { l };
             let sum = checksum::combine(&[
@@ -203,16 +206,19 @@ pub(crate) fn output(
             };
             pkt.write_at(6, &sum.to_be_bytes())
                 .map_err(|_| Errno::EINVAL)?;
-            let r =
-                crate::ip::ipv4::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt);
-            if r.is_ok() {
-                udp_stat!(stack, iface, sent);
-            }
-            r
+            // Counted once the datagram is complete (as Zephyr's `net_udp_finalize` does)
+            // and fits the route's MTU: counted after the hand-over, a reply could reach
+            // the peer, and statistics be read, before the count. What fails below it is
+            // counted by the traffic-class queue or the link.
+            udp_stat!(stack, iface, sent);
+            crate::ip::ipv4::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt)
         }
         #[cfg(CONFIG_NET_IPV6)]
         (IpAddr::V6(l), IpAddr::V6(d)) => {
             let route = crate::ip::ipv6::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            if crate::ip::ipv6::wire::HEADER_LEN + len > usize::from(route.mtu) {
+                return Err(Errno::EMSGSIZE);
+            }
             let src = if l.is_unspecified() { route.src } else { l };
             let sum = checksum::combine(&[
                 checksum::pseudo_header_v6(&src, &d, IpProtocol::Udp, u32::from(len16)),
@@ -224,12 +230,8 @@ pub(crate) fn output(
             };
             pkt.write_at(6, &sum.to_be_bytes())
                 .map_err(|_| Errno::EINVAL)?;
-            let r =
-                crate::ip::ipv6::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt);
-            if r.is_ok() {
-                udp_stat!(stack, route.iface, sent);
-            }
-            r
+            udp_stat!(stack, route.iface, sent);
+            crate::ip::ipv6::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt)
         }
         _ => Err(Errno::EAFNOSUPPORT),
     }
