@@ -17,6 +17,23 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+/// Declares `static $name: Stack`, an instance without interfaces for unit tests that need
+/// the stack's tables but no link (it must precede the modules that use it).
+#[cfg(all(test, feature = "std"))]
+macro_rules! unit_test_stack {
+    ($name:ident) => {
+        static $name: crate::ip::net_core::Stack = {
+            use crate::ip::net_core::{Iface, Stack, StackState, StdClock, TcpTable};
+            static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
+            static IFACES: [Iface; 0] = [];
+            static CLOCK: StdClock = StdClock::new();
+            static TCP: TcpTable = TcpTable::new();
+            static STATE: StackState = StackState::new();
+            Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE)
+        };
+    };
+}
+
 pub mod buf;
 pub mod counter;
 pub mod drivers;

@@ -603,14 +603,8 @@ mod tests {
     #[cfg(feature = "std")]
     mod learning {
         use super::*;
-        use crate::ip::net_core::{Iface, StackState, StdClock, TcpTable};
 
-        static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
-        static IFACES: [Iface; 0] = [];
-        static CLOCK: StdClock = StdClock::new();
-        static TCP: TcpTable = TcpTable::new();
-        static STATE: StackState = StackState::new();
-        static NET: Stack = Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE);
+        unit_test_stack!(NET);
 
         const PEER: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7);
         const OLD: [u8; 6] = [2, 0, 0, 0, 0, 7];
@@ -679,47 +673,42 @@ mod tests {
         /// RFC 4861 §7.2.5, case by case. (A single test: the cases share the cache.)
         #[test]
         fn advertisements_and_solicitations_update_the_cache_as_rfc_4861_says() {
-            // A solicited answer to a unicast probe, without the target link-layer
-            // option (as Linux sends it): the cached address is confirmed.
-            for state in [NbrState::Probe, NbrState::Delay, NbrState::Stale] {
-                only_peer(state);
-                na(PEER, None, true, false);
-                assert_eq!(peer(), Some((OLD, NbrState::Reachable)), "from {state:?}");
-            }
-            // Unsolicited and without the option: nothing to learn.
-            only_peer(NbrState::Stale);
-            na(PEER, None, false, false);
-            assert_eq!(peer(), Some((OLD, NbrState::Stale)));
-            // INCOMPLETE needs the address.
-            only_peer(NbrState::Incomplete);
-            na(PEER, None, true, true);
-            assert!(
-                incomplete(),
-                "an INCOMPLETE entry took an NA without an address"
+            use NbrState::{Delay, Incomplete, Probe, Reachable, Stale};
+            // The entry before, the NA (target link-layer option, solicited, override),
+            // the entry after (None: still INCOMPLETE), and why.
+            type Case = (
+                NbrState,
+                Option<[u8; 6]>,
+                bool,
+                bool,
+                Option<([u8; 6], NbrState)>,
+                &'static str,
             );
-            na(PEER, Some(NEW), true, false);
-            assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
-            only_peer(NbrState::Incomplete);
-            na(PEER, Some(NEW), false, false);
-            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
-            // A different address without override: not taken; REACHABLE turns STALE.
-            only_peer(NbrState::Reachable);
-            na(PEER, Some(NEW), true, false);
-            assert_eq!(peer(), Some((OLD, NbrState::Stale)));
-            only_peer(NbrState::Probe);
-            na(PEER, Some(NEW), true, false);
-            assert_eq!(peer(), Some((OLD, NbrState::Probe)));
-            // With override it is taken: REACHABLE when solicited, else STALE.
-            only_peer(NbrState::Reachable);
-            na(PEER, Some(NEW), false, true);
-            assert_eq!(peer(), Some((NEW, NbrState::Stale)));
-            only_peer(NbrState::Probe);
-            na(PEER, Some(NEW), true, true);
-            assert_eq!(peer(), Some((NEW, NbrState::Reachable)));
-            // The same address, solicited, override or not: confirmed.
-            only_peer(NbrState::Delay);
-            na(PEER, Some(OLD), true, false);
-            assert_eq!(peer(), Some((OLD, NbrState::Reachable)));
+            let probe_answer = "a solicited NA without the option (Linux answers a unicast \
+                                probe so) confirms the cached address";
+            #[rustfmt::skip]
+            let cases: [Case; 12] = [
+                (Probe, None, true, false, Some((OLD, Reachable)), probe_answer),
+                (Delay, None, true, false, Some((OLD, Reachable)), probe_answer),
+                (Stale, None, true, false, Some((OLD, Reachable)), probe_answer),
+                (Stale, None, false, false, Some((OLD, Stale)), "nothing to learn"),
+                (Incomplete, None, true, true, None, "INCOMPLETE needs the address"),
+                (Incomplete, Some(NEW), true, false, Some((NEW, Reachable)), "resolved"),
+                (Incomplete, Some(NEW), false, false, Some((NEW, Stale)), "unconfirmed"),
+                (Reachable, Some(NEW), true, false, Some((OLD, Stale)), "no override"),
+                (Probe, Some(NEW), true, false, Some((OLD, Probe)), "no override: ignored"),
+                (Reachable, Some(NEW), false, true, Some((NEW, Stale)), "override"),
+                (Probe, Some(NEW), true, true, Some((NEW, Reachable)), "override, solicited"),
+                (Delay, Some(OLD), true, false, Some((OLD, Reachable)), "same address"),
+            ];
+            for (before, lladdr, solicited, override_, after, why) in cases {
+                only_peer(before);
+                na(PEER, lladdr, solicited, override_);
+                match after {
+                    Some(entry) => assert_eq!(peer(), Some(entry), "from {before:?}: {why}"),
+                    None => assert!(incomplete(), "{why}"),
+                }
+            }
             // No entry: an NA creates none.
             only_peer(NbrState::Reachable);
             let other = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9);

@@ -1017,14 +1017,8 @@ impl Stack {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::{AddrFamily, Errno, Fd, SockOpt, SockType};
-    use crate::ip::net_core::{Iface, Stack, StackState, StdClock, TcpTable};
 
-    static POOLS: crate::buf::ConfiguredPools = crate::buf::ConfiguredPools::new();
-    static IFACES: [Iface; 0] = [];
-    static CLOCK: StdClock = StdClock::new();
-    static TCP: TcpTable = TcpTable::new();
-    static STATE: StackState = StackState::new();
-    static NET: Stack = Stack::new(&POOLS.pools(), &IFACES, &CLOCK, &TCP, &STATE);
+    unit_test_stack!(NET);
 
     /// A family this configuration has.
     fn family() -> AddrFamily {
