@@ -264,7 +264,8 @@ fn closed_port_gets_icmp_unreachable_and_is_counted() {
 }
 
 /// A datagram that does not fit the route's MTU (no IP fragmentation here) is refused with
-/// `EMSGSIZE` and not counted as sent; one that just fits goes out and is counted.
+/// `EMSGSIZE`, one to a down interface with `ENETDOWN`, and neither is counted as sent;
+/// one that just fits goes out and is counted.
 #[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
 #[test]
 fn a_datagram_beyond_the_mtu_is_refused_and_not_counted() {
@@ -288,6 +289,13 @@ fn a_datagram_beyond_the_mtu_is_refused_and_not_counted() {
         Err(Errno::EMSGSIZE)
     );
     assert_eq!(sent(), before, "a refused datagram was counted as sent");
+    B.if_down(0).unwrap();
+    assert_eq!(
+        B.sendto(fd, &payload(fits, 3), Some(server)),
+        Err(Errno::ENETDOWN)
+    );
+    assert_eq!(sent(), before, "a datagram to a down interface was counted");
+    B.if_up(0).unwrap();
     assert_eq!(B.sendto(fd, &payload(fits, 3), Some(server)), Ok(fits));
     #[cfg(CONFIG_NET_STATISTICS_UDP)]
     assert_eq!(sent(), before + 1);

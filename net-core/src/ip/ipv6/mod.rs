@@ -172,7 +172,7 @@ pub(crate) struct Route {
     /// The interface's L3 MTU.
     pub mtu: u16,
     /// The interface was operationally up.
-    up: bool,
+    pub up: bool,
 }
 
 /// The route for sending to `dst`: `iface` when given, else the first interface with `dst`

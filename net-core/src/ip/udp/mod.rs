@@ -191,6 +191,9 @@ pub(crate) fn output(
         (IpAddr::V4(l), IpAddr::V4(d)) => {
             // Route, TTL, MTU and interface state in one critical section.
             let route = crate::ip::ipv4::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            if !route.up {
+                return Err(Errno::ENETDOWN);
+            }
             if crate::ip::ipv4::wire::HEADER_LEN + len > usize::from(route.mtu) {
                 return Err(Errno::EMSGSIZE);
             }
@@ -206,16 +209,19 @@ pub(crate) fn output(
             };
             pkt.write_at(6, &sum.to_be_bytes())
                 .map_err(|_| Errno::EINVAL)?;
-            // Counted once the datagram is complete (as Zephyr's `net_udp_finalize` does)
-            // and fits the route's MTU: counted after the hand-over, a reply could reach
-            // the peer, and statistics be read, before the count. What fails below it is
-            // counted by the traffic-class queue or the link.
+            // Counted once the datagram is complete (as Zephyr's `net_udp_finalize` does),
+            // its interface up and the route's MTU large enough: counted after the
+            // hand-over, a reply could reach the peer, and statistics be read, before the
+            // count. A full queue or a link error below is counted there.
             udp_stat!(stack, iface, sent);
             crate::ip::ipv4::output_routed(stack, &route, Some(src), d, IpProtocol::Udp, pkt)
         }
         #[cfg(CONFIG_NET_IPV6)]
         (IpAddr::V6(l), IpAddr::V6(d)) => {
             let route = crate::ip::ipv6::route(stack, None, d).ok_or(Errno::ENETUNREACH)?;
+            if !route.up {
+                return Err(Errno::ENETDOWN);
+            }
             if crate::ip::ipv6::wire::HEADER_LEN + len > usize::from(route.mtu) {
                 return Err(Errno::EMSGSIZE);
             }
