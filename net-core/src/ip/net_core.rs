@@ -394,8 +394,8 @@ impl Stack {
     /// A stack over the given pools, interfaces, clock, TCP connection table and state
     /// (usable in `static`s; pass the pools as `&POOLS.pools()`, which a `static`'s
     /// initializer keeps for the program's life). The table and the state are separate
-    /// `static`s so that they stay all zero (in `.bss`) and the `Stack` itself immutable (in `.rodata`); without
-    /// `NET_TCP` the table is empty.
+    /// `static`s so that they stay all zero (in `.bss`) and the `Stack` itself immutable
+    /// (in `.rodata`); without `NET_TCP` the table is empty.
     pub const fn new(
         pools: &'static Pools<'static>,
         ifaces: &'static [Iface],
