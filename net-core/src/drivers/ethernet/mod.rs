@@ -3,6 +3,9 @@
 #[cfg(all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"))]
 pub mod native_tap;
 
+#[cfg(any(all(feature = "std", CONFIG_ETH_NATIVE_TAP, target_os = "linux"), test))]
+pub mod offload;
+
 #[cfg(any(CONFIG_ETH_STELLARIS, test))]
 pub mod stellaris;
 
