@@ -125,9 +125,10 @@ mod bench {
         use super::*;
         use net_core::{Errno, Fd, PollFd, SockOpt};
 
-        pub fn start(mode: Mode) {
+        pub fn start(mode: Mode, offload: bool) {
             TAP.set_interface_name(TAP_NAME);
             TAP.set_polled(mode == Mode::Polled);
+            TAP.set_offload(offload);
             NET.start_bare().expect("our stack starts on the TAP");
             NET.ipv4_add(0, OURS, Ipv4Addr::new(255, 255, 255, 0))
                 .expect("address");
@@ -253,8 +254,14 @@ mod bench {
 
         /// Runs the send and receive measurements `RUNS` times in `mode` from `port` on,
         /// and waits for the connections to close.
-        pub fn run(mode: Mode, mut port: u16, data: &[u8], total: usize) -> (Vec<f64>, Vec<f64>) {
-            start(mode);
+        pub fn run(
+            mode: Mode,
+            offload: bool,
+            mut port: u16,
+            data: &[u8],
+            total: usize,
+        ) -> (Vec<f64>, Vec<f64>) {
+            start(mode, offload);
             let (mut tx, mut rx) = (Vec::new(), Vec::new());
             for _ in 0..RUNS {
                 tx.push(send(mode, port, data, total));
@@ -441,17 +448,23 @@ mod bench {
     /// afresh (a TAP has one reader at a time, and a started instance keeps its TAP).
     fn child(ns: &str) {
         crate::support::netns::enter(ns).expect("enter the namespace");
-        let mode = match std::env::var(CHILD_MODE).as_deref() {
-            Ok("polled") => Mode::Polled,
-            _ => Mode::Threads,
+        let name = std::env::var(CHILD_MODE).unwrap_or_default();
+        let mode = if name.starts_with("polled") {
+            Mode::Polled
+        } else {
+            Mode::Threads
         };
+        let offload = name.ends_with("+offload");
         let port = std::env::var(CHILD_PORT)
             .ok()
             .and_then(|p| p.parse().ok())
             .unwrap_or(6000);
         let data = crate::support::pattern(1 << 20, 9);
-        let (tx, rx) = ours::run(mode, port, &data, megabytes() << 20);
+        let (tx, rx) = ours::run(mode, offload, port, &data, megabytes() << 20);
         let list = |v: &[f64]| v.iter().map(|x| format!(" {x}")).collect::<String>();
+        if offload {
+            println!("SUPER {}", TAP.rx_super_frames());
+        }
         println!("RESULT send{}", list(&tx));
         println!("RESULT receive{}", list(&rx));
     }
@@ -496,6 +509,9 @@ mod bench {
                 median(acks.clone()),
                 acks.len()
             );
+        }
+        if let Some(n) = text.lines().find_map(|l| l.strip_prefix("SUPER ")) {
+            println!("ours {mode}: {n} TCP super-frames received and cut by the driver");
         }
         (rates("send"), rates("receive"))
     }
@@ -551,41 +567,51 @@ mod bench {
         }
         let (threads_tx, threads_rx) = ours_in_child(&ns, "threads", 6000);
         let (polled_tx, polled_rx) = ours_in_child(&ns, "polled", 7000);
+        // The TAP driver with receive offloads (`NativeTap::set_offload`): the kernel
+        // hands over TCP super-frames, which the driver cuts into segments.
+        let (threads_off_tx, threads_off_rx) = ours_in_child(&ns, "threads+offload", 8000);
+        let (polled_off_tx, polled_off_rx) = ours_in_child(&ns, "polled+offload", 9000);
 
         println!(
-            "{:<24} | {:>13} | {:>12} | {:>12} | {:>6} | {:>6}",
-            "direction", "ours threads", "ours polled", "smoltcp", "ratio", "ratio"
+            "{:<24} | {:>8} | {:>8} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | {:>5}",
+            "direction",
+            "threads",
+            "polled",
+            "thr+off",
+            "pol+off",
+            "smoltcp",
+            "thr.",
+            "pol.",
+            "thr+o",
+            "pol+o"
         );
         println!(
-            "{:<24} | {:>13} | {:>12} | {:>12} | {:>6} | {:>6}",
-            "", "MB/s", "MB/s", "MB/s", "thr.", "polled"
+            "{:<24} | {:>8} | {:>8} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | {:>5}",
+            "", "MB/s", "MB/s", "MB/s", "MB/s", "MB/s", "ratio", "ratio", "ratio", "ratio"
         );
-        for (what, t, p, s) in [
-            ("stack sends to Linux", threads_tx, polled_tx, smol_tx),
+        let rx = [threads_rx, polled_rx, threads_off_rx, polled_off_rx];
+        for (what, ours, s) in [
             (
-                "Linux sends to stack",
-                threads_rx.clone(),
-                polled_rx.clone(),
-                smol_rx,
+                "stack sends to Linux",
+                [threads_tx, polled_tx, threads_off_tx, polled_off_tx],
+                smol_tx,
             ),
-            (
-                "  (smoltcp no ACK delay)",
-                threads_rx.clone(),
-                polled_rx.clone(),
-                smol_rx_no_delay,
-            ),
-            (
-                "  (smoltcp in place)",
-                threads_rx,
-                polled_rx,
-                smol_rx_in_place,
-            ),
+            ("Linux sends to stack", rx.clone(), smol_rx),
+            ("  (smoltcp no ACK delay)", rx.clone(), smol_rx_no_delay),
+            ("  (smoltcp in place)", rx, smol_rx_in_place),
         ] {
-            let (t, p, s) = (median(t), median(p), median(s));
+            let s = median(s);
+            let o = ours.map(median);
             println!(
-                "{what:<24} | {t:>13.1} | {p:>12.1} | {s:>12.1} | {:>6.2} | {:>6.2}",
-                t / s,
-                p / s
+                "{what:<24} | {:>8.1} | {:>8.1} | {:>8.1} | {:>8.1} | {s:>8.1} | {:>5.2} | {:>5.2} | {:>5.2} | {:>5.2}",
+                o[0],
+                o[1],
+                o[2],
+                o[3],
+                o[0] / s,
+                o[1] / s,
+                o[2] / s,
+                o[3] / s
             );
         }
         drop(ns);
