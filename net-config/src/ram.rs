@@ -32,11 +32,13 @@ pub fn buf_pool_bytes(n: usize, size: usize) -> usize {
     round_up(n * size + 6 * n, 4) + 12
 }
 
-/// Bytes of `PktSlab<N>`: 24-byte descriptors and 12 bytes of slab state, the same on
-/// every target (`pointer_width` is kept for the callers that pass it).
+/// Bytes of `PktSlab<N>`: 24-byte descriptors and 12 bytes of slab state on the 32-bit
+/// firmware targets; on the 64-bit host targets (`native_sim`, net-core with `std`) each
+/// descriptor also carries the TCP segmentation offload's segment size
+/// (`PktMeta::gso_size`), which pads it to 28 bytes.
 pub fn pkt_slab_bytes(n: usize, pointer_width: usize) -> usize {
-    let _ = pointer_width;
-    24 * n + 12
+    let descriptor = if pointer_width == 8 { 28 } else { 24 };
+    descriptor * n + 12
 }
 
 /// The pointer width of a Rust target triple (4 for the 32-bit MCUs, else 8).
@@ -140,8 +142,8 @@ mod tests {
         assert_eq!(buf_pool_bytes(1, 128), 148);
         assert_eq!(buf_pool_bytes(2, 128), 280);
         assert_eq!(buf_pool_bytes(3, 1536), 4640);
-        assert_eq!(pkt_slab_bytes(1, 8), 36);
-        assert_eq!(pkt_slab_bytes(10, 8), 252);
+        assert_eq!(pkt_slab_bytes(1, 8), 40);
+        assert_eq!(pkt_slab_bytes(10, 8), 292);
         // Measured on thumbv7m (net-core checks these at compile time on 32-bit targets).
         assert_eq!(pkt_slab_bytes(1, 4), 36);
         assert_eq!(pkt_slab_bytes(14, 4), 348);

@@ -87,6 +87,11 @@ pub struct PktMeta {
     pub ll_proto: u16,
     /// Creation time in ticks, for `NET_PKT_RXTIME_STATS` / `NET_PKT_TXTIME_STATS`.
     pub timestamp: u32,
+    /// TX: a TCP packet of several segments, for a device that cuts it into segments of
+    /// this many payload bytes itself (TSO, [`Driver::tso_max`](crate::drivers::Driver));
+    /// 0 for an ordinary packet. Host builds only, where the TAP driver offers it.
+    #[cfg(feature = "std")]
+    pub gso_size: u16,
 }
 
 impl PktMeta {
@@ -100,7 +105,19 @@ impl PktMeta {
         ip_hdr_len: 0,
         ll_proto: 0,
         timestamp: 0,
+        #[cfg(feature = "std")]
+        gso_size: 0,
     };
+
+    /// Whether this is a TX packet of several TCP segments for the device to cut
+    /// ([`PktMeta::gso_size`]); never on bare metal.
+    #[inline]
+    pub fn is_gso(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.gso_size != 0;
+        #[cfg(not(feature = "std"))]
+        return false;
+    }
 }
 
 impl Default for PktMeta {

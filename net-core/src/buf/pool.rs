@@ -565,8 +565,8 @@ enum SlotState {
     Parked,
 }
 
-/// A descriptor (Zephyr's `struct net_pkt` without the pointers): 24 bytes, and all zero
-/// when free.
+/// A descriptor (Zephyr's `struct net_pkt` without the pointers): 24 bytes (28 on host
+/// builds, whose metadata carries the TSO segment size), and all zero when free.
 #[derive(Clone, Copy)]
 struct Slot {
     state: SlotState,

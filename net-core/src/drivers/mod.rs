@@ -82,6 +82,15 @@ pub trait Driver: Sync {
     fn carrier(&self) -> bool {
         true
     }
+
+    /// The most TCP payload bytes the device takes in one packet of several segments and
+    /// cuts into segments itself (TCP segmentation offload), or 0 when it cannot. Such a
+    /// packet carries its segment size in [`PktMeta::gso_size`](crate::buf::PktMeta) and
+    /// a TCP checksum over the whole packet. Host builds only.
+    #[cfg(feature = "std")]
+    fn tso_max(&self) -> usize {
+        0
+    }
 }
 
 /// A receive problem a driver saw; the stack counts it in the interface's Ethernet

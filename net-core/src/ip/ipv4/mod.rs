@@ -236,7 +236,8 @@ pub(crate) fn output_routed(
     let payload_len = pkt.len();
     let total = HEADER_LEN + payload_len;
     let total16 = u16::try_from(total).map_err(|_| Errno::EMSGSIZE)?;
-    if total > usize::from(mtu) {
+    // A packet of several TCP segments goes to a device that cuts it to the MTU (TSO).
+    if total > usize::from(mtu) && !pkt.meta().is_gso() {
         return Err(Errno::EMSGSIZE);
     }
     let ident = stack.next_ipv4_ident();

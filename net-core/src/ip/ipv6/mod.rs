@@ -292,7 +292,8 @@ fn emit(
     mut pkt: NetPkt<'static>,
 ) -> Result<(), Errno> {
     let payload_len = pkt.len();
-    if HEADER_LEN + payload_len > usize::from(mtu) {
+    // A packet of several TCP segments goes to a device that cuts it to the MTU (TSO).
+    if HEADER_LEN + payload_len > usize::from(mtu) && !pkt.meta().is_gso() {
         return Err(Errno::EMSGSIZE);
     }
     let repr = wire::Ipv6Repr {

@@ -320,6 +320,9 @@ struct Conn {
     error: Option<TcpError>,
     events: Events,
     mtu: usize,
+    /// Most payload bytes a segment of new data may carry when the route's device cuts
+    /// segments itself (TSO); 0 when it does not ([`Tcb::set_tso_max`]).
+    tso_max: usize,
 
     // Send sequence space: [ISS: SYN][tx_seq0 ..: tx ring][FIN if fin_queued].
     iss: SeqNumber,
@@ -585,6 +588,25 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// The MSS we advertise (and expect): the MTU's, at most 65535.
     fn rmss(&self) -> usize {
         self.mtu_mss().min(u16::MAX as usize)
+    }
+
+    /// Lets segments of new data carry up to `bytes` of payload, several MSS at once, for a
+    /// route whose device cuts them into MSS-sized segments itself (TCP segmentation
+    /// offload); 0 turns it off. Only whole MSS-sized segments are joined: what is left
+    /// over goes alone, under Nagle's rules, and retransmissions stay one MSS.
+    pub fn set_tso_max(&mut self, bytes: usize) {
+        self.c.tso_max = bytes;
+    }
+
+    /// The largest segment of new data: the MSS, or with TSO the most whole MSS-sized
+    /// segments that fit [`Self::set_tso_max`]'s limit.
+    fn new_data_max(&self) -> usize {
+        let smss = self.smss();
+        if self.c.tso_max > smss {
+            self.c.tso_max / smss * smss
+        } else {
+            smss
+        }
     }
 
     /// Turns Nagle's algorithm off (`true`, TCP_NODELAY) or on.
@@ -1760,7 +1782,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let mut plan = None;
         if let Some(seq) = self.c.rexmit.take() {
             let limit = self.hole_end(seq);
-            if self.data_len(seq, limit).is_some() {
+            if self.data_len(seq, limit, self.smss()).is_some() {
                 plan = Some((seq, limit, SendKind::Retransmit));
             }
         }
@@ -1772,7 +1794,9 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             if plan.is_none() && self.c.probe_due {
                 self.c.probe_due = false;
                 let limit = self.c.snd_una + 1;
-                if self.c.snd_wnd == 0 && self.data_len(self.c.snd_una, limit).is_some() {
+                if self.c.snd_wnd == 0
+                    && self.data_len(self.c.snd_una, limit, self.smss()).is_some()
+                {
                     // Probing goes on as long as the peer answers; NET_TCP_RETRY_COUNT
                     // probes in a row without a word from it end the connection.
                     if self.c.persist_probes >= RETRY_COUNT {
@@ -1858,7 +1882,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
             config::CONFIG_NET_TCP_MAX_SEND_WINDOW_SIZE,
         );
         let usable = dist(self.c.snd_una + win, seq);
-        let len = avail.min(usable).min(self.smss());
+        let smss = self.smss();
+        let mut len = avail.min(usable).min(smss);
+        let full = len == smss;
+        if full {
+            // With TSO, as many whole segments as the window, the data and the device
+            // allow, in one.
+            len = avail.min(usable).min(self.new_data_max()) / smss * smss;
+        }
         // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
         // is being resent and does not count.
         let in_flight = self.c.snd_nxt != self.c.snd_una;
@@ -1871,7 +1902,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         // or everything queued when no small segment is in flight (or Nagle is off, or
         // closing), or at least half the largest window the peer offered.
         let ok = len > 0
-            && (len == self.smss()
+            && (full
                 || (send_all && (self.c.nodelay || !small_in_flight || self.c.fin_queued))
                 || (len >= self.c.max_snd_wnd / 2 && (self.c.nodelay || !in_flight)));
         // A FIN alone needs room for its sequence number like a data byte; into a zero
@@ -1905,14 +1936,14 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
 
     /// What a segment from `seq` up to `limit` would hold: (data bytes, FIN), or `None`
     /// when nothing. The FIN goes with the last queued byte after a close.
-    fn data_len(&self, seq: SeqNumber, limit: SeqNumber) -> Option<(usize, bool)> {
+    fn data_len(&self, seq: SeqNumber, limit: SeqNumber, max: usize) -> Option<(usize, bool)> {
         let off = seq.checked_sub(self.c.tx_seq0)?;
         let n = self
             .tx
             .len()
             .saturating_sub(off)
             .min(dist(limit, seq))
-            .min(self.smss());
+            .min(max);
         let fin_seq = self.c.tx_seq0 + self.tx.len();
         let fin = self.c.fin_queued && seq + n == fin_seq && limit >= fin_seq;
         (n > 0 || fin).then_some((n, fin))
@@ -1927,7 +1958,12 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         now: u64,
         buf: &'b mut [u8],
     ) -> Option<TcpRepr<'b>> {
-        let (want, fin) = self.data_len(seq, limit)?;
+        let max = if kind == SendKind::New {
+            self.new_data_max()
+        } else {
+            self.smss()
+        };
+        let (want, fin) = self.data_len(seq, limit, max)?;
         let off = seq.checked_sub(self.c.tx_seq0)?;
         // A short `buf` shortens the segment (and holds the FIN back).
         let out = buf.get_mut(..want.min(buf.len()))?;
@@ -1998,6 +2034,7 @@ impl Conn {
             error: None,
             events: Events::empty(),
             mtu: 1500,
+            tso_max: 0,
             iss: zero,
             snd_una: zero,
             snd_nxt: zero,

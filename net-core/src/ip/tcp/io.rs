@@ -114,7 +114,8 @@ impl Routed {
     }
 }
 
-/// Builds `repr` from `src` to `dst` into a TX packet, checksum included.
+/// Builds `repr` from `src` to `dst` into a TX packet, checksum included. `gso` is the
+/// segment size of a segment of several MSS that the device cuts (TSO), or 0.
 fn build(
     stack: &Stack,
     repr: &TcpRepr<'_>,
@@ -122,11 +123,18 @@ fn build(
     dst: IpAddress,
     priority: u8,
     iface: u8,
+    gso: usize,
 ) -> Option<Outgoing> {
     let payload = repr.payload;
     let mut pkt = stack.alloc_tx_headroom(payload.len(), HEADROOM).ok()?;
     pkt.append(payload).ok()?;
     pkt.meta_mut().priority = priority;
+    #[cfg(feature = "std")]
+    {
+        pkt.meta_mut().gso_size = u16::try_from(gso).ok()?;
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = gso;
     let header = TcpRepr {
         payload: &[],
         ..*repr
@@ -205,7 +213,7 @@ pub(crate) fn send_segment(stack: &Stack, seg: &TcpRepr<'_>, src: IpAddress, dst
     let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
     let iface = Routed::to(stack, dst).map_or(stack.default_iface().unwrap_or(0), |r| r.iface());
     let mut out: Vec<Outgoing, BATCH> = Vec::new();
-    if let Some(o) = build(stack, seg, src, dst, priority, iface) {
+    if let Some(o) = build(stack, seg, src, dst, priority, iface, 0) {
         let _ = out.push(o);
     }
     send_all(stack, &mut out);
@@ -237,7 +245,6 @@ fn flush_to(
     remote: Option<Endpoint>,
     reply: Option<Outgoing>,
 ) -> Events {
-    let mut events = Events::empty();
     let mut first: Vec<Outgoing, BATCH> = Vec::new();
     if let Some(r) = reply {
         let _ = first.push(r);
@@ -246,11 +253,82 @@ fn flush_to(
     let (Some(remote), Some(routed)) = (remote, routed) else {
         send_all(stack, &mut first);
         stack.tcp.with(table::sweep);
-        return events;
+        return Events::empty();
     };
     send_all_via(stack, &mut first, Some(&routed));
-    let (iface, mtu) = (routed.iface(), routed.mtu());
+    #[cfg(feature = "std")]
+    {
+        let tso = tso_max(stack, &routed);
+        if tso > 0 {
+            // The thread's buffer, unless a flush further up this thread's stack holds it
+            // (a loopback delivering in the sender's context): then one MSS at a time.
+            let done = TSO_PAYLOAD.with(|buf| {
+                let mut buf = buf.try_borrow_mut().ok()?;
+                Some(transmit(
+                    stack,
+                    index,
+                    now,
+                    remote,
+                    &routed,
+                    &mut buf[..],
+                    tso,
+                ))
+            });
+            if let Some(events) = done {
+                return events;
+            }
+        }
+    }
     let mut payload = [0u8; MAX_SEGMENT];
+    transmit(stack, index, now, remote, &routed, &mut payload, 0)
+}
+
+/// The most payload bytes a TCP segment along `routed` may carry when its device
+/// segments itself (0 when it does not): the device's limit, a quarter of the TX pool (so
+/// that one segment never takes the pool; `poll_transmit` has counted a segment as sent
+/// before it is built) and the payload buffer.
+#[cfg(feature = "std")]
+fn tso_max(stack: &Stack, routed: &Routed) -> usize {
+    let device = stack
+        .iface(routed.iface())
+        .map_or(0, |i| i.driver.tso_max());
+    if device == 0 {
+        return 0;
+    }
+    let pool = stack.pools().block_size() * crate::config::CONFIG_NET_BUF_TX_COUNT / 4;
+    device.min(pool).min(TSO_BUFFER)
+}
+
+/// Size of a thread's payload buffer for segments of several MSS: the send buffer, which
+/// no segment exceeds, at most 64000 bytes (the IP length field's limit, less headers).
+#[cfg(feature = "std")]
+const TSO_BUFFER: usize = if table::TX_BUFFER < 64_000 {
+    table::TX_BUFFER
+} else {
+    64_000
+};
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// Payload of segments of several MSS (TSO), one per thread (host builds only).
+    static TSO_PAYLOAD: core::cell::RefCell<[u8; TSO_BUFFER]> =
+        const { core::cell::RefCell::new([0; TSO_BUFFER]) };
+}
+
+/// The transmit part of [`flush_to`]: every segment connection `index` has to send along
+/// `routed`, its payload staged in `payload`; segments of new data up to `tso` bytes
+/// (0: one MSS).
+fn transmit(
+    stack: &Stack,
+    index: usize,
+    now: u64,
+    remote: Endpoint,
+    routed: &Routed,
+    payload: &mut [u8],
+    tso: usize,
+) -> Events {
+    let mut events = Events::empty();
+    let (iface, mtu) = (routed.iface(), routed.mtu());
     loop {
         let mut out: Vec<Outgoing, BATCH> = Vec::new();
         let more = stack.tcp.with(|slots| {
@@ -259,9 +337,10 @@ fn flush_to(
                 return false;
             };
             let local = e.tcb.local();
+            e.tcb.set_tso_max(tso);
             while !out.is_full() {
                 let before = e.tcb.stats();
-                let Some(seg) = e.tcb.poll_transmit(now, mtu, &mut payload) else {
+                let Some(seg) = e.tcb.poll_transmit(now, mtu, payload) else {
                     events.insert(e.tcb.take_events());
                     // Done for now: note the connection's next timer and free finished
                     // connections in this same critical section (this runs after every
@@ -279,7 +358,9 @@ fn flush_to(
                     tcp_stat!(stack, iface, resent, seg.payload.len());
                 }
                 let priority = crate::config::CONFIG_NET_TX_DEFAULT_PRIORITY as u8;
-                if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority, iface) {
+                let smss = e.tcb.smss();
+                let gso = if seg.payload.len() > smss { smss } else { 0 };
+                if let Some(o) = build(stack, &seg, local.addr, remote.addr, priority, iface, gso) {
                     let _ = out.push(o);
                 } else {
                     tcp_stat!(stack, iface, drop);
@@ -288,7 +369,7 @@ fn flush_to(
             events.insert(e.tcb.take_events());
             true
         });
-        send_all_via(stack, &mut out, Some(&routed));
+        send_all_via(stack, &mut out, Some(routed));
         if !more {
             break;
         }
@@ -434,7 +515,7 @@ fn segment(
         }
         let reply = reaction
             .reply
-            .and_then(|r| build(stack, &r, dst, src, prio, iface));
+            .and_then(|r| build(stack, &r, dst, src, prio, iface, 0));
         Demux::Conn {
             index: i,
             reply,
@@ -477,7 +558,8 @@ fn segment(
                 return Demux::Dropped;
             }
             let rst = if crate::config::CONFIG_NET_TCP_REJECT_CONN_WITH_RST {
-                table::ConnTcb::rst_for(repr).and_then(|r| build(stack, &r, dst, src, prio, iface))
+                table::ConnTcb::rst_for(repr)
+                    .and_then(|r| build(stack, &r, dst, src, prio, iface, 0))
             } else {
                 None
             };

@@ -638,6 +638,62 @@ fn segments_split_at_mss_and_nagle_holds_a_second_small_segment() {
 }
 
 #[test]
+fn with_tso_whole_segments_are_joined_and_the_tail_and_retransmissions_go_alone() {
+    let mut s = established::<1024, 1024>();
+    // The device cuts up to 350 bytes: three 100-byte segments at most.
+    s.set_tso_max(350);
+    let d = data(730);
+    s.send(&d);
+    recv!(
+        s,
+        0,
+        [
+            TcpRepr {
+                payload: leak(d[..300].to_vec()),
+                ..out()
+            },
+            TcpRepr {
+                seq_number: LOCAL_SEQ + 301,
+                payload: leak(d[300..600].to_vec()),
+                ..out()
+            },
+            // What is left is one whole segment and a tail: the tail goes on its own.
+            TcpRepr {
+                seq_number: LOCAL_SEQ + 601,
+                payload: leak(d[600..700].to_vec()),
+                ..out()
+            },
+            TcpRepr {
+                seq_number: LOCAL_SEQ + 701,
+                control: TcpControl::Psh,
+                payload: leak(d[700..].to_vec()),
+                ..out()
+            },
+        ]
+    );
+    // The retransmission timeout resends one MSS from SND.UNA, not a joined segment.
+    let rto = s.rto();
+    recv!(
+        s,
+        rto,
+        [TcpRepr {
+            payload: leak(d[..100].to_vec()),
+            ..out()
+        }]
+    );
+    // Without TSO, one MSS per segment as before.
+    let mut plain = established::<1024, 1024>();
+    plain.send(&d[..300]);
+    assert_eq!(
+        recv_all(&mut plain, 0)
+            .iter()
+            .map(|seg| seg.payload.len())
+            .collect::<Vec<_>>(),
+        [100, 100, 100]
+    );
+}
+
+#[test]
 fn nodelay_sends_small_segments_at_once() {
     let mut s = established::<1024, 1024>();
     s.set_nodelay(true);
