@@ -10,12 +10,15 @@
 //! comes), which is the bare-metal model run on the host, in one thread. Sending writes
 //! the frame gathered from its blocks.
 //!
-//! With receive offloads on ([`NativeTap::set_offload`]) the TAP is opened with a
-//! virtio-net header and told that this side takes partial checksums and TCP segmentation
+//! With offloads on ([`NativeTap::set_offload`]) the TAP is opened with a virtio-net
+//! header and told that this side takes partial checksums and TCP segmentation
 //! (`TUNSETOFFLOAD`): the kernel's TCP then hands over up to 64 KiB per `read` instead of
 //! one MTU-sized frame per system call, and the driver cuts each such super-frame back
-//! into segments the stack takes ([`super::offload`]). The stack above sees ordinary
-//! frames either way; a capture on the TAP shows the super-frames, with partial checksums.
+//! into segments the stack takes ([`super::offload`]). The other way, the driver offers
+//! TCP segmentation offload ([`Driver::tso_max`]): the stack's TCP sends several segments
+//! in one packet, which goes out in one `write` behind a header that asks the kernel to
+//! cut it. The stack above sees ordinary frames either way; a capture on the TAP shows the
+//! super-frames, with partial checksums.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
@@ -41,6 +44,9 @@ const TUN_F_TSO6: libc::c_ulong = 0x04;
 const MAX_FRAME: usize = 1500 + 18;
 /// Largest read: a virtio-net header and a super-frame of a full 64 KiB IP packet.
 const MAX_READ: usize = VNET_HDR_LEN + 18 + 65_535;
+/// The most TCP payload the driver takes in one packet of several segments (TSO): what
+/// fits a 64 KiB IP packet with the largest headers.
+const TSO_MAX: usize = 64_000;
 
 #[repr(C)]
 struct IfReq {
@@ -61,6 +67,9 @@ pub struct NativeTap {
     rx_errors: crate::counter::Counter,
     rx_no_buffer: crate::counter::Counter,
     rx_super_frames: crate::counter::Counter,
+    tx_super_frames: crate::counter::Counter,
+    /// Staging for a TSO packet, which is too large for the stack frame a plain one uses.
+    tx_staging: Mutex<Vec<u8>>,
 }
 
 impl NativeTap {
@@ -77,6 +86,8 @@ impl NativeTap {
             rx_errors: crate::counter::Counter::new(),
             rx_no_buffer: crate::counter::Counter::new(),
             rx_super_frames: crate::counter::Counter::new(),
+            tx_super_frames: crate::counter::Counter::new(),
+            tx_staging: Mutex::new(Vec::new()),
         }
     }
 
@@ -219,6 +230,36 @@ impl NativeTap {
         self.rx_super_frames.get()
     }
 
+    /// TCP packets of several segments sent with offloads on, for the kernel to cut.
+    pub fn tx_super_frames(&self) -> u32 {
+        self.tx_super_frames.get()
+    }
+
+    /// Writes a TCP packet of several segments behind the virtio-net header that asks
+    /// the kernel to cut it into segments of `gso_size` payload bytes.
+    fn send_tso(
+        &self,
+        fd: libc::c_int,
+        frame: &NetPkt<'_>,
+        gso_size: u16,
+    ) -> Result<(), DriverError> {
+        let mut staging = self.tx_staging.lock().unwrap_or_else(|e| e.into_inner());
+        staging.resize(VNET_HDR_LEN + frame.len(), 0);
+        let (head, body) = staging.split_at_mut(VNET_HDR_LEN);
+        let n = frame.copy_out(0, body);
+        let hdr = offload::tso_header(&mut body[..n], gso_size).map_err(|_| DriverError::Io)?;
+        let head: &mut [u8; VNET_HDR_LEN] = head.try_into().map_err(|_| DriverError::Io)?;
+        hdr.emit(head);
+        let total = VNET_HDR_LEN + n;
+        // SAFETY: `staging[..total]` is initialised and readable; the descriptor is open.
+        let w = unsafe { libc::write(fd, staging.as_ptr().cast(), total) };
+        if w < 0 || w as usize != total {
+            return Err(DriverError::Io);
+        }
+        self.tx_super_frames.inc();
+        Ok(())
+    }
+
     /// Frames dropped because the RX pool was exhausted.
     pub fn rx_no_buffer(&self) -> u32 {
         self.rx_no_buffer.get()
@@ -287,6 +328,14 @@ impl Driver for NativeTap {
         1500
     }
 
+    fn tso_max(&self) -> usize {
+        if self.offload.load(Ordering::Relaxed) {
+            TSO_MAX
+        } else {
+            0
+        }
+    }
+
     fn start(&'static self, rx: &'static dyn RxPath, iface: u8) -> Result<(), DriverError> {
         let fd = self.open().map_err(|e| {
             eprintln!(
@@ -336,6 +385,10 @@ impl Driver for NativeTap {
 
     fn send(&self, frame: &NetPkt<'_>) -> Result<(), DriverError> {
         let fd = self.fd.get().ok_or(DriverError::Down)?;
+        let gso_size = frame.meta().gso_size;
+        if gso_size != 0 && self.offload.load(Ordering::Relaxed) {
+            return self.send_tso(fd.as_raw_fd(), frame, gso_size);
+        }
         if frame.len() > MAX_FRAME {
             return Err(DriverError::TooLong);
         }

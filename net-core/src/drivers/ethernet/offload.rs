@@ -18,6 +18,9 @@
 //! The point is the number of frames crossing the driver boundary: the Linux kernel's TCP
 //! hands a TAP with TSO enabled up to 64 KiB per `read`, instead of one MTU-sized frame per
 //! system call.
+//!
+//! The other way, [`tso_header`] describes a TCP packet of several segments that the stack
+//! built (TCP segmentation offload, `PktMeta::gso_size`) for a peer that cuts it itself.
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
@@ -150,6 +153,60 @@ pub fn complete_checksum(frame: &mut [u8], start: u16, offset: u16) -> Result<()
     };
     frame[at..at + 2].copy_from_slice(&value.to_be_bytes());
     Ok(())
+}
+
+/// Describes the TCP super-frame `frame` (one TCP packet of several segments, with a full
+/// checksum, as the stack builds it for a device with TSO) for a peer that cuts it into
+/// segments of `gso_size` payload bytes: the virtio-net header to send it behind. The TCP
+/// checksum field is rewritten to the pseudo-header sum that a partial checksum holds, so
+/// that the peer can complete each segment's.
+pub fn tso_header(frame: &mut [u8], gso_size: u16) -> Result<VnetHdr, OffloadError> {
+    let l3 = l3_of(frame)?;
+    let (l4, gso_type) = match l3 {
+        L3::V4 { at, ihl } => {
+            if frame.get(at + 9) != Some(&u8::from(IpProtocol::Tcp)) {
+                return Err(OffloadError::Unsupported);
+            }
+            (at + ihl, GSO_TCPV4)
+        }
+        L3::V6 { at } => {
+            if frame.get(at + 6) != Some(&u8::from(IpProtocol::Tcp)) {
+                return Err(OffloadError::Unsupported);
+            }
+            (at + 40, GSO_TCPV6)
+        }
+    };
+    let data_offset = frame.get(l4 + 12).ok_or(OffloadError::Malformed)?;
+    let end = l4 + usize::from(data_offset >> 4) * 4;
+    if end < l4 + 20 || end > frame.len() || gso_size == 0 {
+        return Err(OffloadError::Malformed);
+    }
+    let tcp_len = frame.len() - l4;
+    let pseudo = match l3 {
+        L3::V4 { at, .. } => {
+            let a = |o: usize| Ipv4Addr::new(frame[o], frame[o + 1], frame[o + 2], frame[o + 3]);
+            let len = u16::try_from(tcp_len).map_err(|_| OffloadError::Malformed)?;
+            checksum::pseudo_header_v4(&a(at + 12), &a(at + 16), IpProtocol::Tcp, len)
+        }
+        L3::V6 { at } => {
+            let a = |o: usize| {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&frame[o..o + 16]);
+                Ipv6Addr::from(b)
+            };
+            checksum::pseudo_header_v6(&a(at + 8), &a(at + 24), IpProtocol::Tcp, tcp_len as u32)
+        }
+    };
+    frame[l4 + 16..l4 + 18].copy_from_slice(&pseudo.to_be_bytes());
+    let field = |v: usize| u16::try_from(v).map_err(|_| OffloadError::Malformed);
+    Ok(VnetHdr {
+        flags: F_NEEDS_CSUM,
+        gso_type,
+        hdr_len: field(end)?,
+        gso_size,
+        csum_start: field(l4)?,
+        csum_offset: 16,
+    })
 }
 
 /// The IP version of a super-frame, with its header's offset.
@@ -508,6 +565,57 @@ mod tests {
         assert_eq!(out, vec![before]);
         assert!(!VnetHdr::default().needs_resolving());
         assert!(gso(GSO_TCPV4, 1, 34).needs_resolving());
+    }
+
+    /// A super-frame as the stack builds it: full TCP checksum over the whole packet.
+    fn with_full_checksum(mut f: Vec<u8>, l4: usize, pseudo_of: impl Fn(usize) -> u16) -> Vec<u8> {
+        f[l4 + 16..l4 + 18].fill(0);
+        let tcp_len = f.len() - l4;
+        let sum = checksum::combine(&[pseudo_of(tcp_len), checksum::data(&f[l4..])]);
+        f[l4 + 16..l4 + 18].copy_from_slice(&checksum::finish(sum).to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn a_tso_packet_is_described_so_that_cutting_it_gives_valid_segments() {
+        let data = payload(5000);
+        let v4 = with_full_checksum(super_frame_v4(1000, 0x18, &data), 34, |len| {
+            checksum::pseudo_header_v4(
+                &Ipv4Addr::from(SRC4),
+                &Ipv4Addr::from(DST4),
+                IpProtocol::Tcp,
+                len as u16,
+            )
+        });
+        let mut frame = v4.clone();
+        let hdr = tso_header(&mut frame, 1448).unwrap();
+        assert_eq!(hdr, gso(GSO_TCPV4, 1448, 34));
+        // What a peer does with it: the receive side's cutting.
+        let out = collect(&hdr, &mut frame).unwrap();
+        assert_eq!(out.len(), 4);
+        let joined: Vec<u8> = out.iter().flat_map(|f| check_v4(f).2).collect();
+        assert_eq!(joined, data);
+
+        let mut frame = with_full_checksum(super_frame_v6(9, 0x10, &data), 54, |len| {
+            checksum::pseudo_header_v6(&v6(2), &v6(1), IpProtocol::Tcp, len as u32)
+        });
+        let hdr = tso_header(&mut frame, 1000).unwrap();
+        assert_eq!(hdr, gso(GSO_TCPV6, 1000, 54));
+        // The field now holds the pseudo-header sum that the peer completes.
+        let expected =
+            checksum::pseudo_header_v6(&v6(2), &v6(1), IpProtocol::Tcp, (32 + 5000) as u32);
+        assert_eq!(u16::from_be_bytes([frame[70], frame[71]]), expected);
+        assert_eq!(collect(&hdr, &mut frame).unwrap().len(), 5);
+
+        // Not TCP, or cut short: refused.
+        let mut udp = v4.clone();
+        udp[23] = 17;
+        assert_eq!(tso_header(&mut udp, 1448), Err(OffloadError::Unsupported));
+        for len in [0, 20, 40, 60] {
+            let mut short = v4[..len].to_vec();
+            assert!(tso_header(&mut short, 1448).is_err());
+        }
+        assert!(tso_header(&mut v4.clone(), 0).is_err());
     }
 
     #[test]
