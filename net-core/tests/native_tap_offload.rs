@@ -6,7 +6,8 @@
 //! firmware does (polled mode), and checks that:
 //!
 //! - UDP datagrams from Linux (partial checksums) are echoed back byte-exact;
-//! - 4 MiB from a Linux TCP sender arrive byte-exact and go back byte-exact: our TCP
+//! - 4 MiB from a Linux TCP sender arrive byte-exact and go back byte-exact, over IPv4
+//!   and over IPv6: our TCP
 //!   sends packets of several segments (TSO, `Driver::tso_max`), which leave behind a
 //!   virtio-net header asking the kernel to cut them, and everything else behind a header
 //!   of zeros;
@@ -19,6 +20,7 @@
     CONFIG_NET_UDP,
     CONFIG_NET_TCP,
     CONFIG_NET_IPV4,
+    CONFIG_NET_IPV6,
     CONFIG_NET_ARP,
     CONFIG_NET_SOCKETS,
     CONFIG_ETH_NATIVE_TAP,
@@ -26,7 +28,7 @@
 ))]
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use net_core::drivers::ethernet::native_tap::NativeTap;
@@ -40,6 +42,7 @@ static TAP: NativeTap = NativeTap::new([0x02, 0, 0, 0, 0x70, 0x12]);
 stack_on!(NET, TAP);
 
 const OURS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const OURS6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
 const UDP_PORT: u16 = 4242;
 const TCP_PORT: u16 = 4243;
 const TCP_BYTES: usize = 4 << 20;
@@ -105,11 +108,10 @@ fn udp_echoes() {
     NET.close(fd).unwrap();
 }
 
-/// Linux connects, sends `data`, and reads it back; returns what it read.
-fn linux_client(data: Vec<u8>) -> std::thread::JoinHandle<Vec<u8>> {
+/// Linux connects to `to`, sends `data`, and reads it back; returns what it read.
+fn linux_client(to: SocketAddr, data: Vec<u8>) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
-        let to = SocketAddr::new(IpAddr::V4(OURS), TCP_PORT);
-        let mut s = TcpStream::connect_timeout(&to, Duration::from_secs(5)).expect("connect");
+        let mut s = TcpStream::connect_timeout(&to, Duration::from_secs(10)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut reader = s.try_clone().unwrap();
         let back = std::thread::spawn(move || {
@@ -127,18 +129,19 @@ fn linux_client(data: Vec<u8>) -> std::thread::JoinHandle<Vec<u8>> {
     })
 }
 
-fn tcp_echoes_a_stream() {
+/// Linux sends [`TCP_BYTES`] to our listener on `ours` and reads them back.
+fn tcp_echoes_a_stream(ours: IpAddr) {
     let data: Vec<u8> = (0..TCP_BYTES).map(|i| (i * 7 + i / 4099) as u8).collect();
-    let listener = NET.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+    let (family, any) = match ours {
+        IpAddr::V4(_) => (AddrFamily::Inet, IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        IpAddr::V6(_) => (AddrFamily::Inet6, IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+    };
+    let listener = NET.socket(family, SockType::Stream).unwrap();
     NET.setsockopt(listener, SockOpt::NonBlocking(true))
         .unwrap();
-    NET.bind(
-        listener,
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), TCP_PORT),
-    )
-    .unwrap();
+    NET.bind(listener, SocketAddr::new(any, TCP_PORT)).unwrap();
     NET.listen(listener, 1).unwrap();
-    let client = linux_client(data.clone());
+    let client = linux_client(SocketAddr::new(ours, TCP_PORT), data.clone());
     let (fd, _): (Fd, _) = retry("accept", || NET.accept(listener));
     NET.setsockopt(fd, SockOpt::NonBlocking(true)).unwrap();
     let mut received = Vec::with_capacity(TCP_BYTES);
@@ -199,12 +202,18 @@ fn offloaded_tap_resolves_partial_checksums_and_tcp_super_frames() {
     NET.start_bare().expect("the stack starts on the TAP");
     NET.ipv4_add(0, OURS, Ipv4Addr::new(255, 255, 255, 0))
         .expect("address");
+    // Duplicate address detection runs while the UDP part does.
+    NET.ipv6_add(0, OURS6, 64).expect("IPv6 address");
     udp_echoes();
-    tcp_echoes_a_stream();
+    tcp_echoes_a_stream(IpAddr::V4(OURS));
+    let (rx_v4, tx_v4) = (TAP.rx_super_frames(), TAP.tx_super_frames());
+    tcp_echoes_a_stream(IpAddr::V6(OURS6));
+    let (rx_v6, tx_v6) = (TAP.rx_super_frames() - rx_v4, TAP.tx_super_frames() - tx_v4);
 
     assert!(
-        TAP.rx_super_frames() > 0,
-        "the kernel sent no TCP super-frame: the segmentation path went untested"
+        rx_v4 > 0 && rx_v6 > 0,
+        "the kernel sent no TCP super-frame ({rx_v4} over IPv4, {rx_v6} over IPv6): \
+         the segmentation path went untested"
     );
     // TCP joins segments only when a quarter of the TX pool and the send buffer each hold
     // two or more (configurations with small pools or buffers send one MSS at a time;
@@ -213,8 +222,9 @@ fn offloaded_tap_resolves_partial_checksums_and_tcp_super_frames() {
         net_core::config::CONFIG_NET_BUF_DATA_SIZE * net_core::config::CONFIG_NET_BUF_TX_COUNT;
     if (tx_pool / 4).min(net_core::ip::tcp::table::TX_BUFFER) >= 2 * 1460 {
         assert!(
-            TAP.tx_super_frames() > 0,
-            "our TCP sent no packet of several segments: TSO went untested"
+            tx_v4 > 0 && tx_v6 > 0,
+            "our TCP sent no packet of several segments ({tx_v4} over IPv4, {tx_v6} over \
+             IPv6): TSO went untested"
         );
     }
     // Drops for want of buffers may happen with small pools (a super-frame is cut into a
