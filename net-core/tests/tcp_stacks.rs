@@ -283,6 +283,68 @@ fn bulk_transfer_both_ways_over_ipv6() {
     bulk_both_ways(&A, &B, [&A_END, &B_END], AddrFamily::Inet6);
 }
 
+/// The clock of [`an_ack_of_new_data_confirms_the_ipv6_neighbor`]: real time plus a skew
+/// the test moves forward.
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+struct SkewedClock(std::sync::atomic::AtomicU64);
+
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+impl net_core::Clock for SkewedClock {
+    fn now_ms(&self) -> u64 {
+        support::CLOCK.now_ms() + self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+static SKEWED: SkewedClock = SkewedClock(std::sync::atomic::AtomicU64::new(0));
+
+/// RFC 4861 §7.3.1 with `NET_TCP_IPV6_ND_REACHABILITY_HINT`: once the neighbor entry of
+/// the peer has gone STALE, sending to it would start neighbor unreachability detection
+/// (DELAY, then probes), but the ACK of that data confirms the peer and the entry is
+/// REACHABLE again, with no probe.
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+#[test]
+fn an_ack_of_new_data_confirms_the_ipv6_neighbor() {
+    use net_core::ip::ipv6::nbr::NbrState;
+    instance!(A, A_END, [0x02, 0, 0, 0, 8, 0x0a], 41, SKEWED);
+    instance!(B, B_END, [0x02, 0, 0, 0, 8, 0x0b], 42, SKEWED);
+    let ends = [&A_END, &B_END];
+    start_pair(&A, &B, ends[0], ends[1]);
+    let (_listener, server, client) = open(&A, &B, ends, AddrFamily::Inet6, 4244);
+    let b6: Ipv6Addr = "2001:db8::2".parse().unwrap();
+    let state = || A.ipv6_neighbor(0, b6).map(|(_, s)| s);
+    // The handshake used the entry while it was STALE (learned from B's solicitation):
+    // past DELAY, neighbor discovery probes and B's answer makes it REACHABLE.
+    SKEWED.0.fetch_add(10_000, Ordering::Relaxed);
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(2), || state()
+            == Some(NbrState::Reachable)),
+        "the entry was not confirmed by a probe: {:?}",
+        state()
+    );
+    // Past the reachable time (30 s, randomized up to 1.5 times) with nothing sent, it
+    // goes STALE.
+    SKEWED.0.fetch_add(50_000, Ordering::Relaxed);
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(2), || state()
+            == Some(NbrState::Stale)),
+        "the entry did not go stale: {:?}",
+        state()
+    );
+    // Data to the peer; its ACK is the upper-layer confirmation.
+    let data = pattern(1000, 5);
+    assert_eq!(A.send(server, &data).unwrap(), data.len());
+    let mut got = Vec::new();
+    let mut buf = [0u8; 2048];
+    assert!(pump(&A, &B, ends, Duration::from_secs(2), || {
+        if let Ok(n) = B.recv(client, &mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        got.len() == data.len() && state() == Some(NbrState::Reachable)
+    }));
+    assert!(got == data);
+}
+
 /// A burst of in-order segments that waits in the receiver's RX queue is answered by one
 /// cumulative ACK when the queue is drained, not one ACK per second segment; the data all
 /// arrives and the sender sees it acknowledged.

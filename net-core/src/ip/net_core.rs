@@ -1117,6 +1117,17 @@ impl Stack {
         Ok(())
     }
 
+    /// The neighbor cache's entry for `addr` on interface `index`, once resolved: its
+    /// link-layer address and RFC 4861 state (Zephyr's `net_ipv6_nbr_lookup`).
+    #[cfg(CONFIG_NET_IPV6)]
+    pub fn ipv6_neighbor(
+        &self,
+        index: u8,
+        addr: core::net::Ipv6Addr,
+    ) -> Option<([u8; 6], crate::ip::ipv6::nbr::NbrState)> {
+        self.nbr.lookup(index, addr)
+    }
+
     /// Adds an IPv6 address (with DAD when enabled; `NET_EVENT_IPV6_ADDR_ADD`).
     #[cfg(CONFIG_NET_IPV6)]
     pub fn ipv6_add(

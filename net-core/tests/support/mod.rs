@@ -102,11 +102,14 @@ impl QueueDevice {
 pub static CLOCK: net_core::StdClock = net_core::StdClock::new();
 
 /// Declares a stack instance over the driver `static` `$driver` (one Ethernet interface,
-/// pools and tables sized by the configuration, the clock [`CLOCK`]), all `static`:
-/// `stack_on!(STACK, DRIVER)`.
+/// pools and tables sized by the configuration, the clock [`CLOCK`] or the `static` given
+/// third), all `static`: `stack_on!(STACK, DRIVER)`, `stack_on!(STACK, DRIVER, CLOCK)`.
 #[macro_export]
 macro_rules! stack_on {
     ($stack:ident, $driver:ident) => {
+        $crate::stack_on!($stack, $driver, $crate::support::CLOCK);
+    };
+    ($stack:ident, $driver:ident, $clock:path) => {
         static $stack: ::net_core::Stack = {
             static POOLS: ::net_core::buf::ConfiguredPools =
                 ::net_core::buf::ConfiguredPools::new();
@@ -120,24 +123,22 @@ macro_rules! stack_on {
             )];
             static TCP: ::net_core::TcpTable = ::net_core::TcpTable::new();
             static STATE: ::net_core::StackState = ::net_core::StackState::new();
-            ::net_core::Stack::new(
-                &POOLS.pools(),
-                &IFACES,
-                &$crate::support::CLOCK,
-                &TCP,
-                &STATE,
-            )
+            ::net_core::Stack::new(&POOLS.pools(), &IFACES, &$clock, &TCP, &STATE)
         };
     };
 }
 
 /// Declares one stack instance on an in-process link end, all `static`:
-/// `instance!(STACK, END, mac, seed)`.
+/// `instance!(STACK, END, mac, seed)`, or with a clock of its own
+/// `instance!(STACK, END, mac, seed, CLOCK)`.
 #[macro_export]
 macro_rules! instance {
     ($stack:ident, $end:ident, $mac:expr, $seed:expr) => {
+        $crate::instance!($stack, $end, $mac, $seed, $crate::support::CLOCK);
+    };
+    ($stack:ident, $end:ident, $mac:expr, $seed:expr, $clock:path) => {
         static $end: ::net_core::drivers::link::LinkEnd =
             ::net_core::drivers::link::LinkEnd::new($mac, $seed);
-        $crate::stack_on!($stack, $end);
+        $crate::stack_on!($stack, $end, $clock);
     };
 }

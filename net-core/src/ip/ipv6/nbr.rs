@@ -340,6 +340,37 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, heard: Heard) {
     }
 }
 
+/// An upper layer saw forward progress with `ip` (RFC 4861 §7.3.1; TCP with
+/// `NET_TCP_IPV6_ND_REACHABILITY_HINT`): its entry, unless still INCOMPLETE, is REACHABLE
+/// again from `now`, and a probe under way stops. No entry is created (Zephyr's
+/// `net_ipv6_nbr_reachability_hint`).
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+pub(crate) fn reachability_hint(stack: &Stack, iface: u8, ip: Ipv6Addr, now: u64) {
+    critical_section::with(|cs| {
+        let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
+        if let Some(e) = entries
+            .iter_mut()
+            .flatten()
+            .find(|e| e.iface == iface && e.ip == ip)
+            && e.state != NbrState::Incomplete
+        {
+            e.state = NbrState::Reachable;
+            e.stamp_ms = now;
+            e.tries = 0;
+        }
+    });
+}
+
+/// The reachable time of interface `iface` in ms (RFC 4861 ReachableTime; 30 s when the
+/// interface has no IPv6 state).
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+pub(crate) fn reachable_time_ms(stack: &Stack, iface: u8) -> u64 {
+    stack
+        .iface(iface)
+        .and_then(|i| i.with(|s| s.ipv6.as_ref().map(|v| u64::from(v.reachable_time_ms))))
+        .unwrap_or(30_000)
+}
+
 /// Sends the packets that waited for `mac`.
 #[allow(unused_variables)]
 fn send_pending(stack: &Stack, iface: u8, mac: [u8; 6], pending: Pending) {
@@ -597,6 +628,72 @@ mod tests {
             entry(3, NbrState::Delay, 0, IN_USE_TICKS),
         ];
         assert_eq!(victim(&t), None);
+    }
+
+    /// TCP's reachability hint, state by state, on an instance of its own.
+    #[cfg(all(feature = "std", CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT))]
+    mod hints {
+        use super::*;
+
+        unit_test_stack!(NET);
+
+        const PEER: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9);
+        const MAC: [u8; 6] = [2, 0, 0, 0, 0, 9];
+
+        fn set(state: Option<NbrState>) {
+            critical_section::with(|cs| {
+                let mut entries = NET.nbr.entries.borrow_ref_mut(cs);
+                for e in entries.iter_mut() {
+                    *e = Slot::Free;
+                }
+                if let (Some(state), Some(first)) = (state, entries.first_mut()) {
+                    *first = Slot::Used(Entry {
+                        iface: 0,
+                        ip: PEER,
+                        mac: (state != NbrState::Incomplete).then_some(MAC),
+                        state,
+                        stamp_ms: 5,
+                        tries: 2,
+                        router: false,
+                        in_use: 0,
+                        pending: Pending::new(),
+                    });
+                }
+            });
+        }
+
+        fn entry() -> Option<(NbrState, u64, u8)> {
+            critical_section::with(|cs| {
+                NET.nbr
+                    .entries
+                    .borrow_ref(cs)
+                    .iter()
+                    .flatten()
+                    .find(|e| e.ip == PEER)
+                    .map(|e| (e.state, e.stamp_ms, e.tries))
+            })
+        }
+
+        #[test]
+        fn a_hint_makes_a_resolved_entry_reachable_and_nothing_else() {
+            use NbrState::{Delay, Incomplete, Probe, Reachable, Stale};
+            for state in [Reachable, Stale, Delay, Probe] {
+                set(Some(state));
+                reachability_hint(&NET, 0, PEER, 1_000);
+                assert_eq!(entry(), Some((Reachable, 1_000, 0)), "from {state:?}");
+            }
+            // Resolution under way is left to neighbor discovery.
+            set(Some(Incomplete));
+            reachability_hint(&NET, 0, PEER, 1_000);
+            assert_eq!(entry(), Some((Incomplete, 5, 2)));
+            // Another interface's entry, or none: nothing is created.
+            set(Some(Stale));
+            reachability_hint(&NET, 1, PEER, 1_000);
+            assert_eq!(entry(), Some((Stale, 5, 2)));
+            set(None);
+            reachability_hint(&NET, 0, PEER, 1_000);
+            assert_eq!(entry(), None);
+        }
     }
 
     /// One instance whose cache the NA and NS cases below set up entry by entry.

@@ -457,6 +457,23 @@ fn parse_segment(
     segment(stack, iface, &repr, src, dst)
 }
 
+/// RFC 4861 §7.3.1 (`NET_TCP_IPV6_ND_REACHABILITY_HINT`): an ACK of new data shows that
+/// the peer is reachable, so neighbor discovery need not probe it. At most one hint per
+/// connection and half reachable time, as Zephyr rate-limits it. The hint goes to the
+/// peer's own cache entry (a peer behind a router has none, and nothing happens).
+#[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+fn reachability_hint(stack: &Stack, iface: u8, e: &mut table::Entry, src: IpAddress, now: u64) {
+    let IpAddress::V6(peer) = src else {
+        return;
+    };
+    let half = crate::ip::ipv6::nbr::reachable_time_ms(stack, iface) / 2;
+    if e.nd_hint_ms != 0 && now.saturating_sub(e.nd_hint_ms) < half {
+        return;
+    }
+    e.nd_hint_ms = now.max(1);
+    crate::ip::ipv6::nbr::reachability_hint(stack, iface, peer, now);
+}
+
 /// What the demultiplexer decided, inside the table's critical section.
 enum Demux {
     /// Handled by connection `index`; maybe with an immediate reply. With `deferred` its
@@ -495,7 +512,13 @@ fn segment(
         let Some(e) = slots.get_mut(i).and_then(Slot::entry) else {
             return Demux::Dropped;
         };
+        #[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+        let queued = e.tcb.send_queue();
         let reaction = e.tcb.on_segment(src, dst, repr, now);
+        #[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+        if e.tcb.send_queue() < queued {
+            reachability_hint(stack, iface, e, src, now);
+        }
         // More frames wait in the RX queues: whatever this segment makes the connection
         // send (an ACK, data the ACK let out) goes out once the queues are drained,
         // covering all of them (`flush_deferred`).

@@ -74,6 +74,9 @@ pub(crate) struct Entry {
     pub(crate) arrival: u32,
     /// Its output waits for the end of the receive batch (`io::flush_deferred`).
     pub(crate) output_deferred: bool,
+    /// When TCP last told neighbor discovery that the peer is reachable (ms, 0: never).
+    #[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+    pub(crate) nd_hint_ms: u64,
     pub(crate) tcb: ConnTcb,
 }
 
@@ -280,6 +283,10 @@ pub(crate) fn claim(table: &TcpTable, slots: &mut [Slot], owner: Owner) -> Optio
             e.owner = owner;
             e.arrival = arrival;
             e.output_deferred = false;
+            #[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+            {
+                e.nd_hint_ms = 0;
+            }
             e.tcb = ConnTcb::new(IsnGenerator::new(secret));
         }
         Slot::Free => {
@@ -287,6 +294,8 @@ pub(crate) fn claim(table: &TcpTable, slots: &mut [Slot], owner: Owner) -> Optio
                 owner,
                 arrival,
                 output_deferred: false,
+                #[cfg(CONFIG_NET_TCP_IPV6_ND_REACHABILITY_HINT)]
+                nd_hint_ms: 0,
                 tcb: ConnTcb::new(IsnGenerator::new(secret)),
             });
         }
