@@ -218,6 +218,7 @@ impl IfIpv4 {
     pub fn accepts(&self, addr: Ipv4Addr) -> bool {
         self.is_mine(addr)
             || addr.is_broadcast()
+            || (crate::config::CONFIG_NET_IPV4_ACCEPT_ZERO_BROADCAST && addr.is_unspecified())
             || self.unicast.iter().flatten().any(|a| a.broadcast() == addr)
             || (addr.is_multicast() && self.mcast.iter().flatten().any(|m| *m == addr))
     }

@@ -922,3 +922,74 @@ fn driver_rx_errors_are_counted() {
     }
     assert_alive(socks, "after driver errors");
 }
+
+// --- Options that decide what is accepted -----------------------------------------------
+
+/// A UDPv4 datagram with checksum 0 ("none", RFC 768) is delivered with
+/// `NET_UDP_MISSING_CHECKSUM` (the default) and dropped as a checksum error without it.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_UDP, CONFIG_NET_SOCKETS))]
+#[test]
+fn udp4_zero_checksum_follows_net_udp_missing_checksum() {
+    let (_turn, socks) = instance();
+    let mut u = udp(4000, PORT, b"no checksum");
+    u[6..8].copy_from_slice(&[0, 0]);
+    inject(&eth(MAC, ETH_IPV4, &ipv4(17, PEER4, MY4, &u)));
+    let mut buf = [0u8; 64];
+    let got = STACK.recvfrom(socks.v4, &mut buf).ok().map(|(n, _)| n);
+    if net_core::config::CONFIG_NET_UDP_MISSING_CHECKSUM {
+        assert_eq!(got, Some(11), "a zero checksum is accepted over IPv4");
+    } else {
+        assert_eq!(got, None, "a zero checksum is refused without the option");
+    }
+    assert_alive(socks, "UDPv4 zero checksum");
+}
+
+/// Pings to the limited broadcast and to the subnet's broadcast address go unanswered
+/// without `NET_ICMPV4_ACCEPT_BROADCAST` (the default), and with it are answered from the
+/// interface's own address, never from the broadcast address.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP))]
+#[test]
+fn broadcast_pings_follow_net_icmpv4_accept_broadcast() {
+    let (_turn, socks) = instance();
+    for dst in [[255, 255, 255, 255], [192, 0, 2, 255]] {
+        take_sent();
+        let ping = icmpv4(8, &[0x77, 0x01, 0, 1, b'b']);
+        inject(&eth(MAC_BCAST, ETH_IPV4, &ipv4(1, PEER4, dst, &ping)));
+        let replies: Vec<Vec<u8>> = take_sent()
+            .into_iter()
+            .filter(|f| f.len() >= 38 && f[12..14] == [0x08, 0x00] && f[23] == 1 && f[34] == 0)
+            .collect();
+        if net_core::config::CONFIG_NET_ICMPV4_ACCEPT_BROADCAST {
+            assert_eq!(replies.len(), 1, "a ping to {dst:?} is answered");
+            assert_eq!(replies[0][26..30], MY4, "from our own address");
+            assert_eq!(replies[0][30..34], PEER4);
+        } else {
+            assert!(replies.is_empty(), "a ping to {dst:?} was answered");
+        }
+    }
+    assert_alive(socks, "broadcast pings");
+}
+
+/// A datagram to 0.0.0.0 is taken as a broadcast with `NET_IPV4_ACCEPT_ZERO_BROADCAST`
+/// and dropped without it (the default).
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_UDP, CONFIG_NET_SOCKETS))]
+#[test]
+fn zero_destination_follows_net_ipv4_accept_zero_broadcast() {
+    let (_turn, socks) = instance();
+    let zero = [0, 0, 0, 0];
+    let mut u = udp(4000, PORT, b"to zero");
+    let c = match fold(pseudo4(PEER4, zero, 17, u.len()) + sum(&u)) {
+        0 => 0xffff,
+        c => c,
+    };
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    inject(&eth(MAC_BCAST, ETH_IPV4, &ipv4(17, PEER4, zero, &u)));
+    let mut buf = [0u8; 64];
+    let got = STACK.recvfrom(socks.v4, &mut buf).ok().map(|(n, _)| n);
+    if net_core::config::CONFIG_NET_IPV4_ACCEPT_ZERO_BROADCAST {
+        assert_eq!(got, Some(7), "a datagram to 0.0.0.0 is delivered");
+    } else {
+        assert_eq!(got, None, "a datagram to 0.0.0.0 was delivered");
+    }
+    assert_alive(socks, "datagram to 0.0.0.0");
+}

@@ -49,11 +49,19 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv4Inf
     icmp_stat!(stack, iface, recv);
     match msg {
         Message::EchoRequest if code == 0 => {
-            // Broadcast pings go unanswered (as Linux's icmp_echo_ignore_broadcasts).
-            if ip.dst.is_broadcast() || ip.dst.is_multicast() {
+            // Broadcast and multicast pings (to 255.255.255.255, the subnet's broadcast
+            // address, 0.0.0.0 where accepted, or a group) go unanswered unless
+            // NET_ICMPV4_ACCEPT_BROADCAST, as Linux's icmp_echo_ignore_broadcasts.
+            let group = ip.dst.is_broadcast()
+                || ip.dst.is_multicast()
+                || ip.dst.is_unspecified()
+                || is_subnet_broadcast(stack, iface, ip.dst);
+            if group && !crate::config::CONFIG_NET_ICMPV4_ACCEPT_BROADCAST {
                 return Verdict::Drop;
             }
-            echo_reply(stack, iface, &pkt, ip);
+            // The answer to a group comes from our own address, never from the group's.
+            let src = (!group).then_some(ip.dst);
+            echo_reply(stack, iface, &pkt, ip, src);
             Verdict::Ok
         }
         Message::EchoReply | Message::DstUnreachable | Message::TimeExceeded => Verdict::Ok,
@@ -65,7 +73,15 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>, ip: &Ipv4Inf
     }
 }
 
-fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv4Info) {
+/// Answers the echo request `req` from `src` (`None`: the interface's address for the
+/// requester).
+fn echo_reply(
+    stack: &Stack,
+    iface: u8,
+    req: &NetPkt<'static>,
+    ip: &Ipv4Info,
+    src: Option<core::net::Ipv4Addr>,
+) {
     let len = req.len();
     let Ok(mut reply) = stack.alloc_tx(len) else {
         icmp_stat!(stack, iface, drop);
@@ -85,14 +101,7 @@ fn echo_reply(stack: &Stack, iface: u8, req: &NetPkt<'static>, ip: &Ipv4Info) {
     let sum = !pkt_sum(&reply, 0, len);
     let _ = reply.write_at(2, &sum.to_be_bytes());
     reply.meta_mut().priority = req.meta().priority;
-    match crate::ip::ipv4::output(
-        stack,
-        Some(iface),
-        Some(ip.dst),
-        ip.src,
-        IpProtocol::Icmp,
-        reply,
-    ) {
+    match crate::ip::ipv4::output(stack, Some(iface), src, ip.src, IpProtocol::Icmp, reply) {
         Ok(()) => icmp_stat!(stack, iface, sent),
         Err(_) => icmp_stat!(stack, iface, drop),
     }
@@ -109,6 +118,7 @@ pub(crate) fn send_unreachable(
 ) {
     if ip.dst.is_broadcast()
         || ip.dst.is_multicast()
+        || ip.dst.is_unspecified()
         || ip.src.is_unspecified()
         || is_subnet_broadcast(stack, iface, ip.dst)
     {

@@ -62,7 +62,9 @@ fn check(
     }
     pkt.truncate(len);
     if sum == 0 {
-        if v6 {
+        // "No checksum": never over IPv6 (RFC 8200 §8.1), over IPv4 only with
+        // NET_UDP_MISSING_CHECKSUM.
+        if v6 || !crate::config::CONFIG_NET_UDP_MISSING_CHECKSUM {
             udp_stat!(stack, iface, chkerr);
             return None;
         }
