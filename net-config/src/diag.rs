@@ -84,9 +84,18 @@ pub enum Code {
     SelectUnmet,
     /// A symbol that depends on itself.
     DependencyLoop,
+    /// An option set to `y` whose feature this stack does not implement yet (its Kconfig
+    /// help says so with [`NOT_IMPLEMENTED`]).
+    NotImplemented,
     /// Anything else worth telling (redefinitions, clamped defaults).
     Note,
 }
+
+/// The sentence that opens the last paragraph of the help text of an option whose feature
+/// this stack does not implement yet. The option is declared (so that Zephyr
+/// configurations resolve as Zephyr resolves them), and setting it to `y` draws a
+/// [`Code::NotImplemented`] warning.
+pub const NOT_IMPLEMENTED: &str = "Not implemented by this stack yet";
 
 /// One reported problem.
 #[derive(Clone, Debug, PartialEq, Eq)]

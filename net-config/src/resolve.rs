@@ -951,6 +951,28 @@ impl<'k> Eval<'k> {
                 Some(UserValue::Text(t)) => t.clone(),
                 None => continue,
             };
+            if s.ty.is_bool() && got == "y" && wanted == "y" {
+                let unimplemented = s.nodes.iter().any(|&n| {
+                    kc.node(n)
+                        .help
+                        .as_deref()
+                        .is_some_and(|h| h.contains(crate::diag::NOT_IMPLEMENTED))
+                });
+                if unimplemented {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::NotImplemented,
+                            Some(a.loc.clone()),
+                            format!(
+                                "{} = y: this stack does not implement it yet; the configuration resolves as Zephyr's does, but no code is built for it",
+                                s.name
+                            ),
+                        )
+                        .symbol(&s.name)
+                        .help("remove the line (the README lists what the stack implements)"),
+                    );
+                }
+            }
             if got == wanted {
                 continue;
             }

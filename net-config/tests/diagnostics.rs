@@ -381,3 +381,35 @@ fn cli_usage_errors_exit_2() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+/// Options the stack declares but does not implement yet (their help says so) draw a
+/// warning at the line that turns them on; implemented ones, and the same options left
+/// off, do not.
+#[test]
+fn unimplemented_features_are_named_where_they_are_turned_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Kconfig");
+    let dir = std::env::temp_dir().join(format!("netcfg-unimpl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("prj.conf");
+    std::fs::write(
+        &file,
+        "CONFIG_NETWORKING=y\nCONFIG_NET_IPV4=y\nCONFIG_NET_TCP=y\n\
+         CONFIG_NET_IPV4_FRAGMENT=y\nCONFIG_NET_DHCPV4=n\n",
+    )
+    .unwrap();
+    let mut req = Request::new(root);
+    req.files.push(file);
+    let loaded = req.load().expect("the project's Kconfig reads");
+    let res = loaded.resolve();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!res.has_errors(), "{}", res.diagnostics);
+    let w = only(&res.diagnostics.0, Code::NotImplemented);
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(loc(w), "prj.conf:4");
+    assert!(
+        w.message
+            .starts_with("NET_IPV4_FRAGMENT = y: this stack does not implement it yet"),
+        "{}",
+        w.message
+    );
+}
