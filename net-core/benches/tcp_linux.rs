@@ -463,7 +463,7 @@ mod bench {
         let (tx, rx) = ours::run(mode, offload, port, &data, megabytes() << 20);
         let list = |v: &[f64]| v.iter().map(|x| format!(" {x}")).collect::<String>();
         if offload {
-            println!("SUPER {}", TAP.rx_super_frames());
+            println!("SUPER {} {}", TAP.rx_super_frames(), TAP.tx_super_frames());
         }
         println!("RESULT send{}", list(&tx));
         println!("RESULT receive{}", list(&rx));
@@ -511,7 +511,12 @@ mod bench {
             );
         }
         if let Some(n) = text.lines().find_map(|l| l.strip_prefix("SUPER ")) {
-            println!("ours {mode}: {n} TCP super-frames received and cut by the driver");
+            let mut n = n.split_whitespace();
+            let (rx, tx) = (n.next().unwrap_or("?"), n.next().unwrap_or("?"));
+            println!(
+                "ours {mode}: {rx} TCP super-frames received and cut by the driver, \
+                 {tx} sent for the kernel to cut (TSO)"
+            );
         }
         (rates("send"), rates("receive"))
     }

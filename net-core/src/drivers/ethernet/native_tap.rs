@@ -67,6 +67,7 @@ pub struct NativeTap {
     rx_errors: crate::counter::Counter,
     rx_no_buffer: crate::counter::Counter,
     rx_super_frames: crate::counter::Counter,
+    rx_super_frames_cut: crate::counter::Counter,
     tx_super_frames: crate::counter::Counter,
     /// Staging for a TSO packet, which is too large for the stack frame a plain one uses.
     tx_staging: Mutex<Vec<u8>>,
@@ -86,6 +87,7 @@ impl NativeTap {
             rx_errors: crate::counter::Counter::new(),
             rx_no_buffer: crate::counter::Counter::new(),
             rx_super_frames: crate::counter::Counter::new(),
+            rx_super_frames_cut: crate::counter::Counter::new(),
             tx_super_frames: crate::counter::Counter::new(),
             tx_staging: Mutex::new(Vec::new()),
         }
@@ -184,10 +186,25 @@ impl NativeTap {
             self.deliver_frame(rx, iface, frame, &[]);
             return;
         }
+        // A TCP super-frame goes up whole, its checksum completed, when the RX pool has
+        // room for it: the stack's TCP takes a segment of many MSS at once (as Linux's
+        // GRO hands its TCP merged segments). Otherwise it is cut into segments.
+        if offload::is_tcp_super_frame(&hdr)
+            && offload::complete_checksum(frame, hdr.csum_start, hdr.csum_offset).is_ok()
+            && let Some(mut pkt) = rx.alloc_rx(iface, frame.len())
+            && pkt.append(frame).is_ok()
+        {
+            rx.recv(iface, pkt);
+            self.rx_super_frames.inc();
+            return;
+        }
         match offload::resolve(&hdr, frame, |head, tail| {
             self.deliver_frame(rx, iface, head, tail);
         }) {
-            Ok(frames) if frames > 1 => self.rx_super_frames.inc(),
+            Ok(frames) if frames > 1 => {
+                self.rx_super_frames.inc();
+                self.rx_super_frames_cut.inc();
+            }
             Ok(_) => {}
             Err(_) => {
                 self.rx_errors.inc();
@@ -225,9 +242,15 @@ impl NativeTap {
         }
     }
 
-    /// TCP super-frames received with offloads on and cut into segments.
+    /// TCP super-frames received with offloads on (taken whole or cut into segments).
     pub fn rx_super_frames(&self) -> u32 {
         self.rx_super_frames.get()
+    }
+
+    /// Of [`Self::rx_super_frames`], those cut into segments because the RX pool had no
+    /// room for them whole.
+    pub fn rx_super_frames_cut(&self) -> u32 {
+        self.rx_super_frames_cut.get()
     }
 
     /// TCP packets of several segments sent with offloads on, for the kernel to cut.

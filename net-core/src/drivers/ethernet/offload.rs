@@ -137,6 +137,13 @@ pub fn resolve(
     }
 }
 
+/// Whether `hdr` describes a TCP super-frame (a packet of several segments, its checksum
+/// partial), which a receiver that takes segments of any length may take whole once the
+/// checksum is completed ([`complete_checksum`]).
+pub fn is_tcp_super_frame(hdr: &VnetHdr) -> bool {
+    matches!(hdr.gso_type & !GSO_ECN, GSO_TCPV4 | GSO_TCPV6) && hdr.flags & F_NEEDS_CSUM != 0
+}
+
 /// Completes a partial checksum: the one's-complement sum from `start` to the end of the
 /// frame (the field holds the pseudo-header sum), stored at `start + offset`. A zero result
 /// is sent as `0xffff`, as Linux's `skb_checksum_help` does (for UDP, zero means "none").

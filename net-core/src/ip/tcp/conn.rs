@@ -1886,9 +1886,13 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         let mut len = avail.min(usable).min(smss);
         let full = len == smss;
         if full {
-            // With TSO, as many whole segments as the window, the data and the device
-            // allow, in one.
-            len = avail.min(usable).min(self.new_data_max()) / smss * smss;
+            // With TSO, as many whole segments as the data and the device allow, in one,
+            // but at most a quarter of the window: a window sent in one or two packets
+            // comes back as one or two ACKs, and the sender then idles while the peer
+            // works through them (over a TAP with 16 KiB windows, whole-window packets
+            // were slower than single segments).
+            let burst = (win.min(TX) / 4).max(smss);
+            len = avail.min(usable).min(self.new_data_max()).min(burst) / smss * smss;
         }
         // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
         // is being resent and does not count.

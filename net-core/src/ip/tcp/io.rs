@@ -19,8 +19,10 @@ use crate::ip::net_core::{Stack, Verdict, pkt_sum};
 /// Headroom of a TCP packet: Ethernet with a VLAN tag, IPv6, and the largest TCP header.
 pub const HEADROOM: usize = 18 + 40 + super::wire::MAX_HEADER_LEN;
 
-/// Largest segment (TCP header and payload) taken in: an Ethernet MTU less the IPv4
-/// header. Longer ones (possible only over a loopback with a larger MTU) are dropped.
+/// Largest segment (TCP header and payload) staged on the stack when it spans blocks: an
+/// Ethernet MTU less the IPv4 header. Longer ones (a device's merged segments, or a
+/// loopback with a larger MTU) go to a thread's buffer on host builds and are dropped on
+/// bare metal.
 pub const MAX_SEGMENT: usize = 1500 - 20;
 
 /// Segments built per pass over the table before they are sent.
@@ -402,6 +404,20 @@ pub(crate) fn input(
     if first.len() >= len {
         return parse_segment(stack, iface, first.get(..len).unwrap_or(&[]), src, dst);
     }
+    #[cfg(feature = "std")]
+    if len > MAX_SEGMENT {
+        // A segment of many MSS from a device that merged them (the TAP's receive
+        // offload), staged whole in the thread's buffer.
+        let verdict = LARGE_SEGMENT.with(|buf| {
+            let mut buf = buf.try_borrow_mut().ok()?;
+            let bytes = pkt.linearize(len, &mut buf[..]).ok()?;
+            Some(parse_segment(stack, iface, bytes, src, dst))
+        });
+        return verdict.unwrap_or_else(|| {
+            tcp_stat!(stack, iface, drop);
+            Verdict::Drop
+        });
+    }
     let mut scratch = [0u8; MAX_SEGMENT];
     let bytes = if len <= MAX_SEGMENT {
         pkt.linearize(len, &mut scratch).ok()
@@ -413,6 +429,14 @@ pub(crate) fn input(
         return Verdict::Drop;
     };
     parse_segment(stack, iface, bytes, src, dst)
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// A received segment longer than an Ethernet MTU allows (a device's merged segments),
+    /// made contiguous; one per thread, host builds only.
+    static LARGE_SEGMENT: core::cell::RefCell<[u8; u16::MAX as usize]> =
+        const { core::cell::RefCell::new([0; u16::MAX as usize]) };
 }
 
 /// [`input`] once the segment's bytes are contiguous.

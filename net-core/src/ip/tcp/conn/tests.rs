@@ -640,7 +640,8 @@ fn segments_split_at_mss_and_nagle_holds_a_second_small_segment() {
 #[test]
 fn with_tso_whole_segments_are_joined_and_the_tail_and_retransmissions_go_alone() {
     let mut s = established::<1024, 1024>();
-    // The device cuts up to 350 bytes: three 100-byte segments at most.
+    // The device cuts up to 350 bytes (three 100-byte segments), but a packet carries at
+    // most a quarter of the window (1024 / 4: two segments).
     s.set_tso_max(350);
     let d = data(730);
     s.send(&d);
@@ -649,12 +650,17 @@ fn with_tso_whole_segments_are_joined_and_the_tail_and_retransmissions_go_alone(
         0,
         [
             TcpRepr {
-                payload: leak(d[..300].to_vec()),
+                payload: leak(d[..200].to_vec()),
                 ..out()
             },
             TcpRepr {
-                seq_number: LOCAL_SEQ + 301,
-                payload: leak(d[300..600].to_vec()),
+                seq_number: LOCAL_SEQ + 201,
+                payload: leak(d[200..400].to_vec()),
+                ..out()
+            },
+            TcpRepr {
+                seq_number: LOCAL_SEQ + 401,
+                payload: leak(d[400..600].to_vec()),
                 ..out()
             },
             // What is left is one whole segment and a tail: the tail goes on its own.
@@ -681,15 +687,43 @@ fn with_tso_whole_segments_are_joined_and_the_tail_and_retransmissions_go_alone(
             ..out()
         }]
     );
-    // Without TSO, one MSS per segment as before.
-    let mut plain = established::<1024, 1024>();
-    plain.send(&d[..300]);
+    // A device limit below two segments joins nothing; without TSO, one MSS per segment.
+    for tso in [150, 0] {
+        let mut plain = established::<1024, 1024>();
+        plain.set_tso_max(tso);
+        plain.send(&d[..300]);
+        assert_eq!(
+            recv_all(&mut plain, 0)
+                .iter()
+                .map(|seg| seg.payload.len())
+                .collect::<Vec<_>>(),
+            [100, 100, 100]
+        );
+    }
+}
+
+/// A segment of many MSS (a device's merged segments) is taken whole: its data is
+/// delivered in order and acknowledged at once.
+#[test]
+fn a_segment_longer_than_the_mss_is_taken_whole() {
+    let mut s = established::<1024, 1024>();
+    let d = data(900);
+    let r = send!(
+        s,
+        1,
+        TcpRepr {
+            payload: leak(d.clone()),
+            ..seg()
+        }
+    );
+    assert!(r.events.contains(Events::READABLE));
+    let mut buf = [0u8; 1024];
+    assert_eq!(s.recv(&mut buf), 900);
+    assert_eq!(&buf[..900], &d[..]);
+    let acks = recv_all(&mut s, 1);
     assert_eq!(
-        recv_all(&mut plain, 0)
-            .iter()
-            .map(|seg| seg.payload.len())
-            .collect::<Vec<_>>(),
-        [100, 100, 100]
+        acks.last().and_then(|a| a.ack_number),
+        Some(REMOTE_SEQ + 901)
     );
 }
 
