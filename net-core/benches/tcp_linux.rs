@@ -8,6 +8,9 @@
 //! NET_CONFIG="configs/echo-server.conf;net-core/benches/tcp_bulk.conf" cargo bench -p net-core --bench tcp_linux
 //! ```
 //!
+//! With 64 KiB windows for both stacks, add `net-core/benches/tcp_bulk_64k.conf` to
+//! `NET_CONFIG`.
+//!
 //! Each run moves `BENCH_MB` (default 32) MiB one way over IPv4 and reports MB/s measured
 //! by the receiving side, from the first byte to the end of the stream; the median of 3
 //! runs is printed. Both stacks get the same send and receive buffers
@@ -15,11 +18,12 @@
 //! first, in one thread that polls its TAP and sleeps in `phy::wait` when idle; then this
 //! stack opens the TAP and runs with its worker threads (`spawn_workers`), the application
 //! using the blocking socket calls, as a `native_sim` application does, and then polled in
-//! one thread as firmware runs. Receiving, both stacks copy the data into a 16 KiB
-//! application buffer (our `recv`, smoltcp's `recv_slice`); smoltcp is also measured with
-//! its ACK delay off, and reading in place from its socket buffer (`recv` with a closure,
-//! which our BSD-style API has no counterpart for). Without root or `ip` it prints why and
-//! exits.
+//! one thread as firmware runs; then both again with the TAP's offloads
+//! (`NativeTap::set_offload`: TCP super-frames in both directions). Receiving, both
+//! stacks copy the data into a 16 KiB application buffer (our `recv`, smoltcp's
+//! `recv_slice`); smoltcp is also measured with its ACK delay off, and reading in place
+//! from its socket buffer (`recv` with a closure, which our BSD-style API has no
+//! counterpart for). Without root or `ip` it prints why and exits.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -514,7 +518,7 @@ mod bench {
             let mut n = n.split_whitespace();
             let (rx, tx) = (n.next().unwrap_or("?"), n.next().unwrap_or("?"));
             println!(
-                "ours {mode}: {rx} TCP super-frames received and cut by the driver, \
+                "ours {mode}: {rx} TCP super-frames received (taken whole or cut by the driver), \
                  {tx} sent for the kernel to cut (TSO)"
             );
         }
