@@ -321,7 +321,9 @@ struct Conn {
     events: Events,
     mtu: usize,
     /// Most payload bytes a segment of new data may carry when the route's device cuts
-    /// segments itself (TSO); 0 when it does not ([`Tcb::set_tso_max`]).
+    /// segments itself (TSO); 0 when it does not ([`Tcb::set_tso_max`]). Host builds only:
+    /// no firmware driver offers TSO.
+    #[cfg(feature = "std")]
     tso_max: usize,
 
     // Send sequence space: [ISS: SYN][tx_seq0 ..: tx ring][FIN if fin_queued].
@@ -594,6 +596,7 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// route whose device cuts them into MSS-sized segments itself (TCP segmentation
     /// offload); 0 turns it off. Only whole MSS-sized segments are joined: what is left
     /// over goes alone, under Nagle's rules, and retransmissions stay one MSS.
+    #[cfg(feature = "std")]
     pub fn set_tso_max(&mut self, bytes: usize) {
         self.c.tso_max = bytes;
     }
@@ -602,11 +605,11 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
     /// segments that fit [`Self::set_tso_max`]'s limit.
     fn new_data_max(&self) -> usize {
         let smss = self.smss();
+        #[cfg(feature = "std")]
         if self.c.tso_max > smss {
-            self.c.tso_max / smss * smss
-        } else {
-            smss
+            return self.c.tso_max / smss * smss;
         }
+        smss
     }
 
     /// Turns Nagle's algorithm off (`true`, TCP_NODELAY) or on.
@@ -1883,17 +1886,20 @@ impl<const TX: usize, const RX: usize> Tcb<TX, RX> {
         );
         let usable = dist(self.c.snd_una + win, seq);
         let smss = self.smss();
-        let mut len = avail.min(usable).min(smss);
+        let len = avail.min(usable).min(smss);
         let full = len == smss;
-        if full {
-            // With TSO, as many whole segments as the data and the device allow, in one,
-            // but at most a quarter of the window: a window sent in one or two packets
-            // comes back as one or two ACKs, and the sender then idles while the peer
-            // works through them (over a TAP with 16 KiB windows, whole-window packets
-            // were slower than single segments).
+        // With TSO, as many whole segments as the data and the device allow, in one, but
+        // at most a quarter of the window: a window sent in one or two packets comes back
+        // as one or two ACKs, and the sender then idles while the peer works through them
+        // (over a TAP with 16 KiB windows, whole-window packets were slower than single
+        // segments).
+        #[cfg(feature = "std")]
+        let len = if full {
             let burst = (win.min(TX) / 4).max(smss);
-            len = avail.min(usable).min(self.new_data_max()).min(burst) / smss * smss;
-        }
+            avail.min(usable).min(self.new_data_max()).min(burst) / smss * smss
+        } else {
+            len
+        };
         // Nagle looks at data in flight now: after a timeout rewound SND.NXT, the old data
         // is being resent and does not count.
         let in_flight = self.c.snd_nxt != self.c.snd_una;
@@ -2038,6 +2044,7 @@ impl Conn {
             error: None,
             events: Events::empty(),
             mtu: 1500,
+            #[cfg(feature = "std")]
             tso_max: 0,
             iss: zero,
             snd_una: zero,

@@ -339,7 +339,10 @@ fn transmit(
                 return false;
             };
             let local = e.tcb.local();
+            #[cfg(feature = "std")]
             e.tcb.set_tso_max(tso);
+            #[cfg(not(feature = "std"))]
+            let _ = tso;
             while !out.is_full() {
                 let before = e.tcb.stats();
                 let Some(seg) = e.tcb.poll_transmit(now, mtu, payload) else {
