@@ -168,11 +168,7 @@ pub(crate) fn send_resolved(stack: &Stack, iface: u8, pkt: NetPkt<'static>, dst:
     let id = pkt.into_raw();
     let outcome = critical_section::with(|cs| {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
-        if let Some(e) = entries
-            .iter_mut()
-            .flatten()
-            .find(|e| e.iface == iface && e.ip == next_hop)
-        {
+        if let Some(e) = find_mut(&mut entries[..], iface, next_hop) {
             if let Some(mac) = e.mac {
                 if e.state == NbrState::Stale {
                     e.state = NbrState::Delay;
@@ -254,6 +250,14 @@ pub(crate) struct Heard {
     pub create: bool,
 }
 
+/// The cache entry of `ip` on interface `iface`.
+fn find_mut(entries: &mut [Slot<Entry>], iface: u8, ip: Ipv6Addr) -> Option<&mut Entry> {
+    entries
+        .iter_mut()
+        .flatten()
+        .find(|e| e.iface == iface && e.ip == ip)
+}
+
 /// Updates the cache from what was heard of `ip`. An INCOMPLETE entry needs the link-layer
 /// address, becomes REACHABLE (solicited) or STALE, and sends what waited for it. Any
 /// other entry takes the address when it overrides or is unchanged, becomes REACHABLE when
@@ -270,11 +274,7 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, heard: Heard) {
     let mut added = false;
     critical_section::with(|cs| {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
-        if let Some(e) = entries
-            .iter_mut()
-            .flatten()
-            .find(|e| e.iface == iface && e.ip == ip)
-        {
+        if let Some(e) = find_mut(&mut entries[..], iface, ip) {
             let differs = heard.lladdr.is_some_and(|m| e.mac != Some(m));
             let state = if e.state == NbrState::Incomplete {
                 let Some(mac) = heard.lladdr else { return };
@@ -348,10 +348,7 @@ pub(crate) fn learn(stack: &Stack, iface: u8, ip: Ipv6Addr, heard: Heard) {
 pub(crate) fn reachability_hint(stack: &Stack, iface: u8, ip: Ipv6Addr, now: u64) {
     critical_section::with(|cs| {
         let mut entries = stack.nbr.entries.borrow_ref_mut(cs);
-        if let Some(e) = entries
-            .iter_mut()
-            .flatten()
-            .find(|e| e.iface == iface && e.ip == ip)
+        if let Some(e) = find_mut(&mut entries[..], iface, ip)
             && e.state != NbrState::Incomplete
         {
             e.state = NbrState::Reachable;
