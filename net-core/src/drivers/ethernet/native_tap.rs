@@ -13,12 +13,13 @@
 //! With offloads on ([`NativeTap::set_offload`]) the TAP is opened with a virtio-net
 //! header and told that this side takes partial checksums and TCP segmentation
 //! (`TUNSETOFFLOAD`): the kernel's TCP then hands over up to 64 KiB per `read` instead of
-//! one MTU-sized frame per system call, and the driver cuts each such super-frame back
-//! into segments the stack takes ([`super::offload`]). The other way, the driver offers
-//! TCP segmentation offload ([`Driver::tso_max`]): the stack's TCP sends several segments
-//! in one packet, which goes out in one `write` behind a header that asks the kernel to
-//! cut it. The stack above sees ordinary frames either way; a capture on the TAP shows the
-//! super-frames, with partial checksums.
+//! one MTU-sized frame per system call. The driver completes the checksum of such a
+//! super-frame and hands it up whole, for the stack's TCP to take as one long segment, or
+//! cuts it into segments when the RX pool has no room for it whole ([`super::offload`]).
+//! The other way, the driver offers TCP segmentation offload ([`Driver::tso_max`]): the
+//! stack's TCP sends several segments in one packet, which goes out in one `write` behind
+//! a header that asks the kernel to cut it. A capture on the TAP shows the super-frames,
+//! with partial checksums.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
@@ -114,9 +115,9 @@ impl NativeTap {
         self.polled.store(polled, Ordering::Relaxed);
     }
 
-    /// Asks the kernel for receive offloads (partial checksums, TCP super-frames), which
-    /// this driver resolves before the stack sees the frames; call before the stack
-    /// starts. Off by default: a capture on the TAP then shows only complete frames.
+    /// Negotiates the kernel's offloads (partial checksums, TCP super-frames both ways:
+    /// see the module documentation); call before the stack starts. Off by default: a
+    /// capture on the TAP then shows only complete, MTU-sized frames.
     pub fn set_offload(&self, offload: bool) {
         self.offload.store(offload, Ordering::Relaxed);
     }
