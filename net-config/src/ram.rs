@@ -32,13 +32,19 @@ pub fn buf_pool_bytes(n: usize, size: usize) -> usize {
     round_up(n * size + 6 * n, 4) + 12
 }
 
-/// Bytes of `PktSlab<N>`: 24-byte descriptors and 12 bytes of slab state on the 32-bit
-/// firmware targets; on the 64-bit host targets (`native_sim`, net-core with `std`) each
-/// descriptor also carries the TCP segmentation offload's segment size
-/// (`PktMeta::gso_size`), which pads it to 28 bytes.
-pub fn pkt_slab_bytes(n: usize, pointer_width: usize) -> usize {
-    let descriptor = if pointer_width == 8 { 28 } else { 24 };
-    descriptor * n + 12
+/// Bytes of `PktSlab<N>`: `n` descriptors and 12 bytes of slab state, aligned to 4. A
+/// descriptor is 20 bytes on the 32-bit firmware targets; the 64-bit host targets
+/// (`native_sim`, net-core with `std`) add the TCP segmentation offload's segment size
+/// (`PktMeta::gso_size`, 2 bytes), and `time_stats` (`NET_PKT_RXTIME_STATS` or
+/// `NET_PKT_TXTIME_STATS`) a 4-byte timestamp, which aligns the metadata to 4.
+pub fn pkt_slab_bytes(n: usize, pointer_width: usize, time_stats: bool) -> usize {
+    let descriptor = match (pointer_width == 8, time_stats) {
+        (false, false) => 20,
+        (true, false) => 22,
+        (false, true) => 24,
+        (true, true) => 28,
+    };
+    round_up(descriptor * n + 12, 4)
 }
 
 /// The pointer width of a Rust target triple (4 for the 32-bit MCUs, else 8).
@@ -53,6 +59,9 @@ pub fn pointer_width(target: &str) -> usize {
 /// The instance's components for a target of `pointer_width` bytes.
 pub fn instance(res: &Resolution, pointer_width: usize) -> Vec<RamItem> {
     let get = |name: &str| res.get(name).and_then(|v| v.trim().parse::<usize>().ok());
+    let time_stats = ["NET_PKT_RXTIME_STATS", "NET_PKT_TXTIME_STATS"]
+        .iter()
+        .any(|o| res.get(o).is_some_and(|v| v == "y"));
     let mut items = Vec::new();
     if let Some(size) = get("NET_BUF_DATA_SIZE") {
         for (component, option, pkt_option) in [
@@ -77,7 +86,7 @@ pub fn instance(res: &Resolution, pointer_width: usize) -> Vec<RamItem> {
                     component: what,
                     option: pkt_option,
                     count: n,
-                    bytes: Some(pkt_slab_bytes(n, pointer_width)),
+                    bytes: Some(pkt_slab_bytes(n, pointer_width, time_stats)),
                 });
             }
         }
@@ -142,10 +151,14 @@ mod tests {
         assert_eq!(buf_pool_bytes(1, 128), 148);
         assert_eq!(buf_pool_bytes(2, 128), 280);
         assert_eq!(buf_pool_bytes(3, 1536), 4640);
-        assert_eq!(pkt_slab_bytes(1, 8), 40);
-        assert_eq!(pkt_slab_bytes(10, 8), 292);
+        assert_eq!(pkt_slab_bytes(1, 8, false), 36);
+        assert_eq!(pkt_slab_bytes(10, 8, false), 232);
+        assert_eq!(pkt_slab_bytes(1, 8, true), 40);
+        assert_eq!(pkt_slab_bytes(10, 8, true), 292);
         // Measured on thumbv7m (net-core checks these at compile time on 32-bit targets).
-        assert_eq!(pkt_slab_bytes(1, 4), 36);
-        assert_eq!(pkt_slab_bytes(14, 4), 348);
+        assert_eq!(pkt_slab_bytes(1, 4, false), 32);
+        assert_eq!(pkt_slab_bytes(14, 4, false), 292);
+        assert_eq!(pkt_slab_bytes(1, 4, true), 36);
+        assert_eq!(pkt_slab_bytes(14, 4, true), 348);
     }
 }

@@ -85,7 +85,9 @@ pub struct PktMeta {
     pub ip_hdr_len: u16,
     /// Link-layer protocol (EtherType) of the payload, 0 if unknown.
     pub ll_proto: u16,
-    /// Creation time in ticks, for `NET_PKT_RXTIME_STATS` / `NET_PKT_TXTIME_STATS`.
+    /// Creation time in microseconds, for `NET_PKT_RXTIME_STATS` / `NET_PKT_TXTIME_STATS`
+    /// (only with one of them: without, the descriptor is 4 bytes smaller).
+    #[cfg(any(CONFIG_NET_PKT_RXTIME_STATS, CONFIG_NET_PKT_TXTIME_STATS))]
     pub timestamp: u32,
     /// TX: a TCP packet of several segments, for a device that cuts it into segments of
     /// this many payload bytes itself (TSO, [`Driver::tso_max`](crate::drivers::Driver));
@@ -104,6 +106,7 @@ impl PktMeta {
         l2_hdr_len: 0,
         ip_hdr_len: 0,
         ll_proto: 0,
+        #[cfg(any(CONFIG_NET_PKT_RXTIME_STATS, CONFIG_NET_PKT_TXTIME_STATS))]
         timestamp: 0,
         #[cfg(feature = "std")]
         gso_size: 0,
@@ -380,8 +383,13 @@ impl<'p> Pools<'p> {
 // tests cannot measure: its formulas, checked at compile time for two sizes.
 #[cfg(target_pointer_width = "32")]
 const _: () = {
-    assert!(core::mem::size_of::<PktSlab<14>>() == 24 * 14 + 12);
-    assert!(core::mem::size_of::<PktSlab<1>>() == 24 + 12);
+    const TIME_STATS: bool = cfg!(any(
+        CONFIG_NET_PKT_RXTIME_STATS,
+        CONFIG_NET_PKT_TXTIME_STATS
+    ));
+    const DESCRIPTOR: usize = if TIME_STATS { 24 } else { 20 };
+    assert!(core::mem::size_of::<PktSlab<14>>() == (DESCRIPTOR * 14 + 12).div_ceil(4) * 4);
+    assert!(core::mem::size_of::<PktSlab<1>>() == (DESCRIPTOR + 12).div_ceil(4) * 4);
     assert!(
         core::mem::size_of::<BufPool<36, 128>>() == (36 * 128 + 6 * 36_usize).div_ceil(4) * 4 + 12
     );

@@ -565,8 +565,9 @@ enum SlotState {
     Parked,
 }
 
-/// A descriptor (Zephyr's `struct net_pkt` without the pointers): 24 bytes (28 on host
-/// builds, whose metadata carries the TSO segment size), and all zero when free.
+/// A descriptor (Zephyr's `struct net_pkt` without the pointers): 20 bytes on 32-bit
+/// targets, 24 with the time statistics' timestamp; host builds add the TSO segment size.
+/// All zero when free.
 #[derive(Clone, Copy)]
 struct Slot {
     state: SlotState,
