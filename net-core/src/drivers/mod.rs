@@ -127,15 +127,35 @@ pub trait RxPath: Sync {
     /// had no room; the driver counts the drop (its own counter and
     /// [`RxError::NoBuffer`]).
     fn recv_copy(&self, iface: u8, frame: &[u8]) -> bool {
-        let Some(mut pkt) = self.alloc_rx(iface, frame.len()) else {
-            return false;
-        };
-        if pkt.append(frame).is_err() {
-            return false;
-        }
-        self.recv(iface, pkt);
-        true
+        copy_in(self, iface, frame.len(), core::iter::once(frame))
     }
+
+    /// [`RxPath::recv_copy`] of a frame given as consecutive parts (a header built by
+    /// the driver and the payload it follows, for example). Host builds only: a method
+    /// of this `dyn` trait costs firmware its code even unused.
+    #[cfg(feature = "std")]
+    fn recv_copy_parts(&self, iface: u8, parts: &[&[u8]]) -> bool {
+        let len = parts.iter().map(|p| p.len()).sum();
+        copy_in(self, iface, len, parts.iter().copied())
+    }
+}
+
+/// The copies of [`RxPath::recv_copy`] and [`RxPath::recv_copy_parts`]: a packet for `len`
+/// bytes, `parts` appended, handed to the stack.
+fn copy_in<'a, R: RxPath + ?Sized>(
+    rx: &R,
+    iface: u8,
+    len: usize,
+    parts: impl Iterator<Item = &'a [u8]> + Clone,
+) -> bool {
+    let Some(mut pkt) = rx.alloc_rx(iface, len) else {
+        return false;
+    };
+    if pkt.append_chunks(parts).is_err() {
+        return false;
+    }
+    rx.recv(iface, pkt);
+    true
 }
 
 #[cfg(CONFIG_NET_LOOPBACK)]

@@ -29,7 +29,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::offload::{self, VNET_HDR_LEN, VnetHdr};
+use super::offload::{self, NET_HDR_LEN, NetHdr};
 use crate::buf::NetPkt;
 use crate::drivers::{Driver, DriverError, LinkAddr, RxError, RxPath};
 
@@ -38,13 +38,15 @@ const IFF_NO_PI: libc::c_short = 0x1000;
 const IFF_VNET_HDR: libc::c_short = 0x4000;
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
+const TUNSETVNETHDRSZ: libc::c_ulong = 0x4004_54d8;
+const TUNSETVNETLE: libc::c_ulong = 0x4004_54dc;
 const TUN_F_CSUM: libc::c_ulong = 0x01;
 const TUN_F_TSO4: libc::c_ulong = 0x02;
 const TUN_F_TSO6: libc::c_ulong = 0x04;
 /// Largest frame: 1500 bytes of payload, a VLAN-tagged header.
 const MAX_FRAME: usize = 1500 + 18;
 /// Largest read: a virtio-net header and a super-frame of a full 64 KiB IP packet.
-const MAX_READ: usize = VNET_HDR_LEN + 18 + 65_535;
+const MAX_READ: usize = NET_HDR_LEN + 18 + 65_535;
 /// The most TCP payload the driver takes in one packet of several segments (TSO): what
 /// fits a 64 KiB IP packet with the largest headers.
 const TSO_MAX: usize = 64_000;
@@ -177,12 +179,12 @@ impl NativeTap {
             self.deliver_frame(rx, iface, read, &[]);
             return;
         }
-        let Some(hdr) = VnetHdr::parse(read) else {
+        let Some(hdr) = read.first_chunk::<NET_HDR_LEN>().map(NetHdr::from_bytes) else {
             self.rx_errors.inc();
             rx.rx_error(iface, RxError::Length);
             return;
         };
-        let frame = &mut read[VNET_HDR_LEN..];
+        let frame = &mut read[NET_HDR_LEN..];
         if !hdr.needs_resolving() {
             self.deliver_frame(rx, iface, frame, &[]);
             return;
@@ -192,10 +194,8 @@ impl NativeTap {
         // GRO hands its TCP merged segments). Otherwise it is cut into segments.
         if offload::is_tcp_super_frame(&hdr)
             && offload::complete_checksum(frame, hdr.csum_start, hdr.csum_offset).is_ok()
-            && let Some(mut pkt) = rx.alloc_rx(iface, frame.len())
-            && pkt.append(frame).is_ok()
+            && rx.recv_copy(iface, frame)
         {
-            rx.recv(iface, pkt);
             self.rx_super_frames.inc();
             return;
         }
@@ -223,21 +223,7 @@ impl NativeTap {
             rx.rx_error(iface, RxError::Length);
             return;
         }
-        let delivered = if tail.is_empty() {
-            rx.recv_copy(iface, head)
-        } else {
-            match rx.alloc_rx(iface, len) {
-                Some(mut pkt) => {
-                    let copied = pkt.append(head).is_ok() && pkt.append(tail).is_ok();
-                    if copied {
-                        rx.recv(iface, pkt);
-                    }
-                    copied
-                }
-                None => false,
-            }
-        };
-        if !delivered {
+        if !rx.recv_copy_parts(iface, &[head, tail]) {
             self.rx_no_buffer.inc();
             rx.rx_error(iface, RxError::NoBuffer);
         }
@@ -268,13 +254,12 @@ impl NativeTap {
         gso_size: u16,
     ) -> Result<(), DriverError> {
         let mut staging = self.tx_staging.lock().unwrap_or_else(|e| e.into_inner());
-        staging.resize(VNET_HDR_LEN + frame.len(), 0);
-        let (head, body) = staging.split_at_mut(VNET_HDR_LEN);
+        staging.resize(NET_HDR_LEN + frame.len(), 0);
+        let (head, body) = staging.split_at_mut(NET_HDR_LEN);
         let n = frame.copy_out(0, body);
         let hdr = offload::tso_header(&mut body[..n], gso_size).map_err(|_| DriverError::Io)?;
-        let head: &mut [u8; VNET_HDR_LEN] = head.try_into().map_err(|_| DriverError::Io)?;
-        hdr.emit(head);
-        let total = VNET_HDR_LEN + n;
+        head.copy_from_slice(&hdr.to_bytes());
+        let total = NET_HDR_LEN + n;
         // SAFETY: `staging[..total]` is initialised and readable; the descriptor is open.
         let w = unsafe { libc::write(fd, staging.as_ptr().cast(), total) };
         if w < 0 || w as usize != total {
@@ -327,13 +312,20 @@ impl NativeTap {
             return Err(io::Error::last_os_error());
         }
         if offload {
-            // SAFETY: TUNSETOFFLOAD takes its flags as the argument itself, no pointer.
+            // The header in virtio 1.x's layout (12 bytes, little-endian), as `NetHdr`.
+            let (size, little_endian): (libc::c_int, libc::c_int) = (NET_HDR_LEN as _, 1);
+            // SAFETY: TUNSETVNETHDRSZ and TUNSETVNETLE read an `int` through the pointer,
+            // which lives across each call; TUNSETOFFLOAD takes its flags as the argument
+            // itself, no pointer.
             let r = unsafe {
-                libc::ioctl(
-                    fd.as_raw_fd(),
-                    TUNSETOFFLOAD as _,
-                    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
-                )
+                let fd = fd.as_raw_fd();
+                if libc::ioctl(fd, TUNSETVNETHDRSZ as _, &size as *const libc::c_int) < 0
+                    || libc::ioctl(fd, TUNSETVNETLE as _, &little_endian as *const libc::c_int) < 0
+                {
+                    -1
+                } else {
+                    libc::ioctl(fd, TUNSETOFFLOAD as _, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+                }
             };
             if r < 0 {
                 return Err(io::Error::last_os_error());
@@ -418,9 +410,9 @@ impl Driver for NativeTap {
         }
         // With offloads on, each frame goes out behind a virtio-net header of zeros: no
         // offload asked of the kernel.
-        let mut buf = [0u8; VNET_HDR_LEN + MAX_FRAME];
+        let mut buf = [0u8; NET_HDR_LEN + MAX_FRAME];
         let at = if self.offload.load(Ordering::Relaxed) {
-            VNET_HDR_LEN
+            NET_HDR_LEN
         } else {
             0
         };

@@ -1,6 +1,5 @@
-//! Receive offloads described by a virtio-net header (`struct virtio_net_hdr`, virtio 1.x
-//! §5.1.6; the Linux TAP's `IFF_VNET_HDR`), resolved in the driver so that the stack above
-//! only ever sees complete frames that fit its MTU.
+//! The virtio-net header (`struct virtio_net_hdr`, virtio 1.x §5.1.6; the Linux TAP's
+//! `IFF_VNET_HDR`), and the offloads it describes, resolved in the driver.
 //!
 //! A peer that may offload hands over two kinds of frames the stack cannot take as they
 //! are:
@@ -26,9 +25,10 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::ip::checksum::{self, IpProtocol};
 
-/// Length of the legacy virtio-net header (no `num_buffers`), what a TAP opened with
-/// `IFF_VNET_HDR` prefixes to every frame by default.
-pub const VNET_HDR_LEN: usize = 10;
+/// Length of `struct virtio_net_hdr` with `VIRTIO_F_VERSION_1` (it always has
+/// `num_buffers`). A TAP uses the same layout once told so (`TUNSETVNETHDRSZ` 12,
+/// `TUNSETVNETLE`).
+pub const NET_HDR_LEN: usize = 12;
 
 /// `flags`: the L4 checksum is partial; complete it from `csum_start`.
 pub const F_NEEDS_CSUM: u8 = 1;
@@ -55,10 +55,11 @@ const TCP_FIN: u8 = 0x01;
 const TCP_PSH: u8 = 0x08;
 const TCP_CWR: u8 = 0x80;
 
-/// A virtio-net header, in the host's byte order (the legacy layout a TAP uses unless told
-/// otherwise with `TUNSETVNETLE`/`TUNSETVNETBE`).
+/// `struct virtio_net_hdr` (virtio 1.2, §5.1.6), little-endian in the first
+/// [`NET_HDR_LEN`] bytes of each buffer: the virtio-net driver's (which asks for no
+/// offload, so everything it sends is zero) and the TAP driver's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VnetHdr {
+pub struct NetHdr {
     /// `F_NEEDS_CSUM`, `F_DATA_VALID`.
     pub flags: u8,
     /// `GSO_NONE`, `GSO_TCPV4`, `GSO_TCPV6`, with `GSO_ECN` possibly or-ed in.
@@ -71,32 +72,35 @@ pub struct VnetHdr {
     pub csum_start: u16,
     /// Offset of the checksum field from `csum_start`.
     pub csum_offset: u16,
+    /// Buffers the frame spans (mergeable RX buffers; 1 otherwise).
+    pub num_buffers: u16,
 }
 
-impl VnetHdr {
-    /// Reads a header from the first [`VNET_HDR_LEN`] bytes of `bytes`.
-    pub fn parse(bytes: &[u8]) -> Option<VnetHdr> {
-        let b: &[u8; VNET_HDR_LEN] = bytes.get(..VNET_HDR_LEN)?.try_into().ok()?;
-        let u16_at = |i: usize| u16::from_ne_bytes([b[i], b[i + 1]]);
-        Some(VnetHdr {
-            flags: b[0],
-            gso_type: b[1],
-            hdr_len: u16_at(2),
-            gso_size: u16_at(4),
-            csum_start: u16_at(6),
-            csum_offset: u16_at(8),
-        })
+impl NetHdr {
+    /// The header's wire form.
+    pub fn to_bytes(self) -> [u8; NET_HDR_LEN] {
+        let mut b = [0u8; NET_HDR_LEN];
+        b[0] = self.flags;
+        b[1] = self.gso_type;
+        b[2..4].copy_from_slice(&self.hdr_len.to_le_bytes());
+        b[4..6].copy_from_slice(&self.gso_size.to_le_bytes());
+        b[6..8].copy_from_slice(&self.csum_start.to_le_bytes());
+        b[8..10].copy_from_slice(&self.csum_offset.to_le_bytes());
+        b[10..12].copy_from_slice(&self.num_buffers.to_le_bytes());
+        b
     }
 
-    /// Writes the header into the first [`VNET_HDR_LEN`] bytes of `bytes` (which must be
-    /// that long).
-    pub fn emit(&self, bytes: &mut [u8; VNET_HDR_LEN]) {
-        bytes[0] = self.flags;
-        bytes[1] = self.gso_type;
-        bytes[2..4].copy_from_slice(&self.hdr_len.to_ne_bytes());
-        bytes[4..6].copy_from_slice(&self.gso_size.to_ne_bytes());
-        bytes[6..8].copy_from_slice(&self.csum_start.to_ne_bytes());
-        bytes[8..10].copy_from_slice(&self.csum_offset.to_ne_bytes());
+    /// Reads a header from its wire form.
+    pub fn from_bytes(b: &[u8; NET_HDR_LEN]) -> NetHdr {
+        NetHdr {
+            flags: b[0],
+            gso_type: b[1],
+            hdr_len: u16::from_le_bytes([b[2], b[3]]),
+            gso_size: u16::from_le_bytes([b[4], b[5]]),
+            csum_start: u16::from_le_bytes([b[6], b[7]]),
+            csum_offset: u16::from_le_bytes([b[8], b[9]]),
+            num_buffers: u16::from_le_bytes([b[10], b[11]]),
+        }
     }
 
     /// Whether the frame needs work before the stack can take it.
@@ -120,7 +124,7 @@ pub enum OffloadError {
 /// Returns how many frames were handed over. `frame` is modified in place (the completed
 /// checksum).
 pub fn resolve(
-    hdr: &VnetHdr,
+    hdr: &NetHdr,
     frame: &mut [u8],
     mut deliver: impl FnMut(&[u8], &[u8]),
 ) -> Result<usize, OffloadError> {
@@ -140,7 +144,7 @@ pub fn resolve(
 /// Whether `hdr` describes a TCP super-frame (a packet of several segments, its checksum
 /// partial), which a receiver that takes segments of any length may take whole once the
 /// checksum is completed ([`complete_checksum`]).
-pub fn is_tcp_super_frame(hdr: &VnetHdr) -> bool {
+pub fn is_tcp_super_frame(hdr: &NetHdr) -> bool {
     matches!(hdr.gso_type & !GSO_ECN, GSO_TCPV4 | GSO_TCPV6) && hdr.flags & F_NEEDS_CSUM != 0
 }
 
@@ -167,7 +171,7 @@ pub fn complete_checksum(frame: &mut [u8], start: u16, offset: u16) -> Result<()
 /// segments of `gso_size` payload bytes: the virtio-net header to send it behind. The TCP
 /// checksum field is rewritten to the pseudo-header sum that a partial checksum holds, so
 /// that the peer can complete each segment's.
-pub fn tso_header(frame: &mut [u8], gso_size: u16) -> Result<VnetHdr, OffloadError> {
+pub fn tso_header(frame: &mut [u8], gso_size: u16) -> Result<NetHdr, OffloadError> {
     let l3 = l3_of(frame)?;
     let (l4, gso_type) = match l3 {
         L3::V4 { at, ihl } => {
@@ -206,13 +210,14 @@ pub fn tso_header(frame: &mut [u8], gso_size: u16) -> Result<VnetHdr, OffloadErr
     };
     frame[l4 + 16..l4 + 18].copy_from_slice(&pseudo.to_be_bytes());
     let field = |v: usize| u16::try_from(v).map_err(|_| OffloadError::Malformed);
-    Ok(VnetHdr {
+    Ok(NetHdr {
         flags: F_NEEDS_CSUM,
         gso_type,
         hdr_len: field(end)?,
         gso_size,
         csum_start: field(l4)?,
         csum_offset: 16,
+        num_buffers: 0,
     })
 }
 
@@ -248,7 +253,7 @@ fn l3_of(frame: &[u8]) -> Result<L3, OffloadError> {
 
 /// Cuts a TCP super-frame into segments of `hdr.gso_size` payload bytes.
 fn segment_tcp(
-    hdr: &VnetHdr,
+    hdr: &NetHdr,
     frame: &[u8],
     mut deliver: impl FnMut(&[u8], &[u8]),
 ) -> Result<usize, OffloadError> {
@@ -411,18 +416,19 @@ mod tests {
         f
     }
 
-    fn gso(gso_type: u8, gso_size: u16, csum_start: u16) -> VnetHdr {
-        VnetHdr {
+    fn gso(gso_type: u8, gso_size: u16, csum_start: u16) -> NetHdr {
+        NetHdr {
             flags: F_NEEDS_CSUM,
             gso_type,
             hdr_len: csum_start + 32,
             gso_size,
             csum_start,
             csum_offset: 16,
+            num_buffers: 0,
         }
     }
 
-    fn collect(hdr: &VnetHdr, frame: &mut [u8]) -> Result<Vec<Vec<u8>>, OffloadError> {
+    fn collect(hdr: &NetHdr, frame: &mut [u8]) -> Result<Vec<Vec<u8>>, OffloadError> {
         let mut out = Vec::new();
         let n = resolve(hdr, frame, |h, p| {
             let mut f = h.to_vec();
@@ -552,11 +558,11 @@ mod tests {
         frame.extend_from_slice(&[0x30, 0x39, 0x10, 0x92, 0, udp_len as u8]);
         frame.extend_from_slice(&pseudo.to_be_bytes());
         frame.extend_from_slice(&data);
-        let hdr = VnetHdr {
+        let hdr = NetHdr {
             flags: F_NEEDS_CSUM,
             csum_start: 34,
             csum_offset: 6,
-            ..VnetHdr::default()
+            ..NetHdr::default()
         };
         let out = collect(&hdr, &mut frame).unwrap();
         let udp = &out[0][34..];
@@ -568,9 +574,9 @@ mod tests {
     fn a_frame_without_offloads_passes_untouched() {
         let mut frame = super_frame_v4(1, 0x10, &payload(10));
         let before = frame.clone();
-        let out = collect(&VnetHdr::default(), &mut frame).unwrap();
+        let out = collect(&NetHdr::default(), &mut frame).unwrap();
         assert_eq!(out, vec![before]);
-        assert!(!VnetHdr::default().needs_resolving());
+        assert!(!NetHdr::default().needs_resolving());
         assert!(gso(GSO_TCPV4, 1, 34).needs_resolving());
     }
 
@@ -626,42 +632,41 @@ mod tests {
     }
 
     #[test]
-    fn the_header_round_trips_in_host_order() {
-        let h = VnetHdr {
+    fn the_header_round_trips_little_endian() {
+        let h = NetHdr {
             flags: F_NEEDS_CSUM | F_DATA_VALID,
             gso_type: GSO_TCPV6 | GSO_ECN,
             hdr_len: 86,
             gso_size: 1428,
             csum_start: 54,
             csum_offset: 16,
+            num_buffers: 0,
         };
-        let mut b = [0u8; VNET_HDR_LEN];
-        h.emit(&mut b);
-        assert_eq!(b[..2], [3, 0x84]);
-        assert_eq!(VnetHdr::parse(&b), Some(h));
-        assert_eq!(VnetHdr::parse(&b[..9]), None);
+        let b = h.to_bytes();
+        assert_eq!(b[..6], [3, 0x84, 86, 0, 0x94, 0x05]);
+        assert_eq!(NetHdr::from_bytes(&b), h);
     }
 
     #[test]
     fn bad_offsets_and_unknown_offloads_are_refused_without_panicking() {
         let frame = super_frame_v4(1, 0x10, &payload(3000));
-        let cases: [(VnetHdr, OffloadError); 5] = [
+        let cases: [(NetHdr, OffloadError); 5] = [
             (gso(GSO_TCPV4, 0, 34), OffloadError::Malformed),
             (gso(3, 1448, 34), OffloadError::Unsupported), // UDP fragmentation offload
             (
-                VnetHdr {
+                NetHdr {
                     flags: F_NEEDS_CSUM,
                     csum_start: 5000,
-                    ..VnetHdr::default()
+                    ..NetHdr::default()
                 },
                 OffloadError::Malformed,
             ),
             (
-                VnetHdr {
+                NetHdr {
                     flags: F_NEEDS_CSUM,
                     csum_start: 34,
                     csum_offset: 4000,
-                    ..VnetHdr::default()
+                    ..NetHdr::default()
                 },
                 OffloadError::Malformed,
             ),

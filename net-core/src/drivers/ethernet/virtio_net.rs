@@ -42,6 +42,7 @@ use core::sync::atomic::{Ordering, fence};
 
 use critical_section::{CriticalSection, Mutex};
 
+pub use super::offload::{NET_HDR_LEN, NetHdr};
 use crate::buf::NetPkt;
 use crate::counter::Counter;
 use crate::drivers::{Driver, DriverError, LinkAddr, RxError, RxPath};
@@ -92,8 +93,6 @@ pub const RX_QUEUE: u32 = 0;
 /// The TX virtqueue's index.
 pub const TX_QUEUE: u32 = 1;
 
-/// Length of `struct virtio_net_hdr` with `VIRTIO_F_VERSION_1` (it always has `num_buffers`).
-pub const NET_HDR_LEN: usize = 12;
 /// Largest frame the stack sends or accepts: 1500 bytes of payload, an 802.1Q-tagged header.
 pub const MAX_FRAME: usize = 1500 + 18;
 /// Smallest frame: an Ethernet header.
@@ -216,56 +215,6 @@ pub const fn negotiate(offered: u64) -> Result<u64, FeatureError> {
         return Err(FeatureError::NotVersion1);
     }
     Ok(offered & (feature::VERSION_1 | feature::NET_F_MAC))
-}
-
-/// `struct virtio_net_hdr` (virtio 1.2, §5.1.6), little-endian in the first
-/// [`NET_HDR_LEN`] bytes of each buffer. Without offloads, everything the driver sends is
-/// zero ("no checksum needed, not a GSO frame"), and what the device writes on RX is only
-/// checked for its length.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NetHdr {
-    /// `VIRTIO_NET_HDR_F_*`.
-    pub flags: u8,
-    /// `VIRTIO_NET_HDR_GSO_*` (0: none).
-    pub gso_type: u8,
-    /// Length of the headers (GSO).
-    pub hdr_len: u16,
-    /// Segment size (GSO).
-    pub gso_size: u16,
-    /// Where checksumming starts (checksum offload).
-    pub csum_start: u16,
-    /// Where the checksum goes, from `csum_start`.
-    pub csum_offset: u16,
-    /// Buffers the frame spans (mergeable RX buffers; 1 otherwise).
-    pub num_buffers: u16,
-}
-
-impl NetHdr {
-    /// The header's wire form.
-    pub fn to_bytes(self) -> [u8; NET_HDR_LEN] {
-        let mut b = [0u8; NET_HDR_LEN];
-        b[0] = self.flags;
-        b[1] = self.gso_type;
-        b[2..4].copy_from_slice(&self.hdr_len.to_le_bytes());
-        b[4..6].copy_from_slice(&self.gso_size.to_le_bytes());
-        b[6..8].copy_from_slice(&self.csum_start.to_le_bytes());
-        b[8..10].copy_from_slice(&self.csum_offset.to_le_bytes());
-        b[10..12].copy_from_slice(&self.num_buffers.to_le_bytes());
-        b
-    }
-
-    /// Reads a header from its wire form.
-    pub fn from_bytes(b: &[u8; NET_HDR_LEN]) -> NetHdr {
-        NetHdr {
-            flags: b[0],
-            gso_type: b[1],
-            hdr_len: u16::from_le_bytes([b[2], b[3]]),
-            gso_size: u16::from_le_bytes([b[4], b[5]]),
-            csum_start: u16::from_le_bytes([b[6], b[7]]),
-            csum_offset: u16::from_le_bytes([b[8], b[9]]),
-            num_buffers: u16::from_le_bytes([b[10], b[11]]),
-        }
-    }
 }
 
 /// Why a received buffer was not handed to the stack.
