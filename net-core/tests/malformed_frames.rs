@@ -246,8 +246,13 @@ fn pseudo6(src: Ipv6Addr, dst: Ipv6Addr, nh: u8, len: usize) -> u32 {
 
 /// A UDP datagram over IPv4 with a correct checksum.
 fn udp4(dst_port: u16, data: &[u8]) -> Vec<u8> {
+    udp4_to(MY4, dst_port, data)
+}
+
+/// [`udp4`] to the address `dst`.
+fn udp4_to(dst: [u8; 4], dst_port: u16, data: &[u8]) -> Vec<u8> {
     let mut u = udp(4000, dst_port, data);
-    let c = match fold(pseudo4(PEER4, MY4, 17, u.len()) + sum(&u)) {
+    let c = match fold(pseudo4(PEER4, dst, 17, u.len()) + sum(&u)) {
         0 => 0xffff,
         c => c,
     };
@@ -977,12 +982,7 @@ fn broadcast_pings_follow_net_icmpv4_accept_broadcast() {
 fn zero_destination_follows_net_ipv4_accept_zero_broadcast() {
     let (_turn, socks) = instance();
     let zero = [0, 0, 0, 0];
-    let mut u = udp(4000, PORT, b"to zero");
-    let c = match fold(pseudo4(PEER4, zero, 17, u.len()) + sum(&u)) {
-        0 => 0xffff,
-        c => c,
-    };
-    u[6..8].copy_from_slice(&c.to_be_bytes());
+    let u = udp4_to(zero, PORT, b"to zero");
     inject(&eth(MAC_BCAST, ETH_IPV4, &ipv4(17, PEER4, zero, &u)));
     let mut buf = [0u8; 64];
     let got = STACK.recvfrom(socks.v4, &mut buf).ok().map(|(n, _)| n);
