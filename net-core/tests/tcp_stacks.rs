@@ -773,3 +773,189 @@ fn linger_on_a_nonblocking_socket_closes_in_the_background() {
     assert!(got == data[..queued], "received {} of {queued}", got.len());
     close_and_drain(&A, &B, ends, &[(true, server), (true, listener)]);
 }
+
+/// The link end `end` loses every frame it sends while `body` runs.
+fn with_deaf_peer<R>(end: &LinkEnd, body: impl FnOnce() -> R) -> R {
+    end.set_impairments(Impairments {
+        loss: 1.0,
+        ..Impairments::default()
+    });
+    let r = body();
+    end.set_impairments(Impairments::default());
+    r
+}
+
+/// `NET_SOCKETS_CONNECT_TIMEOUT`: a blocking `connect` to a peer that never answers fails
+/// with ETIMEDOUT after that long and abandons the handshake; the socket can connect again
+/// once the peer answers.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn a_blocking_connect_gives_up_after_the_connect_timeout() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 15, 0x0a], 91);
+    instance!(B, B_END, [0x02, 0, 0, 0, 15, 0x0b], 92);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let limit = net_core::lib::sockets::limits::CONNECT_TIMEOUT_MS as u64;
+    assert!(limit > 0, "this test needs a connect timeout");
+    let listener = nonblocking(&A, AddrFamily::Inet);
+    A.bind(listener, any(AddrFamily::Inet, 6005)).unwrap();
+    // Room for the abandoned handshake, which the listener still holds, and the next.
+    A.listen(listener, 2).unwrap();
+    let client = B.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+    // The listener's SYN-ACKs are lost: the handshake never completes.
+    let start = Instant::now();
+    let refused = with_deaf_peer(&A_END, || {
+        with_pump_thread(
+            &A,
+            &B,
+            ends,
+            || {},
+            || B.connect(client, server_addr(AddrFamily::Inet, 6005)),
+        )
+    });
+    let waited = start.elapsed();
+    eprintln!("connect gave up with {refused:?} after {waited:?} (limit {limit} ms)");
+    assert_eq!(refused, Err(Errno::ETIMEDOUT));
+    assert!(
+        waited >= Duration::from_millis(limit) && waited < Duration::from_millis(limit + 2000),
+        "{waited:?}"
+    );
+    // The same socket, with the peer answering again: a new handshake (EALREADY if the
+    // old one were still running). It may take a retransmission, since the listener
+    // still holds the abandoned one for the same addresses and ports.
+    B.setsockopt(client, SockOpt::NonBlocking(true)).unwrap();
+    assert_eq!(
+        B.connect(client, server_addr(AddrFamily::Inet, 6005)),
+        Err(Errno::EINPROGRESS)
+    );
+    let mut server = None;
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(10), || {
+            server = A.accept(listener).ok().map(|(fd, _)| fd);
+            server.is_some()
+        }),
+        "no connection after the timed-out one"
+    );
+    close_and_drain(
+        &A,
+        &B,
+        ends,
+        &[(true, server.unwrap()), (false, client), (true, listener)],
+    );
+}
+
+/// `SO_SNDTIMEO` shorter than the connect timeout ends a blocking `connect` with
+/// EINPROGRESS, as on Linux, and the handshake goes on: it completes once the peer
+/// answers.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn a_send_timeout_leaves_the_handshake_running() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 16, 0x0a], 93);
+    instance!(B, B_END, [0x02, 0, 0, 0, 16, 0x0b], 94);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let listener = nonblocking(&A, AddrFamily::Inet);
+    A.bind(listener, any(AddrFamily::Inet, 6006)).unwrap();
+    A.listen(listener, 1).unwrap();
+    let client = B.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+    B.setsockopt(client, SockOpt::SndTimeo(Some(200))).unwrap();
+    let start = Instant::now();
+    let pending = with_deaf_peer(&A_END, || {
+        with_pump_thread(
+            &A,
+            &B,
+            ends,
+            || {},
+            || B.connect(client, server_addr(AddrFamily::Inet, 6006)),
+        )
+    });
+    let waited = start.elapsed();
+    assert_eq!(pending, Err(Errno::EINPROGRESS));
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+    assert_eq!(B.tcp_connections(), 1, "the handshake was abandoned");
+    // SYN retransmissions reach the listener now.
+    let mut server = None;
+    assert!(
+        pump(&A, &B, ends, Duration::from_secs(10), || {
+            server = server.or_else(|| A.accept(listener).ok().map(|(fd, _)| fd));
+            server.is_some()
+        }),
+        "the handshake never completed"
+    );
+    A.setsockopt(server.unwrap(), SockOpt::NonBlocking(true))
+        .unwrap();
+    B.setsockopt(client, SockOpt::NonBlocking(true)).unwrap();
+    assert_eq!(B.send(client, b"late"), Ok(4));
+    let mut buf = [0u8; 8];
+    let mut got = 0;
+    assert!(pump(&A, &B, ends, Duration::from_secs(5), || {
+        got = A.recv(server.unwrap(), &mut buf).unwrap_or(0);
+        got > 0
+    }));
+    assert_eq!(&buf[..got], b"late");
+    close_and_drain(
+        &A,
+        &B,
+        ends,
+        &[(true, server.unwrap()), (false, client), (true, listener)],
+    );
+}
+
+/// A blocking `send` against a peer that does not read ends after `SO_SNDTIMEO` with
+/// EAGAIN, and without it after `NET_SOCKET_MAX_SEND_WAIT` with ENOBUFS (Zephyr's
+/// answer for a window that stays closed); the connection itself stays up.
+#[cfg(CONFIG_NET_IPV4)]
+#[test]
+fn a_blocking_send_gives_up_against_a_closed_window() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 17, 0x0a], 95);
+    instance!(B, B_END, [0x02, 0, 0, 0, 17, 0x0b], 96);
+    start_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let (listener, server, client) = open(&A, &B, ends, AddrFamily::Inet, 6007);
+    let data = pattern(512 * 1024, 17);
+    let sent = fill_zero_window(&A, &B, ends, client, &data);
+    B.setsockopt(client, SockOpt::NonBlocking(false)).unwrap();
+    B.setsockopt(client, SockOpt::SndTimeo(Some(300))).unwrap();
+    let start = Instant::now();
+    let r = with_pump_thread(&A, &B, ends, || {}, || B.send(client, &data[sent..]));
+    let waited = start.elapsed();
+    assert_eq!(r, Err(Errno::EAGAIN));
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    let limit = net_core::lib::sockets::limits::MAX_SEND_WAIT_MS as u64;
+    B.setsockopt(client, SockOpt::SndTimeo(None)).unwrap();
+    let start = Instant::now();
+    let r = with_pump_thread(&A, &B, ends, || {}, || B.send(client, &data[sent..]));
+    let waited = start.elapsed();
+    eprintln!("send against a closed window: {r:?} after {waited:?} (limit {limit} ms)");
+    assert_eq!(r, Err(Errno::ENOBUFS));
+    assert!(
+        waited >= Duration::from_millis(limit) && waited < Duration::from_millis(limit + 3000),
+        "{waited:?}"
+    );
+    // Still connected: the reader catches up and gets everything queued.
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    assert!(pump(&A, &B, ends, Duration::from_secs(20), || {
+        while let Ok(n) = A.recv(server, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        got.len() >= sent
+    }));
+    assert!(got == data[..sent], "received {} of {sent}", got.len());
+    B.setsockopt(client, SockOpt::NonBlocking(true)).unwrap();
+    close_and_drain(
+        &A,
+        &B,
+        ends,
+        &[(true, server), (false, client), (true, listener)],
+    );
+}

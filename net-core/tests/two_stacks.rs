@@ -590,3 +590,87 @@ fn port_unreachable_quotes_the_udp_header() {
         "destination port of the quoted datagram"
     );
 }
+
+/// `NET_SOCKETS_POLL_MAX`: `poll` takes that many entries and fails with ENOMEM for more.
+#[cfg(CONFIG_NET_UDP)]
+#[test]
+fn poll_takes_at_most_poll_max_entries() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 7, 0x0a], 22);
+    A.start_bare().unwrap();
+    let family = if net_core::config::CONFIG_NET_IPV4 {
+        AddrFamily::Inet
+    } else {
+        AddrFamily::Inet6
+    };
+    let fd = udp_socket(&A, family, 4000);
+    let max = net_core::lib::sockets::limits::POLL_MAX;
+    let entry = net_core::PollFd {
+        fd,
+        events: net_core::lib::sockets::POLLOUT,
+        revents: 0,
+    };
+    let mut entries = vec![entry; max + 1];
+    assert_eq!(A.poll_fds(&mut entries[..max], Some(0)), Ok(max));
+    assert_eq!(A.poll_fds(&mut entries, Some(0)), Err(Errno::ENOMEM));
+    A.close(fd).unwrap();
+}
+
+/// A blocking datagram send that finds the TX pool empty waits for packets to be freed
+/// (as Zephyr's does, up to `NET_SOCKET_MAX_SEND_WAIT`), and gives up after
+/// `SO_SNDTIMEO` with EAGAIN; a non-blocking one fails with ENOBUFS at once.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn a_blocking_send_waits_for_tx_buffers() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 8, 0x0a], 23);
+    instance!(B, B_END, [0x02, 0, 0, 0, 8, 0x0b], 24);
+    start_v4_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let server = udp_socket(&A, AddrFamily::Inet, 4001);
+    let client = udp_socket(&B, AddrFamily::Inet, 0);
+    let to = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4001);
+    let mut buf = [0u8; 64];
+    // The first datagram resolves the peer's address, so later ones leave at once.
+    B.sendto(client, b"first", Some(to)).unwrap();
+    assert!(run_until(&A, &B, ends, Duration::from_secs(5), || {
+        A.recvfrom(server, &mut buf).is_ok()
+    }));
+    // The application holds every TX packet.
+    let held = std::sync::Mutex::new(Vec::new());
+    while let Ok(p) = B.pools().alloc_tx(1, 0) {
+        held.lock().unwrap().push(p);
+    }
+    assert_eq!(B.sendto(client, b"x", Some(to)), Err(Errno::ENOBUFS));
+    B.setsockopt(client, SockOpt::NonBlocking(false)).unwrap();
+    B.setsockopt(client, SockOpt::SndTimeo(Some(300))).unwrap();
+    let start = Instant::now();
+    assert_eq!(B.sendto(client, b"x", Some(to)), Err(Errno::EAGAIN));
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    // Packets freed during the wait let it through.
+    B.setsockopt(client, SockOpt::SndTimeo(None)).unwrap();
+    let start = Instant::now();
+    let sent = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            held.lock().unwrap().truncate(0);
+        });
+        B.sendto(client, b"late", Some(to))
+    });
+    let waited = start.elapsed();
+    assert_eq!(sent, Ok(4));
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let mut got = None;
+    assert!(run_until(&A, &B, ends, Duration::from_secs(5), || {
+        got = A.recvfrom(server, &mut buf).ok().map(|(n, _)| n);
+        got.is_some()
+    }));
+    assert_eq!(&buf[..got.unwrap()], b"late");
+    A.close(server).unwrap();
+    B.close(client).unwrap();
+}

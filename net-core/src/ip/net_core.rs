@@ -869,6 +869,34 @@ impl Stack {
         r
     }
 
+    /// Like [`Self::alloc_tx`], but waits up to `timeout` for packets to be freed (a
+    /// blocking socket's send). A request larger than the whole TX pool fails at once.
+    #[cfg(feature = "std")]
+    pub(crate) fn alloc_tx_waiting(
+        &self,
+        len: usize,
+        timeout: core::time::Duration,
+    ) -> Result<NetPkt<'static>, PktError> {
+        let bufs = self.pools.stats().tx_bufs;
+        let block = self.pools.block_size().max(1);
+        if (len + TX_HEADROOM).div_ceil(block) > bufs.capacity {
+            return self.alloc_tx(len);
+        }
+        #[allow(unused_mut)]
+        let mut r =
+            self.pools
+                .alloc_with_timeout(crate::buf::Direction::Tx, len, TX_HEADROOM, timeout);
+        #[cfg(CONFIG_NET_STATISTICS)]
+        if r.is_err() {
+            self.stats.processing_error.inc();
+        }
+        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
+        if let Ok(p) = r.as_mut() {
+            p.meta_mut().timestamp = self.clock.now_us() as u32;
+        }
+        r
+    }
+
     /// The next IPv4 identification value.
     #[cfg(CONFIG_NET_IPV4)]
     pub(crate) fn next_ipv4_ident(&self) -> u16 {

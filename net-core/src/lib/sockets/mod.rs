@@ -88,6 +88,80 @@ impl Errno {
     }
 }
 
+/// The limits of the BSD socket layer. The socket table is also the stack's connection
+/// layer (Zephyr's `net_context`) and is built without `NET_SOCKETS`; these then take
+/// Zephyr's defaults, since their Kconfig options depend on `NET_SOCKETS`.
+pub mod limits {
+    /// `NET_SOCKETS_POLL_MAX`: the most entries one `poll()` takes.
+    #[cfg(CONFIG_NET_SOCKETS)]
+    pub const POLL_MAX: usize = crate::config::CONFIG_NET_SOCKETS_POLL_MAX;
+    /// `NET_SOCKETS_POLL_MAX`: the most entries one `poll()` takes.
+    #[cfg(not(CONFIG_NET_SOCKETS))]
+    pub const POLL_MAX: usize = 3;
+    /// `NET_SOCKETS_CONNECT_TIMEOUT`: how long a blocking `connect()` waits, in ms
+    /// (0: no limit).
+    #[cfg(all(CONFIG_NET_TCP, CONFIG_NET_SOCKETS))]
+    pub const CONNECT_TIMEOUT_MS: usize = crate::config::CONFIG_NET_SOCKETS_CONNECT_TIMEOUT;
+    /// `NET_SOCKETS_CONNECT_TIMEOUT`: how long a blocking `connect()` waits, in ms
+    /// (0: no limit).
+    #[cfg(all(CONFIG_NET_TCP, not(CONFIG_NET_SOCKETS)))]
+    pub const CONNECT_TIMEOUT_MS: usize = 3000;
+    /// `NET_SOCKET_MAX_SEND_WAIT`: how long a blocking send waits for buffers or
+    /// window, in ms.
+    #[cfg(CONFIG_NET_SOCKETS)]
+    pub const MAX_SEND_WAIT_MS: usize = crate::config::CONFIG_NET_SOCKET_MAX_SEND_WAIT;
+    /// `NET_SOCKET_MAX_SEND_WAIT`: how long a blocking send waits for buffers or
+    /// window, in ms.
+    #[cfg(not(CONFIG_NET_SOCKETS))]
+    pub const MAX_SEND_WAIT_MS: usize = 10000;
+}
+
+/// The two limits of a blocking send: `SO_SNDTIMEO` (if set) and
+/// `NET_SOCKET_MAX_SEND_WAIT`, both counted from the start of the call.
+pub(crate) struct SendWaits {
+    #[cfg(feature = "std")]
+    start: std::time::Instant,
+    sndtimeo_ms: Option<u32>,
+}
+
+impl SendWaits {
+    /// The limits of a send that starts now, with `SO_SNDTIMEO` `sndtimeo_ms`.
+    pub(crate) fn start(sndtimeo_ms: Option<u32>) -> SendWaits {
+        SendWaits {
+            #[cfg(feature = "std")]
+            start: std::time::Instant::now(),
+            sndtimeo_ms,
+        }
+    }
+
+    /// The longest wait allowed: `NET_SOCKET_MAX_SEND_WAIT`, or `SO_SNDTIMEO` if shorter.
+    fn total_ms(&self) -> u32 {
+        let max = u32::try_from(limits::MAX_SEND_WAIT_MS).unwrap_or(u32::MAX);
+        self.sndtimeo_ms.map_or(max, |t| t.min(max))
+    }
+
+    /// How long the send may still wait, in ms.
+    pub(crate) fn left(&self) -> Option<u32> {
+        #[cfg(feature = "std")]
+        let spent = u32::try_from(self.start.elapsed().as_millis()).unwrap_or(u32::MAX);
+        #[cfg(not(feature = "std"))]
+        let spent = 0;
+        Some(self.total_ms().saturating_sub(spent))
+    }
+
+    /// The error of a send whose wait ended: `EAGAIN` when `SO_SNDTIMEO` ended it,
+    /// `ENOBUFS` when `NET_SOCKET_MAX_SEND_WAIT` did (on `std`; without it nothing
+    /// waits and the answer is `EAGAIN`).
+    pub(crate) fn expired(&self) -> Errno {
+        let max = u32::try_from(limits::MAX_SEND_WAIT_MS).unwrap_or(u32::MAX);
+        if cfg!(feature = "std") && self.sndtimeo_ms.is_none_or(|t| t > max) {
+            Errno::ENOBUFS
+        } else {
+            Errno::EAGAIN
+        }
+    }
+}
+
 /// A socket descriptor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fd(pub u8);
@@ -642,13 +716,16 @@ impl Stack {
     pub fn sendto(&self, fd: Fd, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
         // A bound datagram socket whose datagram passes every check below gets its packet
         // in the same critical section as the socket lookup (the pool's nests in it).
-        let (local, remote, family, prio, ty, early) = self.conn(fd, |c| {
+        let (local, remote, family, prio, ty, early, blocking) = self.conn(fd, |c| {
             let fits = c.ty == SockType::Dgram
                 && c.local.is_some()
                 && to.or(c.remote).is_some_and(|d| family_of(&d) == c.family)
                 && data.len() <= usize::from(u16::MAX) - 8;
             let early = fits.then(|| self.alloc_tx(data.len()));
-            Ok((c.local, c.remote, c.family, c.priority, c.ty, early))
+            let blocking = (!c.nonblocking).then_some(c.sndtimeo_ms);
+            Ok((
+                c.local, c.remote, c.family, c.priority, c.ty, early, blocking,
+            ))
         })?;
         #[cfg(CONFIG_NET_SOCKETS_INET_RAW)]
         if ty == SockType::Raw {
@@ -672,9 +749,10 @@ impl Stack {
         if data.len() > usize::from(u16::MAX) - 8 {
             return Err(Errno::EMSGSIZE);
         }
-        let mut pkt = early
-            .unwrap_or_else(|| self.alloc_tx(data.len()))
-            .map_err(|_| Errno::ENOBUFS)?;
+        let mut pkt = match early.unwrap_or_else(|| self.alloc_tx(data.len())) {
+            Ok(pkt) => pkt,
+            Err(_) => self.wait_for_tx_buffers(data.len(), blocking)?,
+        };
         pkt.append(data).map_err(|_| Errno::ENOBUFS)?;
         pkt.meta_mut().priority = prio;
         #[cfg(CONFIG_NET_UDP)]
@@ -687,6 +765,27 @@ impl Stack {
             let _ = (local, pkt);
             Err(Errno::EPROTONOSUPPORT)
         }
+    }
+
+    /// A datagram send that found the TX pool empty: a blocking socket (`blocking` holds
+    /// its `SO_SNDTIMEO`) waits for packets to be freed, as Zephyr's does, until
+    /// [`SendWaits`] ends the wait. Otherwise, and without `std`, `ENOBUFS` at once.
+    #[cold]
+    fn wait_for_tx_buffers(
+        &self,
+        len: usize,
+        blocking: Option<Option<u32>>,
+    ) -> Result<NetPkt<'static>, Errno> {
+        #[cfg(feature = "std")]
+        if let Some(sndtimeo_ms) = blocking {
+            let waits = SendWaits::start(sndtimeo_ms);
+            let left = core::time::Duration::from_millis(u64::from(waits.left().unwrap_or(0)));
+            return self
+                .alloc_tx_waiting(len, left)
+                .map_err(|_| waits.expired());
+        }
+        let _ = (len, blocking);
+        Err(Errno::ENOBUFS)
     }
 
     /// `send()`: one datagram to the connected peer.
@@ -781,10 +880,14 @@ impl Stack {
 
     /// `poll()`: readiness of each entry; waits up to `timeout_ms` (`None`: forever) on
     /// `std` for one to become ready; without `std` it only reports. Returns the number of
-    /// ready entries.
+    /// ready entries, or `ENOMEM` for more than `NET_SOCKETS_POLL_MAX` entries (as
+    /// Zephyr's `poll()` fails when its array of poll events is full).
     // Without std there is nothing to wait for, so the loop body runs once.
     #[cfg_attr(not(feature = "std"), allow(clippy::never_loop))]
     pub fn poll_fds(&self, fds: &mut [PollFd], timeout_ms: Option<u32>) -> Result<usize, Errno> {
+        if fds.len() > limits::POLL_MAX {
+            return Err(Errno::ENOMEM);
+        }
         #[cfg(feature = "std")]
         let deadline = timeout_ms
             .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));

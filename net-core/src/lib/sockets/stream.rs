@@ -10,7 +10,9 @@
 
 use core::net::{IpAddr, SocketAddr};
 
-use super::{AddrFamily, Errno, Fd, POLLERR, POLLHUP, POLLIN, POLLOUT, Shutdown, SockType};
+use super::{
+    AddrFamily, Errno, Fd, POLLERR, POLLHUP, POLLIN, POLLOUT, SendWaits, Shutdown, SockType,
+};
 use crate::ip::checksum::IpAddress;
 use crate::ip::net_core::Stack;
 use crate::ip::tcp::conn::{Endpoint, State, TcpError};
@@ -263,7 +265,18 @@ impl Stack {
         if nonblocking {
             return Err(Errno::EINPROGRESS);
         }
-        self.tcp_block(false, timeout, || {
+        // A blocking connect gives up after NET_SOCKETS_CONNECT_TIMEOUT (0: never), as
+        // Zephyr's does, and then abandons the handshake. SO_SNDTIMEO may end the wait
+        // sooner, as on Linux; then the handshake goes on in the background.
+        let limit = u32::try_from(super::limits::CONNECT_TIMEOUT_MS)
+            .ok()
+            .filter(|&ms| ms > 0);
+        let limit_ends_wait = limit.is_some_and(|l| timeout.is_none_or(|t| l <= t));
+        let wait = match (timeout, limit) {
+            (Some(t), Some(l)) => Some(t.min(l)),
+            (t, l) => t.or(l),
+        };
+        let outcome = self.tcp_block(false, wait, || {
             self.tcp.with(|slots| {
                 let e = slots
                     .get_mut(index)
@@ -275,7 +288,34 @@ impl Stack {
                     _ => Ok(Some(())),
                 }
             })
-        })
+        });
+        match outcome {
+            // Without std nothing blocks: the handshake goes on while the application
+            // polls, as after a non-blocking connect.
+            Err(Errno::EAGAIN) if !cfg!(feature = "std") => Err(Errno::EAGAIN),
+            Err(Errno::EAGAIN) if limit_ends_wait => {
+                self.tcp_abandon_handshake(index);
+                Err(Errno::ETIMEDOUT)
+            }
+            Err(Errno::EAGAIN) => Err(Errno::EINPROGRESS),
+            other => other,
+        }
+    }
+
+    /// Ends connection `index` if it is still handshaking: a connect that timed out.
+    fn tcp_abandon_handshake(&self, index: usize) {
+        let abandoned = self.tcp.with(|slots| {
+            let e = slots.get_mut(index).and_then(Slot::entry)?;
+            if !matches!(e.tcb.state(), State::SynSent | State::SynReceived) {
+                return None;
+            }
+            let ends = e.tcb.remote().map(|r| (e.tcb.local(), r));
+            Some((ends, e.tcb.abort()))
+        });
+        // A simultaneous open (SYN-RECEIVED) has told the peer about itself: reset it.
+        if let Some((Some((local, remote)), Some(rst))) = abandoned {
+            io::send_segment(self, &rst, local.addr, remote.addr);
+        }
     }
 
     /// Copies the socket's `TCP_NODELAY` and `SO_KEEPALIVE` to its connection.
@@ -293,14 +333,18 @@ impl Stack {
         });
     }
 
-    /// `send()` on a stream socket: queues `data`, waiting (unless non-blocking, up to
-    /// `SO_SNDTIMEO`) for buffer space until all of it is queued; returns how much was.
+    /// `send()` on a stream socket: queues `data`, waiting (unless non-blocking) for
+    /// buffer space until all of it is queued; returns how much was. The wait ends after
+    /// `SO_SNDTIMEO` with `EAGAIN`, and after `NET_SOCKET_MAX_SEND_WAIT` with `ENOBUFS`
+    /// (the peer's window stayed closed), as Zephyr's does; if part of `data` was
+    /// queued by then, that count is returned instead.
     pub(crate) fn tcp_send(&self, fd: Fd, data: &[u8]) -> Result<usize, Errno> {
         let (nonblocking, timeout) = self.conn(fd, |c| Ok((c.nonblocking, c.sndtimeo_ms)))?;
+        let waits = SendWaits::start(timeout);
         let mut done = 0;
         while done < data.len() || data.is_empty() {
             let rest = data.get(done..).unwrap_or_default();
-            let step = self.tcp_block(nonblocking && done == 0, timeout, || {
+            let step = self.tcp_block(nonblocking && done == 0, waits.left(), || {
                 self.tcp.with(|slots| {
                     let i = table::of_socket(slots, fd.0).ok_or(Errno::ENOTCONN)?;
                     let e = slots
@@ -326,6 +370,7 @@ impl Stack {
                 Ok(v) => v,
                 // Part of it went out: report that, as POSIX send does.
                 Err(_) if done > 0 => break,
+                Err(Errno::EAGAIN) if !nonblocking => return Err(waits.expired()),
                 Err(e) => return Err(e),
             };
             io::flush(self, i);
