@@ -24,6 +24,10 @@
 //! `recv_slice`); smoltcp is also measured with its ACK delay off, and reading in place
 //! from its socket buffer (`recv` with a closure, which our BSD-style API has no
 //! counterpart for). Without root or `ip` it prints why and exits.
+//!
+//! For profiling: `BENCH_ONLY=ours|smoltcp` measures one stack, `BENCH_MODES` (for
+//! example `polled,polled+offload`) picks our modes, and `BENCH_DIRECTION=send|receive`
+//! one direction.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -267,9 +271,14 @@ mod bench {
         ) -> (Vec<f64>, Vec<f64>) {
             start(mode, offload);
             let (mut tx, mut rx) = (Vec::new(), Vec::new());
+            let direction = std::env::var("BENCH_DIRECTION").unwrap_or_default();
             for _ in 0..RUNS {
-                tx.push(send(mode, port, data, total));
-                rx.push(receive(mode, port + 1, data, total));
+                if direction != "receive" {
+                    tx.push(send(mode, port, data, total));
+                }
+                if direction != "send" {
+                    rx.push(receive(mode, port + 1, data, total));
+                }
                 port += 2;
             }
             let start = Instant::now();
@@ -475,6 +484,11 @@ mod bench {
 
     /// Runs our stack in `mode` in a child process; its send and receive rates.
     fn ours_in_child(ns: &Netns, mode: &str, port: u16) -> (Vec<f64>, Vec<f64>) {
+        if let Ok(modes) = std::env::var("BENCH_MODES")
+            && !modes.split(',').any(|m| m == mode)
+        {
+            return (Vec::new(), Vec::new());
+        }
         // Linux learns the MAC afresh for each stack (the same MAC, but the entry may be
         // mid-probe).
         let _ = ns.exec(&["ip", "neigh", "flush", "dev", TAP_NAME]);
