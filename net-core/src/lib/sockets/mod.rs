@@ -190,6 +190,8 @@ pub enum SockType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SockOpt {
     /// `SO_PRIORITY`: 802.1Q priority 0..=7 of packets sent (selects the TX traffic class).
+    /// Larger values fail with `EINVAL`, unless `NET_ALLOW_ANY_PRIORITY` is set: then
+    /// they are kept and sent as best effort, as in Zephyr.
     Priority(u8),
     /// `SO_RCVTIMEO`: how long a receive waits, in milliseconds (`None`: forever).
     RcvTimeo(Option<u32>),
@@ -669,7 +671,10 @@ impl Stack {
     pub fn setsockopt(&self, fd: Fd, opt: SockOpt) -> Result<(), Errno> {
         self.conn(fd, |c| {
             match opt {
-                SockOpt::Priority(p) if p <= 7 => c.priority = p,
+                // Values above 7 map to best effort (`tc::Priority::from_u8`).
+                SockOpt::Priority(p) if p <= 7 || crate::config::CONFIG_NET_ALLOW_ANY_PRIORITY => {
+                    c.priority = p
+                }
                 SockOpt::Priority(_) => return Err(Errno::EINVAL),
                 SockOpt::RcvTimeo(t) => c.rcvtimeo_ms = t,
                 SockOpt::ReuseAddr(r) => c.reuseaddr = r,
