@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 ///
 /// On `std` (threads) the count is exact, without a locked read-modify-write per bump:
 /// the counter is split into shards, most of them leased to one live thread each
-/// ([`shard`]), which bumps its own shard with a plain load and store. Threads beyond the
+/// (`shard`), which bumps its own shard with a plain load and store. Threads beyond the
 /// leases share the last shard and bump it atomically. A locked instruction costs the
 /// x86 pipeline a store-buffer drain; with statistics on, the stack bumped counters a
 /// dozen times per packet, which was a fifth of a UDP echo's time.
