@@ -17,7 +17,8 @@
 //! run 3 times and the median is reported. Single thread: the client sends one datagram,
 //! both stacks are polled until the server has it, the server echoes it, both are polled
 //! until the client has the echo; one round trip. IPv4, no impairments, ARP resolved before
-//! timing; `BENCH_ONLY=ours|smoltcp` measures one side only (for profiling). smoltcp runs two `Interface`s over a symmetric pair of in-memory Ethernet
+//! timing; `BENCH_ONLY=ours|smoltcp` measures one side only (for profiling), `BENCH_SIZE`
+//! one payload size, and `BENCH_ROUNDS` a fixed number of round trips per run. smoltcp runs two `Interface`s over a symmetric pair of in-memory Ethernet
 //! devices (`VecDeque<Vec<u8>>` queues), with checksums computed and verified as ours are.
 
 #[path = "../tests/support/mod.rs"]
@@ -58,9 +59,22 @@ mod bench {
             .collect()
     }
 
-    /// Runs `round_trip` for `dur` and returns round trips per second.
+    /// `BENCH_ROUNDS`: a fixed number of round trips per run instead of a duration, so
+    /// that an instruction-counting profiler sees the same work each time.
+    fn bench_rounds() -> Option<u64> {
+        std::env::var("BENCH_ROUNDS").ok()?.parse().ok()
+    }
+
+    /// Runs `round_trip` for `dur` (or `BENCH_ROUNDS` times) and returns round trips per
+    /// second.
     fn measure(dur: Duration, mut round_trip: impl FnMut()) -> f64 {
         let start = Instant::now();
+        if let Some(rounds) = bench_rounds() {
+            for _ in 0..rounds {
+                round_trip();
+            }
+            return rounds as f64 / start.elapsed().as_secs_f64();
+        }
         let mut n = 0u64;
         loop {
             // Check the clock every 64 round trips only.
@@ -382,7 +396,15 @@ mod bench {
             "payload", "ours pkts/s", "smoltcp pkts/s", "ratio"
         );
         println!("{:-<8}-+-{:-<14}-+-{:-<14}-+-{:-<6}", "", "", "", "");
-        for &size in &SIZES {
+        // `BENCH_SIZE` measures one payload size only (for profiling).
+        let sizes: Vec<usize> = match std::env::var("BENCH_SIZE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            Some(size) => vec![size],
+            None => SIZES.to_vec(),
+        };
+        for &size in &sizes {
             let data = payload(size);
             let mut o = Vec::new();
             let mut s = Vec::new();
