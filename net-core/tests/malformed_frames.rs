@@ -993,3 +993,48 @@ fn zero_destination_follows_net_ipv4_accept_zero_broadcast() {
     }
     assert_alive(socks, "datagram to 0.0.0.0");
 }
+
+/// A gratuitous ARP (RFC 5227 announcement: sender and target IPv4 address both the
+/// sender's own), request or reply, moves the peer's cache entry to the MAC it announces
+/// with `NET_ARP_GRATUITOUS` (the default), and is ignored without it, as in Zephyr's
+/// `arp.c`: replies to the peer keep going to the MAC learnt before.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP))]
+#[test]
+fn gratuitous_arp_follows_net_arp_gratuitous() {
+    const MOVED_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x4d, 0x03];
+    let (_turn, socks) = instance();
+    for op in [1u16, 2] {
+        // The announcement, from the peer's new MAC.
+        let mut a = arp(op, 6, 4, PEER4, PEER4);
+        a[8..14].copy_from_slice(&MOVED_MAC);
+        let mut frame = eth(MAC_BCAST, ETH_ARP, &a);
+        frame[6..12].copy_from_slice(&MOVED_MAC);
+        inject(&frame);
+        assert!(
+            take_sent().is_empty(),
+            "op {op}: an announcement is not answered"
+        );
+        // Where the reply to a ping from the peer goes.
+        let ping = icmpv4(8, &[0x47, 0x41, 0, op as u8, b'g']);
+        inject(&eth(MAC, ETH_IPV4, &ipv4(1, PEER4, MY4, &ping)));
+        let replies: Vec<Vec<u8>> = take_sent()
+            .into_iter()
+            .filter(|f| f.len() >= 38 && f[12..14] == [0x08, 0x00] && f[23] == 1 && f[34] == 0)
+            .collect();
+        assert_eq!(replies.len(), 1, "op {op}: the ping is answered");
+        let expected = if net_core::config::CONFIG_NET_ARP_GRATUITOUS {
+            MOVED_MAC
+        } else {
+            PEER_MAC
+        };
+        assert_eq!(
+            replies[0][0..6],
+            expected,
+            "op {op}: the reply goes to the MAC the cache should hold"
+        );
+        // Back to the peer's usual MAC: an ARP request for our address is learnt always.
+        inject(&eth(MAC_BCAST, ETH_ARP, &arp(1, 6, 4, PEER4, MY4)));
+        take_sent();
+    }
+    assert_alive(socks, "gratuitous ARP");
+}

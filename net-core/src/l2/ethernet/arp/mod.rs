@@ -13,6 +13,10 @@
 //! SYN-ACKs each need a resolution) churns through the idle and resolving entries while
 //! the established peers keep theirs. If every entry is resolved and in use, the new
 //! packet is dropped and counted.
+//!
+//! A gratuitous ARP (sender and target IPv4 address the same, RFC 5227's announcement)
+//! refreshes the sender's entry like any other packet with `NET_ARP_GRATUITOUS` (the
+//! default); without it, it is ignored, as in Zephyr.
 
 pub mod wire;
 
@@ -219,7 +223,14 @@ pub(crate) fn input(stack: &Stack, iface: u8, pkt: NetPkt<'static>) -> Verdict {
             .as_ref()
             .is_some_and(|v4| v4.is_mine(target_protocol_addr))
     });
-    if source_hardware_addr.is_multicast() || source_protocol_addr.is_unspecified() {
+    // A gratuitous ARP (RFC 5227 announcement: sender and target address the same) moves
+    // an existing entry only with NET_ARP_GRATUITOUS, as in Zephyr's arp.c.
+    let ignored_gratuitous =
+        !crate::config::CONFIG_NET_ARP_GRATUITOUS && source_protocol_addr == target_protocol_addr;
+    if source_hardware_addr.is_multicast()
+        || source_protocol_addr.is_unspecified()
+        || ignored_gratuitous
+    {
         // Probes (RFC 5227) and bogus senders teach nothing; still answer a probe below.
     } else {
         let now = stack.now_ms();
