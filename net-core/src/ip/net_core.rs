@@ -856,8 +856,15 @@ impl Stack {
         len: usize,
         headroom: usize,
     ) -> Result<NetPkt<'static>, PktError> {
-        #[allow(unused_mut)]
-        let mut r = self.pools.alloc_tx(len, headroom);
+        self.account_tx_alloc(self.pools.alloc_tx(len, headroom))
+    }
+
+    /// Counts a failed TX allocation and stamps a successful one (time statistics).
+    #[inline(always)]
+    fn account_tx_alloc(
+        &self,
+        #[allow(unused_mut)] mut r: Result<NetPkt<'static>, PktError>,
+    ) -> Result<NetPkt<'static>, PktError> {
         #[cfg(CONFIG_NET_STATISTICS)]
         if r.is_err() {
             self.stats.processing_error.inc();
@@ -882,19 +889,12 @@ impl Stack {
         if (len + TX_HEADROOM).div_ceil(block) > bufs.capacity {
             return self.alloc_tx(len);
         }
-        #[allow(unused_mut)]
-        let mut r =
-            self.pools
-                .alloc_with_timeout(crate::buf::Direction::Tx, len, TX_HEADROOM, timeout);
-        #[cfg(CONFIG_NET_STATISTICS)]
-        if r.is_err() {
-            self.stats.processing_error.inc();
-        }
-        #[cfg(CONFIG_NET_PKT_TXTIME_STATS)]
-        if let Ok(p) = r.as_mut() {
-            p.meta_mut().timestamp = self.clock.now_us() as u32;
-        }
-        r
+        self.account_tx_alloc(self.pools.alloc_with_timeout(
+            crate::buf::Direction::Tx,
+            len,
+            TX_HEADROOM,
+            timeout,
+        ))
     }
 
     /// The next IPv4 identification value.
