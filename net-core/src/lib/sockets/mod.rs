@@ -117,13 +117,16 @@ pub mod limits {
 }
 
 /// The two limits of a blocking send: `SO_SNDTIMEO` (if set) and
-/// `NET_SOCKET_MAX_SEND_WAIT`, both counted from the start of the call.
+/// `NET_SOCKET_MAX_SEND_WAIT`, both counted from the start of the call. (Datagram sends
+/// wait only on `std`; without it and TCP nothing waits.)
+#[cfg(any(feature = "std", CONFIG_NET_TCP))]
 pub(crate) struct SendWaits {
     #[cfg(feature = "std")]
     start: std::time::Instant,
     sndtimeo_ms: Option<u32>,
 }
 
+#[cfg(any(feature = "std", CONFIG_NET_TCP))]
 impl SendWaits {
     /// The limits of a send that starts now, with `SO_SNDTIMEO` `sndtimeo_ms`.
     pub(crate) fn start(sndtimeo_ms: Option<u32>) -> SendWaits {
