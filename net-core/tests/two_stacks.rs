@@ -680,3 +680,51 @@ fn a_blocking_send_waits_for_tx_buffers() {
     A.close(server).unwrap();
     B.close(client).unwrap();
 }
+
+/// `recvfrom` answers an idle non-blocking socket without a critical section; that
+/// shortcut follows the socket: a datagram queued after an `EAGAIN` is read next, a socket
+/// made blocking again waits, and a closed descriptor is `EBADF`, also when a new socket
+/// takes its slot.
+#[cfg(all(CONFIG_NET_IPV4, CONFIG_NET_ARP, CONFIG_NET_UDP))]
+#[test]
+fn recvfrom_on_an_idle_socket_follows_its_state() {
+    instance!(A, A_END, [0x02, 0, 0, 0, 9, 0x0a], 25);
+    instance!(B, B_END, [0x02, 0, 0, 0, 9, 0x0b], 26);
+    start_v4_pair(&A, &B, &A_END, &B_END);
+    let ends = [&A_END, &B_END];
+    let server = udp_socket(&A, AddrFamily::Inet, 4002);
+    let client = udp_socket(&B, AddrFamily::Inet, 0);
+    let to = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4002);
+    let mut buf = [0u8; 64];
+    for round in 0..3u8 {
+        assert_eq!(A.recvfrom(server, &mut buf).err(), Some(Errno::EAGAIN));
+        B.sendto(client, &[round; 3], Some(to)).unwrap();
+        let mut got = None;
+        assert!(run_until(&A, &B, ends, Duration::from_secs(5), || {
+            got = A.recvfrom(server, &mut buf).ok().map(|(n, _)| n);
+            got.is_some()
+        }));
+        assert_eq!(&buf[..got.unwrap()], &[round; 3]);
+    }
+    // Blocking again (right after an idle answer): the call waits for its timeout
+    // instead of answering at once.
+    assert_eq!(A.recvfrom(server, &mut buf).err(), Some(Errno::EAGAIN));
+    A.setsockopt(server, SockOpt::NonBlocking(false)).unwrap();
+    A.setsockopt(server, SockOpt::RcvTimeo(Some(100))).unwrap();
+    let start = Instant::now();
+    assert_eq!(A.recvfrom(server, &mut buf).err(), Some(Errno::EAGAIN));
+    assert!(start.elapsed() >= Duration::from_millis(100));
+    A.setsockopt(server, SockOpt::NonBlocking(true)).unwrap();
+    assert_eq!(A.recvfrom(server, &mut buf).err(), Some(Errno::EAGAIN));
+    A.close(server).unwrap();
+    assert_eq!(A.recvfrom(server, &mut buf).err(), Some(Errno::EBADF));
+    // A new socket in the same slot starts blocking, as every socket does.
+    let again = A.socket(AddrFamily::Inet, SockType::Dgram).unwrap();
+    assert_eq!(again, server, "the freed slot is reused");
+    A.setsockopt(again, SockOpt::RcvTimeo(Some(50))).unwrap();
+    let start = Instant::now();
+    assert_eq!(A.recvfrom(again, &mut buf).err(), Some(Errno::EAGAIN));
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    A.close(again).unwrap();
+    B.close(client).unwrap();
+}

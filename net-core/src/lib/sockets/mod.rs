@@ -12,6 +12,7 @@
 
 use core::cell::{Cell, RefCell};
 use core::net::{IpAddr, SocketAddr};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use critical_section::Mutex;
 use heapless::Deque;
@@ -375,6 +376,12 @@ impl Conn {
 /// The socket table.
 pub struct ConnTable {
     conns: Mutex<RefCell<[Slot<Conn>; crate::config::CONFIG_NET_MAX_CONTEXTS]>>,
+    /// Per slot: set only while the slot holds a non-blocking datagram or raw socket with
+    /// nothing queued, so that `recvfrom` answers such a socket's `EAGAIN` (a polling
+    /// loop's usual call) without a critical section. Written inside the table's
+    /// critical section: set by `recvfrom` when it finds the queue empty, cleared when a
+    /// datagram is queued, the socket is made blocking, or it is closed.
+    rx_idle: [AtomicBool; crate::config::CONFIG_NET_MAX_CONTEXTS],
     /// The next ephemeral port to try, as an offset from [`EPHEMERAL_FIRST`] (so that a
     /// new table is all zero bytes).
     next_port: Mutex<Cell<u16>>,
@@ -393,12 +400,33 @@ impl ConnTable {
             conns: Mutex::new(RefCell::new(
                 [const { Slot::Free }; crate::config::CONFIG_NET_MAX_CONTEXTS],
             )),
+            rx_idle: [const { AtomicBool::new(false) }; crate::config::CONFIG_NET_MAX_CONTEXTS],
             next_port: Mutex::new(Cell::new(0)),
         }
     }
 
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut [Slot<Conn>]) -> R) -> R {
         critical_section::with(|cs| f(&mut *self.conns.borrow_ref_mut(cs)))
+    }
+
+    /// Records whether socket `index` (`conn`) is idle, see `rx_idle`. Call inside
+    /// [`Self::with`].
+    fn note_idle(&self, index: usize, conn: Option<&Conn>) {
+        if let Some(flag) = self.rx_idle.get(index) {
+            let idle =
+                conn.is_some_and(|c| c.nonblocking && c.ty != SockType::Stream && c.rxq.is_empty());
+            flag.store(idle, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether socket `fd` is idle (a non-blocking datagram socket with nothing queued),
+    /// read without a critical section: a datagram queued by another context at this
+    /// instant may not be seen yet, as if the call had come a moment earlier.
+    #[inline]
+    fn is_idle(&self, fd: Fd) -> bool {
+        self.rx_idle
+            .get(usize::from(fd.0))
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     fn ephemeral_port(&self, taken: impl Fn(u16) -> bool) -> Option<u16> {
@@ -681,7 +709,12 @@ impl Stack {
                 SockOpt::Priority(_) => return Err(Errno::EINVAL),
                 SockOpt::RcvTimeo(t) => c.rcvtimeo_ms = t,
                 SockOpt::ReuseAddr(r) => c.reuseaddr = r,
-                SockOpt::NonBlocking(n) => c.nonblocking = n,
+                SockOpt::NonBlocking(n) => {
+                    c.nonblocking = n;
+                    if !n {
+                        self.conns.note_idle(usize::from(fd.0), None);
+                    }
+                }
                 SockOpt::SndTimeo(t) => c.sndtimeo_ms = t,
                 SockOpt::NoDelay(_) | SockOpt::KeepAlive(_) | SockOpt::Linger(_)
                     if c.ty != SockType::Stream =>
@@ -803,6 +836,9 @@ impl Stack {
 
     /// `recvfrom()`: the next datagram (truncated to `buf`, as UDP does) and its sender.
     pub fn recvfrom(&self, fd: Fd, buf: &mut [u8]) -> Result<(usize, SocketAddr), Errno> {
+        if self.conns.is_idle(fd) {
+            return Err(Errno::EAGAIN);
+        }
         // The deadline starts when the queue is first found empty, so a datagram that is
         // already there costs one critical section and no clock read.
         #[cfg(feature = "std")]
@@ -818,6 +854,9 @@ impl Stack {
                     c.rcvtimeo_ms
                 };
                 let next = c.rxq.pop_front().map(|id| NetPkt::from_raw(self.pools, id));
+                if next.is_none() {
+                    self.conns.note_idle(usize::from(fd.0), Some(c));
+                }
                 Ok((next, timeout, c.ty == SockType::Stream))
             })?;
             #[cfg(CONFIG_NET_TCP)]
@@ -878,7 +917,10 @@ impl Stack {
         }
         let conn = self
             .conns
-            .with(|t| t.get_mut(usize::from(fd.0)).and_then(Slot::take))
+            .with(|t| {
+                self.conns.note_idle(usize::from(fd.0), None);
+                t.get_mut(usize::from(fd.0)).and_then(Slot::take)
+            })
             .ok_or(Errno::EBADF)?;
         for id in conn.rxq {
             drop(NetPkt::from_raw(self.pools, id));
@@ -1039,7 +1081,10 @@ impl Stack {
             let queued = self
                 .conns
                 .with(|t| match t.get_mut(i).and_then(Slot::as_mut) {
-                    Some(c) => c.rxq.push_back(id).is_ok(),
+                    Some(c) => {
+                        self.conns.note_idle(i, None);
+                        c.rxq.push_back(id).is_ok()
+                    }
                     None => false,
                 });
             if queued {
@@ -1092,6 +1137,7 @@ impl Stack {
             match t.get_mut(index).and_then(Slot::as_mut) {
                 Some(c) => match c.rxq.push_back(id) {
                     Ok(()) => {
+                        self.conns.note_idle(index, None);
                         #[cfg(CONFIG_NET_STATISTICS_UDP)]
                         crate::stat_inc!(self.stats_for(iface), udp.recv);
                         Outcome::Queued
