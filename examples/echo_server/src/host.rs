@@ -59,15 +59,21 @@ fn serve_tcp(family: AddrFamily) -> Option<Fd> {
     Some(fd)
 }
 
-/// Echoes one TCP client until it closes its side, then closes.
+/// Echoes one TCP client until it closes its side, then closes. A send that stops part
+/// way (its wait limited by `NET_SOCKET_MAX_SEND_WAIT`) goes on with the rest, as
+/// Zephyr's sample does; an error ends the connection.
 fn echo_stream(fd: Fd) {
     let mut buf = vec![0u8; 8192];
-    loop {
+    'connection: loop {
         match NET.recv(fd, &mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                if NET.send(fd, &buf[..n]) != Ok(n) {
-                    break;
+                let mut sent = 0;
+                while sent < n {
+                    match NET.send(fd, &buf[sent..n]) {
+                        Ok(m) => sent += m,
+                        Err(_) => break 'connection,
+                    }
                 }
             }
             Err(net_core::Errno::EAGAIN) => {}
