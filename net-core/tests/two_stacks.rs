@@ -655,6 +655,14 @@ fn a_blocking_send_waits_for_tx_buffers() {
         waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
         "{waited:?}"
     );
+    // A datagram larger than the whole pool can never get one: no wait.
+    let pool_bytes = B.pools().stats().tx_bufs.capacity * B.pools().block_size();
+    if pool_bytes < 60_000 {
+        let huge = vec![0u8; pool_bytes + 1];
+        let start = Instant::now();
+        assert_eq!(B.sendto(client, &huge, Some(to)), Err(Errno::ENOBUFS));
+        assert!(start.elapsed() < Duration::from_millis(250));
+    }
     // Packets freed during the wait let it through.
     B.setsockopt(client, SockOpt::SndTimeo(None)).unwrap();
     let start = Instant::now();

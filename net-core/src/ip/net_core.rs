@@ -876,19 +876,22 @@ impl Stack {
         r
     }
 
+    /// Whether a TX packet of `len` bytes could ever be allocated: the whole TX pool holds
+    /// enough blocks for it.
+    #[cfg(feature = "std")]
+    pub(crate) fn tx_pool_can_hold(&self, len: usize) -> bool {
+        let block = self.pools.block_size().max(1);
+        (len + TX_HEADROOM).div_ceil(block) <= self.pools.stats().tx_bufs.capacity
+    }
+
     /// Like [`Self::alloc_tx`], but waits up to `timeout` for packets to be freed (a
-    /// blocking socket's send). A request larger than the whole TX pool fails at once.
+    /// blocking socket's send).
     #[cfg(feature = "std")]
     pub(crate) fn alloc_tx_waiting(
         &self,
         len: usize,
         timeout: core::time::Duration,
     ) -> Result<NetPkt<'static>, PktError> {
-        let bufs = self.pools.stats().tx_bufs;
-        let block = self.pools.block_size().max(1);
-        if (len + TX_HEADROOM).div_ceil(block) > bufs.capacity {
-            return self.alloc_tx(len);
-        }
         self.account_tx_alloc(self.pools.alloc_with_timeout(
             crate::buf::Direction::Tx,
             len,

@@ -810,7 +810,8 @@ impl Stack {
 
     /// A datagram send that found the TX pool empty: a blocking socket (`blocking` holds
     /// its `SO_SNDTIMEO`) waits for packets to be freed, as Zephyr's does, until
-    /// [`SendWaits`] ends the wait. Otherwise, and without `std`, `ENOBUFS` at once.
+    /// [`SendWaits`] ends the wait. Otherwise, without `std`, and for a datagram larger
+    /// than the whole pool, `ENOBUFS` at once.
     #[cold]
     fn wait_for_tx_buffers(
         &self,
@@ -818,7 +819,9 @@ impl Stack {
         blocking: Option<Option<u32>>,
     ) -> Result<NetPkt<'static>, Errno> {
         #[cfg(feature = "std")]
-        if let Some(sndtimeo_ms) = blocking {
+        if let Some(sndtimeo_ms) = blocking
+            && self.tx_pool_can_hold(len)
+        {
             let waits = SendWaits::start(sndtimeo_ms);
             let left = core::time::Duration::from_millis(u64::from(waits.left().unwrap_or(0)));
             return self
