@@ -785,6 +785,54 @@ fn with_deaf_peer<R>(end: &LinkEnd, body: impl FnOnce() -> R) -> R {
     r
 }
 
+/// A listener on `a` at `port` (non-blocking, `backlog`) and a blocking stream socket on
+/// `b`, which connects to it while `a`'s link end loses every frame (so the handshake
+/// cannot complete) and another thread polls both stacks. Returns the listener, the
+/// client, what `connect` returned and how long it took.
+fn connect_to_a_deaf_listener(
+    a: &'static Stack,
+    b: &'static Stack,
+    ends: [&'static LinkEnd; 2],
+    port: u16,
+    backlog: usize,
+    configure: impl FnOnce(Fd),
+) -> (Fd, Fd, Result<(), Errno>, Duration) {
+    let listener = nonblocking(a, AddrFamily::Inet);
+    a.bind(listener, any(AddrFamily::Inet, port)).unwrap();
+    a.listen(listener, backlog).unwrap();
+    let client = b.socket(AddrFamily::Inet, SockType::Stream).unwrap();
+    configure(client);
+    let start = Instant::now();
+    let connected = with_deaf_peer(ends[0], || {
+        with_pump_thread(
+            a,
+            b,
+            ends,
+            || {},
+            || b.connect(client, server_addr(AddrFamily::Inet, port)),
+        )
+    });
+    (listener, client, connected, start.elapsed())
+}
+
+/// Polls until `listener` on `a` hands out a connection (within 10 s).
+fn accept_polling(
+    a: &'static Stack,
+    b: &'static Stack,
+    ends: [&'static LinkEnd; 2],
+    listener: Fd,
+) -> Fd {
+    let mut server = None;
+    assert!(
+        pump(a, b, ends, Duration::from_secs(10), || {
+            server = server.or_else(|| a.accept(listener).ok().map(|(fd, _)| fd));
+            server.is_some()
+        }),
+        "no connection accepted"
+    );
+    server.unwrap()
+}
+
 /// `NET_SOCKETS_CONNECT_TIMEOUT`: a blocking `connect` to a peer that never answers fails
 /// with ETIMEDOUT after that long and abandons the handshake; the socket can connect again
 /// once the peer answers.
@@ -797,23 +845,10 @@ fn a_blocking_connect_gives_up_after_the_connect_timeout() {
     let ends = [&A_END, &B_END];
     let limit = net_core::lib::sockets::limits::CONNECT_TIMEOUT_MS as u64;
     assert!(limit > 0, "this test needs a connect timeout");
-    let listener = nonblocking(&A, AddrFamily::Inet);
-    A.bind(listener, any(AddrFamily::Inet, 6005)).unwrap();
-    // Room for the abandoned handshake, which the listener still holds, and the next.
-    A.listen(listener, 2).unwrap();
-    let client = B.socket(AddrFamily::Inet, SockType::Stream).unwrap();
-    // The listener's SYN-ACKs are lost: the handshake never completes.
-    let start = Instant::now();
-    let refused = with_deaf_peer(&A_END, || {
-        with_pump_thread(
-            &A,
-            &B,
-            ends,
-            || {},
-            || B.connect(client, server_addr(AddrFamily::Inet, 6005)),
-        )
-    });
-    let waited = start.elapsed();
+    // Backlog 2: room for the abandoned handshake, which the listener still holds, and
+    // the next.
+    let (listener, client, refused, waited) =
+        connect_to_a_deaf_listener(&A, &B, ends, 6005, 2, |_| {});
     eprintln!("connect gave up with {refused:?} after {waited:?} (limit {limit} ms)");
     assert_eq!(refused, Err(Errno::ETIMEDOUT));
     assert!(
@@ -828,19 +863,12 @@ fn a_blocking_connect_gives_up_after_the_connect_timeout() {
         B.connect(client, server_addr(AddrFamily::Inet, 6005)),
         Err(Errno::EINPROGRESS)
     );
-    let mut server = None;
-    assert!(
-        pump(&A, &B, ends, Duration::from_secs(10), || {
-            server = A.accept(listener).ok().map(|(fd, _)| fd);
-            server.is_some()
-        }),
-        "no connection after the timed-out one"
-    );
+    let server = accept_polling(&A, &B, ends, listener);
     close_and_drain(
         &A,
         &B,
         ends,
-        &[(true, server.unwrap()), (false, client), (true, listener)],
+        &[(true, server), (false, client), (true, listener)],
     );
 }
 
@@ -854,22 +882,10 @@ fn a_send_timeout_leaves_the_handshake_running() {
     instance!(B, B_END, [0x02, 0, 0, 0, 16, 0x0b], 94);
     start_pair(&A, &B, &A_END, &B_END);
     let ends = [&A_END, &B_END];
-    let listener = nonblocking(&A, AddrFamily::Inet);
-    A.bind(listener, any(AddrFamily::Inet, 6006)).unwrap();
-    A.listen(listener, 1).unwrap();
-    let client = B.socket(AddrFamily::Inet, SockType::Stream).unwrap();
-    B.setsockopt(client, SockOpt::SndTimeo(Some(200))).unwrap();
-    let start = Instant::now();
-    let pending = with_deaf_peer(&A_END, || {
-        with_pump_thread(
-            &A,
-            &B,
-            ends,
-            || {},
-            || B.connect(client, server_addr(AddrFamily::Inet, 6006)),
-        )
-    });
-    let waited = start.elapsed();
+    let (listener, client, pending, waited) =
+        connect_to_a_deaf_listener(&A, &B, ends, 6006, 1, |client| {
+            B.setsockopt(client, SockOpt::SndTimeo(Some(200))).unwrap();
+        });
     assert_eq!(pending, Err(Errno::EINPROGRESS));
     assert!(
         waited >= Duration::from_millis(200) && waited < Duration::from_secs(2),
@@ -877,22 +893,14 @@ fn a_send_timeout_leaves_the_handshake_running() {
     );
     assert_eq!(B.tcp_connections(), 1, "the handshake was abandoned");
     // SYN retransmissions reach the listener now.
-    let mut server = None;
-    assert!(
-        pump(&A, &B, ends, Duration::from_secs(10), || {
-            server = server.or_else(|| A.accept(listener).ok().map(|(fd, _)| fd));
-            server.is_some()
-        }),
-        "the handshake never completed"
-    );
-    A.setsockopt(server.unwrap(), SockOpt::NonBlocking(true))
-        .unwrap();
+    let server = accept_polling(&A, &B, ends, listener);
+    A.setsockopt(server, SockOpt::NonBlocking(true)).unwrap();
     B.setsockopt(client, SockOpt::NonBlocking(true)).unwrap();
     assert_eq!(B.send(client, b"late"), Ok(4));
     let mut buf = [0u8; 8];
     let mut got = 0;
     assert!(pump(&A, &B, ends, Duration::from_secs(5), || {
-        got = A.recv(server.unwrap(), &mut buf).unwrap_or(0);
+        got = A.recv(server, &mut buf).unwrap_or(0);
         got > 0
     }));
     assert_eq!(&buf[..got], b"late");
@@ -900,7 +908,7 @@ fn a_send_timeout_leaves_the_handshake_running() {
         &A,
         &B,
         ends,
-        &[(true, server.unwrap()), (false, client), (true, listener)],
+        &[(true, server), (false, client), (true, listener)],
     );
 }
 
