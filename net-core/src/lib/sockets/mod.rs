@@ -139,10 +139,17 @@ impl SendWaits {
         }
     }
 
+    /// `NET_SOCKET_MAX_SEND_WAIT`, in ms.
+    const MAX_MS: u32 = if limits::MAX_SEND_WAIT_MS > u32::MAX as usize {
+        u32::MAX
+    } else {
+        limits::MAX_SEND_WAIT_MS as u32
+    };
+
     /// The longest wait allowed: `NET_SOCKET_MAX_SEND_WAIT`, or `SO_SNDTIMEO` if shorter.
     fn total_ms(&self) -> u32 {
-        let max = u32::try_from(limits::MAX_SEND_WAIT_MS).unwrap_or(u32::MAX);
-        self.sndtimeo_ms.map_or(max, |t| t.min(max))
+        self.sndtimeo_ms
+            .map_or(Self::MAX_MS, |t| t.min(Self::MAX_MS))
     }
 
     /// How long the send may still wait, in ms.
@@ -158,8 +165,7 @@ impl SendWaits {
     /// `ENOBUFS` when `NET_SOCKET_MAX_SEND_WAIT` did (on `std`; without it nothing
     /// waits and the answer is `EAGAIN`).
     pub(crate) fn expired(&self) -> Errno {
-        let max = u32::try_from(limits::MAX_SEND_WAIT_MS).unwrap_or(u32::MAX);
-        if cfg!(feature = "std") && self.sndtimeo_ms.is_none_or(|t| t > max) {
+        if cfg!(feature = "std") && self.sndtimeo_ms.is_none_or(|t| t > Self::MAX_MS) {
             Errno::ENOBUFS
         } else {
             Errno::EAGAIN
